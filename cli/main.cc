@@ -1,0 +1,59 @@
+// hyperdump: moves large PostgreSQL and TimescaleDB databases fast, without
+// losing a row. This file only dispatches to the subcommands (cli/cmd_*.cc).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/version.h"
+
+namespace {
+bool HasSubcommand(CLI::App& app, const std::string& name) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub->check_name(name)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hyperdump::cli;
+  CLI::App app{"hyperdump: parallel, consistent dump and restore of PostgreSQL and "
+               "TimescaleDB databases",
+               "hyperdump"};
+  app.set_version_flag("-V,--version", std::string("hyperdump ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  // Each subcommand registers itself and hands back its runner.
+  std::map<CLI::App*, CommandFn> commands;
+  auto add = [&](CommandFn fn) { commands[app.get_subcommands({}).back()] = std::move(fn); };
+  add(RegisterDump(app));
+  add(RegisterRestore(app));
+  add(RegisterVerify(app));
+  add(RegisterList(app));
+  add(RegisterDemoData(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, exit 2, as for any usage error.
+    std::string what = e.what();
+    if (argc > 1 && argv[1][0] != '-' && !HasSubcommand(app, argv[1])) {
+      what = std::string("unknown subcommand '") + argv[1] + "'";
+    }
+    std::fprintf(stderr, "hyperdump: error: %s (see hyperdump --help)\n", what.c_str());
+    return hyperdump::kExitUsage;
+  }
+  InstallInterruptHandlers();
+  for (CLI::App* sub : app.get_subcommands()) return commands.at(sub)();
+  return hyperdump::kExitUsage;
+}

@@ -1,0 +1,153 @@
+#include "engine/pg.h"
+
+#include <charconv>
+#include <regex>
+
+namespace hyperdump::engine {
+
+int64_t PgResult::GetInt(int row, int col) const {
+  std::string_view v = Get(row, col);
+  int64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+Result<PgConnection> PgConnection::Connect(const std::string& conninfo,
+                                           const std::string& application_name) {
+  // expand_dbname=1 lets `conninfo` be a URI or key=value string; the
+  // fallback application_name only applies if the user did not set one.
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), application_name.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  PgConnection conn(raw);
+  if (!raw) return Status(StatusCode::kConnection, "out of memory allocating a connection");
+  if (PQstatus(raw) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(raw);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return Status(StatusCode::kConnection,
+                  "cannot connect to " + RedactConninfo(conninfo) + ": " + msg, "08001");
+  }
+  // Fixed session settings every statement relies on.
+  HD_RETURN_IF_ERROR(conn.Run(
+      "SET client_encoding = 'UTF8'; SET datestyle = 'ISO'; SET intervalstyle = 'postgres';"
+      "SET extra_float_digits = 3; SET statement_timeout = 0;"));
+  return conn;
+}
+
+Status PgConnection::ErrorStatus(const PGresult* r, const std::string& context) const {
+  std::string msg;
+  std::string sqlstate;
+  if (r) {
+    const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    const char* hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    if (primary) msg = primary;
+    if (detail) msg += std::string(" (") + detail + ")";
+    if (hint) msg += std::string(" hint: ") + hint;
+    if (state) sqlstate = state;
+  }
+  if (msg.empty() && c_) {
+    msg = PQerrorMessage(c_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  }
+  StatusCode code = StatusCode::kDatabase;
+  if (!c_ || PQstatus(c_) != CONNECTION_OK) {
+    code = StatusCode::kConnection;
+    if (sqlstate.empty()) sqlstate = "08006";
+  }
+  if (!sqlstate.empty()) msg += " [SQLSTATE " + sqlstate + "]";
+  return Status(code, context.empty() ? msg : context + ": " + msg, sqlstate);
+}
+
+Result<PgResult> PgConnection::Exec(const std::string& sql) {
+  PgResult r(PQexec(c_, sql.c_str()));
+  ExecStatusType st = PQresultStatus(r.raw());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+  return ErrorStatus(r.raw(), "");
+}
+
+Result<PgResult> PgConnection::ExecParams(
+    const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PgResult r(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0));
+  ExecStatusType st = PQresultStatus(r.raw());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+  return ErrorStatus(r.raw(), "");
+}
+
+Status PgConnection::Run(const std::string& sql) {
+  auto r = Exec(sql);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+void PgConnection::Cancel() {
+  if (!c_) return;
+  PGcancel* cancel = PQgetCancel(c_);
+  if (!cancel) return;
+  char err[256];
+  PQcancel(cancel, err, sizeof err);
+  PQfreeCancel(cancel);
+}
+
+std::string QuoteIdent(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string QualifiedName(std::string_view schema, std::string_view table) {
+  return QuoteIdent(schema) + "." + QuoteIdent(table);
+}
+
+std::string QuoteLiteral(std::string_view value) {
+  bool backslash = value.find('\\') != std::string_view::npos;
+  std::string out = backslash ? "E'" : "'";
+  for (char c : value) {
+    if (c == '\'') out += '\'';
+    if (c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+bool IsLockBusy(const Status& status) {
+  // 55P03 lock_not_available (NOWAIT and lock_timeout both raise it).
+  return status.sqlstate() == "55P03";
+}
+
+bool IsTransient(const Status& status) {
+  if (status.ok()) return false;
+  if (status.code() == StatusCode::kConnection) return true;
+  const std::string& s = status.sqlstate();
+  return s == "40001" ||             // serialization_failure
+         s == "40P01" ||             // deadlock_detected
+         s == "55P03" ||             // lock_not_available
+         s == "57P01" ||             // admin_shutdown
+         s == "57P02" ||             // crash_shutdown
+         s == "57P03" ||             // cannot_connect_now
+         s.rfind("08", 0) == 0;      // connection exceptions
+}
+
+std::string RedactConninfo(const std::string& conninfo) {
+  // URI form: postgresql://user:secret@host/db -> postgresql://user:********@host/db
+  static const std::regex uri_pw(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
+  // key=value form: password=secret or password='se cret'
+  static const std::regex kv_pw(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
+  // URI query parameter: ?password=secret
+  static const std::regex q_pw(R"(([?&]password=)[^&]*)");
+  std::string out = std::regex_replace(conninfo, uri_pw, "$1:********@");
+  out = std::regex_replace(out, kv_pw, "$1********");
+  out = std::regex_replace(out, q_pw, "$1********");
+  return out;
+}
+
+}  // namespace hyperdump::engine
