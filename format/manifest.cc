@@ -1,0 +1,218 @@
+#include "format/manifest.h"
+
+#include <algorithm>
+
+#include "format/checksum.h"
+
+namespace hyperdump::format {
+
+using nlohmann::json;
+
+const FileEntry* Manifest::Find(std::string_view name) const {
+  auto it = std::lower_bound(files.begin(), files.end(), name,
+                             [](const FileEntry& e, std::string_view n) { return e.name < n; });
+  if (it != files.end() && it->name == name) return &*it;
+  // Tolerate a hand-made manifest that is not sorted.
+  for (const FileEntry& e : files) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::string_view FileKindName(FileKind kind) { return kind == FileKind::kBlob ? "blob" : "data"; }
+
+namespace {
+
+json EntryToJson(const FileEntry& e) {
+  json j = {
+      {"name", e.name},
+      {"kind", FileKindName(e.kind)},
+      {"codec", CodecName(e.codec)},
+      {"compressed_bytes", e.compressed_bytes},
+      {"uncompressed_bytes", e.uncompressed_bytes},
+      {"checksum", ChecksumToHex(e.checksum)},
+      {"meta", e.meta.is_null() ? json::object() : e.meta},
+  };
+  if (e.kind == FileKind::kData) j["job"] = e.job;
+  if (e.codec == Codec::kZstd) j["level"] = e.level;
+  if (e.rows) j["rows"] = *e.rows;
+  if (e.lines) j["lines"] = *e.lines;
+  return j;
+}
+
+// Field readers that turn a malformed manifest into a Status naming the field.
+class Fields {
+ public:
+  Fields(const json& obj, std::string path, const std::string& where)
+      : obj_(obj), path_(std::move(path)), where_(where) {}
+
+  Status Bad(const std::string& key, const std::string& want) const {
+    return Corrupt(where_ + ": field " + path_ + key + " is missing or not " + want +
+                   " (the manifest is damaged or was not written by hyperdump)");
+  }
+  Result<std::string> String(const std::string& key) const {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || !it->is_string()) return Bad(key, "a string");
+    return it->get<std::string>();
+  }
+  Result<uint64_t> Unsigned(const std::string& key) const {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || !it->is_number_unsigned()) return Bad(key, "an unsigned integer");
+    return it->get<uint64_t>();
+  }
+  Result<std::optional<uint64_t>> OptionalUnsigned(const std::string& key) const {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) return std::optional<uint64_t>();
+    if (!it->is_number_unsigned()) return Bad(key, "an unsigned integer");
+    return std::optional<uint64_t>(it->get<uint64_t>());
+  }
+  Result<json> Object(const std::string& key) const {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) return json::object();
+    if (!it->is_object()) return Bad(key, "an object");
+    return *it;
+  }
+
+ private:
+  const json& obj_;
+  std::string path_;
+  const std::string& where_;
+};
+
+Result<FileEntry> EntryFromJson(const json& j, size_t index, const std::string& where) {
+  std::string path = "files[" + std::to_string(index) + "].";
+  if (!j.is_object()) return Corrupt(where + ": " + path + " is not an object");
+  Fields f(j, path, where);
+  FileEntry e;
+  HD_ASSIGN_OR_RETURN(e.name, f.String("name"));
+  Status name_ok = ValidateFileName(e.name);
+  if (!name_ok.ok()) return Corrupt(where + ": " + path + "name: " + name_ok.message());
+  HD_ASSIGN_OR_RETURN(std::string kind, f.String("kind"));
+  if (kind == "data") {
+    e.kind = FileKind::kData;
+  } else if (kind == "blob") {
+    e.kind = FileKind::kBlob;
+  } else {
+    return Corrupt(where + ": " + path + "kind '" + kind + "' is unknown (known: data, blob)");
+  }
+  HD_ASSIGN_OR_RETURN(std::string codec, f.String("codec"));
+  Result<Codec> c = ParseCodec(codec);
+  if (!c.ok()) return Corrupt(where + ": " + path + "codec: " + c.status().message());
+  e.codec = *c;
+  if (e.kind == FileKind::kData) {
+    HD_ASSIGN_OR_RETURN(e.job, f.String("job"));
+  }
+  if (auto it = j.find("level"); it != j.end() && it->is_number_integer()) {
+    e.level = it->get<int>();
+  }
+  HD_ASSIGN_OR_RETURN(e.compressed_bytes, f.Unsigned("compressed_bytes"));
+  HD_ASSIGN_OR_RETURN(e.uncompressed_bytes, f.Unsigned("uncompressed_bytes"));
+  HD_ASSIGN_OR_RETURN(e.rows, f.OptionalUnsigned("rows"));
+  HD_ASSIGN_OR_RETURN(e.lines, f.OptionalUnsigned("lines"));
+  HD_ASSIGN_OR_RETURN(std::string sum, f.String("checksum"));
+  std::optional<uint64_t> v = ChecksumFromHex(sum);
+  if (!v) return f.Bad("checksum", "16 lowercase hex digits");
+  e.checksum = *v;
+  HD_ASSIGN_OR_RETURN(e.meta, f.Object("meta"));
+  if (e.codec == Codec::kNone && e.compressed_bytes != e.uncompressed_bytes) {
+    return Corrupt(where + ": " + path + " codec none but compressed_bytes != uncompressed_bytes");
+  }
+  return e;
+}
+
+}  // namespace
+
+json ManifestToJson(const Manifest& m) {
+  json files = json::array();
+  for (const FileEntry& e : m.files) files.push_back(EntryToJson(e));
+  return json{
+      {"format", kFormatMagic},
+      {"version", {{"major", m.major}, {"minor", m.minor}}},
+      {"created_at", m.created_at},
+      {"tool", {{"name", "hyperdump"}, {"version", m.tool_version}}},
+      {"checksum_algorithm", kChecksumAlgorithm},
+      {"source", m.source.is_null() ? json::object() : m.source},
+      {"files", std::move(files)},
+  };
+}
+
+std::string SerializeManifest(const Manifest& m) { return ManifestToJson(m).dump(2) + "\n"; }
+
+Result<Manifest> ParseManifest(std::string_view text, const std::string& where) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Corrupt(where + " is truncated or is not valid JSON; the archive cannot be read " +
+                   "(restore from another copy or re-run the dump)");
+  }
+  if (!j.is_object() || !j.contains("format") || j["format"] != kFormatMagic) {
+    return Corrupt(where + " is not a hyperdump archive manifest (its \"format\" is not \"" +
+                   std::string(kFormatMagic) + "\")");
+  }
+  Fields top(j, "", where);
+  Manifest m;
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_object()) return top.Bad("version", "an object");
+  Fields vf(*version, "version.", where);
+  HD_ASSIGN_OR_RETURN(uint64_t major, vf.Unsigned("major"));
+  HD_ASSIGN_OR_RETURN(uint64_t minor, vf.Unsigned("minor"));
+  if (major != static_cast<uint64_t>(kFormatMajor)) {
+    return Status(StatusCode::kUnsupportedVersion,
+                  where + " has archive format version " + std::to_string(major) + "." +
+                      std::to_string(minor) + "; this hyperdump reads major version " +
+                      std::to_string(kFormatMajor) +
+                      " only (use the hyperdump version that wrote the archive, or a newer one)");
+  }
+  m.major = static_cast<int>(major);
+  m.minor = static_cast<int>(std::min<uint64_t>(minor, 1u << 30));
+  HD_ASSIGN_OR_RETURN(m.created_at, top.String("created_at"));
+  auto tool = j.find("tool");
+  if (tool == j.end() || !tool->is_object()) return top.Bad("tool", "an object");
+  HD_ASSIGN_OR_RETURN(m.tool_version, Fields(*tool, "tool.", where).String("version"));
+  HD_ASSIGN_OR_RETURN(std::string algorithm, top.String("checksum_algorithm"));
+  if (algorithm != kChecksumAlgorithm) {
+    return Corrupt(where + ": checksum_algorithm '" + algorithm + "' is unknown (expected " +
+                   kChecksumAlgorithm + ")");
+  }
+  HD_ASSIGN_OR_RETURN(m.source, top.Object("source"));
+  auto files = j.find("files");
+  if (files == j.end() || !files->is_array()) return top.Bad("files", "an array");
+  for (size_t i = 0; i < files->size(); ++i) {
+    HD_ASSIGN_OR_RETURN(FileEntry e, EntryFromJson((*files)[i], i, where));
+    m.files.push_back(std::move(e));
+  }
+  std::sort(m.files.begin(), m.files.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.name < b.name; });
+  for (size_t i = 1; i < m.files.size(); ++i) {
+    if (m.files[i].name == m.files[i - 1].name) {
+      return Corrupt(where + ": file " + m.files[i].name + " is listed twice");
+    }
+  }
+  return m;
+}
+
+Status ValidateFileName(std::string_view name) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("archive file name '" + std::string(name) + "' " + why);
+  };
+  if (name.empty()) return bad("is empty");
+  if (name.front() == '/') return bad("must be relative");
+  if (name.back() == '/') return bad("must not end with '/'");
+  if (name == kManifestName) return bad("is reserved for the manifest");
+  if (name.size() >= 4 && name.substr(name.size() - 4) == kTempSuffix) {
+    return bad("must not end with .tmp (reserved for files being written)");
+  }
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string_view::npos) end = name.size();
+    std::string_view part = name.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") {
+      return bad("has an empty, '.' or '..' component");
+    }
+    start = end + 1;
+  }
+  if (name.find('\0') != std::string_view::npos) return bad("contains a NUL byte");
+  return Status::Ok();
+}
+
+}  // namespace hyperdump::format

@@ -1,0 +1,72 @@
+// The manifest: manifest.json at the archive's root, written last. It is the
+// contract between dump and restore and between versions of hyperdump; its
+// fields are specified in docs/format.md. Plain value types, no I/O.
+#ifndef HYPERDUMP_FORMAT_MANIFEST_H_
+#define HYPERDUMP_FORMAT_MANIFEST_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "format/codec.h"
+
+namespace hyperdump::format {
+
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kFormatMagic = "hyperdump-archive";
+inline constexpr int kFormatMajor = 1;  // readers refuse any other major
+inline constexpr int kFormatMinor = 0;  // readers accept any minor, ignoring unknown keys
+// Suffix of files being written; never listed in a manifest.
+inline constexpr const char* kTempSuffix = ".tmp";
+
+enum class FileKind { kData, kBlob };
+
+// One stored file. Data files belong to a job and record rows; blobs are
+// opaque engine files (its schema file) and have no rows.
+struct FileEntry {
+  std::string name;  // relative path, '/'-separated
+  FileKind kind = FileKind::kData;
+  std::string job;  // empty for blobs
+  Codec codec = Codec::kZstd;
+  int level = 0;                                   // zstd level used; 0 for none
+  uint64_t compressed_bytes = 0;                   // size on disk
+  uint64_t uncompressed_bytes = 0;                 // size after decoding
+  std::optional<uint64_t> rows;                    // data files: rows the engine reported
+  std::optional<uint64_t> lines;                   // '\n' count of the decoded stream, when counted
+  uint64_t checksum = 0;                           // XXH64 of the bytes on disk
+  nlohmann::json meta = nlohmann::json::object();  // opaque engine data
+};
+
+struct Manifest {
+  int major = kFormatMajor;
+  int minor = kFormatMinor;
+  std::string created_at;                            // UTC, RFC 3339: 2026-11-25T11:38:25Z
+  std::string tool_version;                          // hyperdump version that wrote the archive
+  nlohmann::json source = nlohmann::json::object();  // opaque engine facts
+  std::vector<FileEntry> files;                      // sorted by name
+
+  const FileEntry* Find(std::string_view name) const;
+};
+
+std::string_view FileKindName(FileKind kind);
+
+nlohmann::json ManifestToJson(const Manifest& manifest);
+// Serialized form: pretty-printed JSON and a final newline.
+std::string SerializeManifest(const Manifest& manifest);
+
+// Parses manifest text. `where` names the file in errors. Wrong magic and
+// malformed fields are kCorrupt; another major version is kUnsupportedVersion.
+// Keys this version does not know are ignored (newer minor versions add them).
+Result<Manifest> ParseManifest(std::string_view text, const std::string& where);
+
+// Checks that `name` may be stored in an archive: relative, '/'-separated,
+// no empty, "." or ".." component, not the manifest, not a temporary name.
+Status ValidateFileName(std::string_view name);
+
+}  // namespace hyperdump::format
+
+#endif  // HYPERDUMP_FORMAT_MANIFEST_H_

@@ -1,0 +1,147 @@
+#include "format/manifest.h"
+
+#include <gtest/gtest.h>
+
+namespace hyperdump::format {
+namespace {
+
+using nlohmann::json;
+
+Manifest Sample() {
+  Manifest m;
+  m.created_at = "2026-11-25T11:38:25Z";
+  m.tool_version = "0.1.0";
+  m.source = {{"server_version", "15.8"}, {"snapshot", "00000003-0000001B-1"}};
+  FileEntry d;
+  d.name = "data/0001.copy.zst";
+  d.job = "public.metrics:1";
+  d.codec = Codec::kZstd;
+  d.level = 3;
+  d.compressed_bytes = 123;
+  d.uncompressed_bytes = 4567;
+  d.rows = 89;
+  d.lines = 89;
+  d.checksum = 0xfedcba9876543210ull;
+  d.meta = {{"schema", "public"}, {"table", "metrics"}, {"kind", "chunk"}};
+  FileEntry b;
+  b.name = "schema.sql";
+  b.kind = FileKind::kBlob;
+  b.codec = Codec::kNone;
+  b.compressed_bytes = b.uncompressed_bytes = 10;
+  b.checksum = 1;
+  m.files = {d, b};
+  return m;
+}
+
+TEST(ManifestTest, RoundTripsEveryField) {
+  Manifest m = Sample();
+  auto parsed = ParseManifest(SerializeManifest(m), "m.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->major, 1);
+  EXPECT_EQ(parsed->minor, 0);
+  EXPECT_EQ(parsed->created_at, m.created_at);
+  EXPECT_EQ(parsed->tool_version, "0.1.0");
+  EXPECT_EQ(parsed->source, m.source);
+  ASSERT_EQ(parsed->files.size(), 2u);
+  const FileEntry& d = parsed->files[0];
+  EXPECT_EQ(d.name, "data/0001.copy.zst");
+  EXPECT_EQ(d.kind, FileKind::kData);
+  EXPECT_EQ(d.job, "public.metrics:1");
+  EXPECT_EQ(d.codec, Codec::kZstd);
+  EXPECT_EQ(d.level, 3);
+  EXPECT_EQ(d.compressed_bytes, 123u);
+  EXPECT_EQ(d.uncompressed_bytes, 4567u);
+  EXPECT_EQ(d.rows, 89u);
+  EXPECT_EQ(d.lines, 89u);
+  EXPECT_EQ(d.checksum, 0xfedcba9876543210ull);
+  EXPECT_EQ(d.meta, m.files[0].meta);
+  const FileEntry& b = parsed->files[1];
+  EXPECT_EQ(b.kind, FileKind::kBlob);
+  EXPECT_FALSE(b.rows.has_value());
+  EXPECT_EQ(parsed->Find("schema.sql"), &parsed->files[1]);
+  EXPECT_EQ(parsed->Find("nope"), nullptr);
+}
+
+TEST(ManifestTest, WritesTheDocumentedKeys) {
+  json j = json::parse(SerializeManifest(Sample()));
+  EXPECT_EQ(j["format"], "hyperdump-archive");
+  EXPECT_EQ(j["version"], json({{"major", 1}, {"minor", 0}}));
+  EXPECT_EQ(j["tool"]["name"], "hyperdump");
+  EXPECT_EQ(j["checksum_algorithm"], "xxh64");
+  EXPECT_EQ(j["files"][0]["checksum"], "fedcba9876543210");
+  EXPECT_FALSE(j["files"][1].contains("job"));
+  EXPECT_FALSE(j["files"][1].contains("rows"));
+}
+
+TEST(ManifestTest, ReadsANewerMinorVersionIgnoringUnknownKeys) {
+  json j = ManifestToJson(Sample());
+  j["version"]["minor"] = 9;
+  j["future_top_level"] = {{"x", 1}};
+  j["files"][0]["future_field"] = "whatever";
+  auto parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->minor, 9);
+  EXPECT_EQ(parsed->files[0].rows, 89u);
+}
+
+TEST(ManifestTest, RefusesAnUnknownMajorVersion) {
+  json j = ManifestToJson(Sample());
+  j["version"]["major"] = 2;
+  auto parsed = ParseManifest(j.dump(), "/a/manifest.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kUnsupportedVersion);
+  EXPECT_EQ(parsed.status().message(),
+            "/a/manifest.json has archive format version 2.0; this hyperdump reads major version "
+            "1 only (use the hyperdump version that wrote the archive, or a newer one)");
+}
+
+TEST(ManifestTest, RefusesTheWrongMagic) {
+  json j = ManifestToJson(Sample());
+  j["format"] = "something-else";
+  auto parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
+  EXPECT_NE(parsed.status().message().find("is not a hyperdump archive manifest"),
+            std::string::npos);
+}
+
+TEST(ManifestTest, RefusesTruncatedJson) {
+  std::string text = SerializeManifest(Sample());
+  auto parsed = ParseManifest(text.substr(0, text.size() / 2), "/a/manifest.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
+  EXPECT_EQ(parsed.status().message(),
+            "/a/manifest.json is truncated or is not valid JSON; the archive cannot be read "
+            "(restore from another copy or re-run the dump)");
+}
+
+TEST(ManifestTest, NamesAMalformedField) {
+  json j = ManifestToJson(Sample());
+  j["files"][1]["compressed_bytes"] = "ten";
+  auto parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
+  EXPECT_NE(parsed.status().message().find("field files[1].compressed_bytes is missing or not an "
+                                           "unsigned integer"),
+            std::string::npos);
+}
+
+TEST(ManifestTest, RefusesUnsafeFileNames) {
+  json j = ManifestToJson(Sample());
+  j["files"][0]["name"] = "../../etc/passwd";
+  auto parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
+}
+
+TEST(ManifestTest, ValidatesFileNames) {
+  EXPECT_TRUE(ValidateFileName("data/0001.copy.zst").ok());
+  EXPECT_TRUE(ValidateFileName("schema.sql").ok());
+  for (const char* bad :
+       {"", "/abs", "a/", "a//b", "./a", "a/../b", "..", "manifest.json", "data/x.tmp"}) {
+    EXPECT_EQ(ValidateFileName(bad).code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hyperdump::format

@@ -1,0 +1,78 @@
+// Reading an archive. ArchiveReader::Open refuses anything that is not a
+// complete archive this version understands; DataFileReader streams one file
+// and, on reaching its end, checks it against the manifest before reporting
+// the end, so a consumer streaming into COPY learns of corruption before it
+// commits.
+//
+// Threads: an ArchiveReader is immutable after Open and may be shared; each
+// DataFileReader is used by one thread and must not outlive its ArchiveReader.
+#ifndef HYPERDUMP_FORMAT_READER_H_
+#define HYPERDUMP_FORMAT_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "format/codec.h"
+#include "format/manifest.h"
+#include "format/sink.h"
+
+namespace hyperdump::format {
+
+class DataFileReader {
+ public:
+  DataFileReader(const DataFileReader&) = delete;
+  DataFileReader& operator=(const DataFileReader&) = delete;
+
+  // Up to `cap` decoded bytes; 0 at the end, only once the file has matched
+  // its manifest entry (stored size, checksum, decoded size, line count).
+  // Any mismatch is kCorrupt naming the file; errors are sticky. `cap` > 0.
+  Result<size_t> Read(char* buf, size_t cap);
+
+  const FileEntry& entry() const { return entry_; }
+
+ private:
+  friend class ArchiveReader;
+  DataFileReader(const FileEntry& entry, std::string path, std::unique_ptr<ByteSource> source,
+                 Decoder decoder);
+  Status Fail(const std::string& why);
+  Status CheckEnd();
+
+  const FileEntry& entry_;
+  std::string path_;
+  std::unique_ptr<ByteSource> source_;
+  Decoder decoder_;
+  uint64_t raw_bytes_ = 0;
+  uint64_t lines_ = 0;
+  Status error_;
+  bool done_ = false;
+};
+
+class ArchiveReader {
+ public:
+  // Reads and checks manifest.json: kIncomplete if missing, kCorrupt if
+  // truncated or not ours, kUnsupportedVersion for another major version.
+  static Result<std::unique_ptr<ArchiveReader>> Open(const std::string& dir);
+
+  const Manifest& manifest() const { return manifest_; }
+  const std::string& dir() const { return dir_; }
+  // Path of a stored file on disk (e.g. to hand an uncompressed blob to a tool).
+  std::string PathOf(const std::string& name) const { return dir_ + "/" + name; }
+
+  // Opens a file listed in the manifest; kNotFound if unlisted or absent,
+  // kCorrupt if its size on disk differs from the manifest.
+  Result<std::unique_ptr<DataFileReader>> OpenFile(const std::string& name) const;
+  // Reads a whole file (typically a blob), verified against the manifest.
+  Result<std::string> ReadBlob(const std::string& name) const;
+
+ private:
+  ArchiveReader(std::string dir, Manifest manifest)
+      : dir_(std::move(dir)), manifest_(std::move(manifest)) {}
+  std::string dir_;
+  Manifest manifest_;
+};
+
+}  // namespace hyperdump::format
+
+#endif  // HYPERDUMP_FORMAT_READER_H_

@@ -1,0 +1,1 @@
+CREATE TABLE public.metrics ("time" timestamptz NOT NULL, device int, value double precision);

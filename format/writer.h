@@ -1,0 +1,138 @@
+// Writing an archive: ArchiveWriter creates the directory, hands out one
+// DataFileWriter per data file, stores blobs, and writes manifest.json last.
+//
+// Crash safety: each file is written as NAME.tmp, fsynced, then renamed to
+// NAME; Commit() fsyncs every directory, then writes manifest.json.tmp,
+// fsyncs it, renames it and fsyncs the root. A crash at any point leaves an
+// archive without manifest.json, which every reader refuses as incomplete.
+//
+// Threads: BeginFile, PutBlob and DataFileWriter::Finish may be called from
+// many threads at once; each DataFileWriter is used by one thread. Every
+// DataFileWriter must be finished or destroyed before Commit() and must not
+// outlive its ArchiveWriter.
+#ifndef HYPERDUMP_FORMAT_WRITER_H_
+#define HYPERDUMP_FORMAT_WRITER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "format/codec.h"
+#include "format/manifest.h"
+#include "format/sink.h"
+
+namespace hyperdump::format {
+
+struct FileOptions {
+  Codec codec = Codec::kZstd;
+  int level = kDefaultZstdLevel;
+  std::string job;  // the job the file belongs to (shown by list, kept in the manifest)
+  nlohmann::json meta = nlohmann::json::object();  // opaque engine data, stored as given
+  // Count '\n' in the uncompressed stream; Finish(rows) then requires
+  // lines == rows and the manifest records them so verify re-checks it
+  // (COPY text format has exactly one '\n' per row).
+  bool count_lines = false;
+};
+
+// Creates the sink for a file about to be written (a temporary name). The
+// default opens a FileSink; tests substitute a FaultInjectingSink.
+using SinkFactory = std::function<Result<std::unique_ptr<ByteSink>>(const std::string& path)>;
+
+struct WriterOptions {
+  SinkFactory sink_factory;  // empty: FileSink::Create
+};
+
+class ArchiveWriter;
+
+// Streams one data file into the archive. Move-free: owned through unique_ptr.
+class DataFileWriter {
+ public:
+  ~DataFileWriter();  // without a successful Finish: removes the temporary file
+  DataFileWriter(const DataFileWriter&) = delete;
+  DataFileWriter& operator=(const DataFileWriter&) = delete;
+
+  // Appends uncompressed bytes. After an error every call fails the same way.
+  Status Write(std::string_view bytes);
+  // Ends the stream, fsyncs, renames the temporary file to its name and
+  // registers the entry with the archive. `rows` is what the engine counted.
+  Result<FileEntry> Finish(uint64_t rows);
+
+  const std::string& name() const { return name_; }
+  uint64_t uncompressed_bytes() const { return encoder_.raw_bytes(); }
+
+ private:
+  friend class ArchiveWriter;
+  DataFileWriter(ArchiveWriter* archive, std::string name, FileKind kind, FileOptions options,
+                 std::string final_path, std::unique_ptr<ByteSink> sink, Encoder encoder);
+  Result<FileEntry> FinishEntry(std::optional<uint64_t> rows);
+  Status Fail(Status s);
+
+  ArchiveWriter* archive_;
+  std::string name_;
+  FileKind kind_;
+  FileOptions options_;
+  std::string final_path_;
+  std::string temp_path_;
+  std::unique_ptr<ByteSink> sink_;
+  Encoder encoder_;
+  uint64_t lines_ = 0;
+  Status error_;  // sticky
+  bool finished_ = false;
+};
+
+class ArchiveWriter {
+ public:
+  // Creates `dir` with mode 0700 (its parent must exist), or adopts an empty
+  // existing directory. A non-empty directory is refused (kAlreadyExists).
+  static Result<std::unique_ptr<ArchiveWriter>> Create(const std::string& dir,
+                                                       std::string tool_version,
+                                                       WriterOptions options = {});
+  ArchiveWriter(const ArchiveWriter&) = delete;
+  ArchiveWriter& operator=(const ArchiveWriter&) = delete;
+
+  // Starts the file `relative_name` (see ValidateFileName; subdirectories
+  // are created 0700). Each name may be used once.
+  Result<std::unique_ptr<DataFileWriter>> BeginFile(const std::string& relative_name,
+                                                    FileOptions options);
+  // Stores `bytes` as a blob: uncompressed, checksummed, same temp+fsync+rename.
+  Status PutBlob(const std::string& name, std::string_view bytes,
+                 nlohmann::json meta = nlohmann::json::object());
+  // Writes manifest.json with every finished file and `source_facts`. Fails if
+  // a file is still open. After success the writer accepts nothing more.
+  Status Commit(nlohmann::json source_facts);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options);
+  Result<std::unique_ptr<ByteSink>> NewSink(const std::string& path);
+  Result<std::unique_ptr<DataFileWriter>> Begin(const std::string& name, FileKind kind,
+                                                FileOptions options);
+  Status MakeParentDirs(const std::string& name);
+  // Called by DataFileWriter: a finished file, or one given up on.
+  void Register(FileEntry entry);
+  void Abandon(const std::string& name);
+  friend class DataFileWriter;
+
+  const std::string dir_;
+  const std::string tool_version_;
+  const WriterOptions options_;
+
+  std::mutex mu_;                   // guards everything below
+  std::set<std::string> names_;     // begun (finished or open)
+  std::set<std::string> open_;      // begun, not yet finished or abandoned
+  std::set<std::string> subdirs_;   // created subdirectories (relative)
+  std::vector<FileEntry> entries_;  // finished
+  bool committed_ = false;
+};
+
+}  // namespace hyperdump::format
+
+#endif  // HYPERDUMP_FORMAT_WRITER_H_
