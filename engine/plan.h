@@ -7,6 +7,7 @@
 #define HYPERDUMP_ENGINE_PLAN_H_
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,7 @@ struct TableInfo {
   std::string name;
   TableKind kind = TableKind::kTable;
   uint32_t relfilenode = 0;       // as seen in the snapshot (rewrite/truncate detection)
-  int64_t bytes = 0;              // pg_table_size estimate
+  int64_t bytes = 0;              // estimate: DiscoveryOptions::exact_sizes says how
   int64_t rows_estimate = 0;      // reltuples (0 when never analyzed)
   int64_t pages = 0;              // relpages, for ctid splitting
   std::string parent;             // "schema.name" of the partitioned/inheritance parent or hypertable
@@ -92,7 +93,34 @@ struct DiscoveryOptions {
   std::vector<std::string> include_tables;
   std::vector<std::string> exclude_tables;
   int64_t split_larger_than = 1LL << 30;  // bytes; 0 = never split
+  // Sizes: by default estimates from the catalog ((relpages + toast relpages)
+  // * block size, as of the last VACUUM/ANALYZE), which take no lock.
+  // `exact_sizes` asks the storage (pg_table_size/pg_relation_size) instead:
+  // exact, but it takes ACCESS SHARE on every table until the snapshot
+  // transaction ends (a lock slot each: mind max_locks_per_transaction).
+  bool exact_sizes = false;
 };
+
+// The data jobs for `tables`, largest first (ties by id): one per table, or,
+// for a table whose estimated size exceeds `split_larger_than` (> 0) and that
+// is not an extension config table, ceil(bytes / split_larger_than) block
+// ranges (at most one per block) of about equal size covering [0, pages),
+// the last one open-ended (end_block 0) so rows stored beyond `pages` (an
+// estimate) are never missed. Ids: "t000123" or "t000123.r002".
+std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than);
+
+// The plan as a human-readable report (hyperdump dump --dry-run): server
+// facts, then one line per job (id, kind, range, estimated size, rows,
+// object, dependencies), then sequences and large objects.
+std::string FormatPlan(const Plan& plan);
+
+// The plan as JSON (--dry-run --json; a superset of the archive's plan.json
+// fields, engine/archive_layout.h): {"server", "tables", "jobs",
+// "sequences", "large_objects"}.
+nlohmann::json PlanToJson(const Plan& plan);
+
+// "1.5 GB", "512 B": sizes for people (powers of 1024).
+std::string HumanBytes(int64_t bytes);
 
 }  // namespace hyperdump::engine
 

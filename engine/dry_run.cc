@@ -1,0 +1,27 @@
+#include "engine/dry_run.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/discovery.h"
+#include "engine/pg.h"
+
+namespace hyperdump::engine {
+
+Status PrintDryRun(const std::string& uri, const DiscoveryOptions& opts, bool json,
+                   std::ostream& out) {
+  HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(uri, "hyperdump dry-run"));
+  HD_RETURN_IF_ERROR(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  Result<Plan> plan = Discover(conn, opts);
+  conn.Run("ROLLBACK").IgnoreError();  // read only: nothing to keep
+  if (!plan.ok()) return plan.status().WithContext("discovering " + conn.database());
+  if (json) {
+    out << PlanToJson(*plan).dump() << "\n";
+  } else {
+    out << FormatPlan(*plan);
+  }
+  out.flush();
+  if (!out) return IoError("writing the dry-run plan failed");
+  return Status::Ok();
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,199 @@
+#include "engine/plan.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace hyperdump::engine {
+
+const char* TableKindName(TableKind kind) {
+  switch (kind) {
+    case TableKind::kTable:
+      return "table";
+    case TableKind::kPartition:
+      return "partition";
+    case TableKind::kInheritanceChild:
+      return "inheritance_child";
+    case TableKind::kChunk:
+      return "chunk";
+    case TableKind::kCompressedChunk:
+      return "compressed_chunk";
+    case TableKind::kHypertable:
+      return "hypertable";
+    case TableKind::kExtensionConfig:
+      return "extension_config";
+  }
+  return "unknown";
+}
+
+std::string HumanBytes(int64_t bytes) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(bytes);
+  int unit = 0;
+  while (v >= 1024 && unit < 5) {
+    v /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  if (unit == 0) {
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
+  }
+  return buf;
+}
+
+namespace {
+
+std::string Qualified(const TableInfo& t) { return t.schema + "." + t.name; }
+
+std::string RangeText(const DataJob& job) {
+  if (!job.range) return "all";
+  std::string end = job.range->end_block == 0 ? "end" : std::to_string(job.range->end_block);
+  return "[" + std::to_string(job.range->start_block) + "," + end + ")";
+}
+
+// What must come before a job's table, for people: extension config load
+// order, and the table a chunk or companion belongs to.
+std::string Dependencies(const TableInfo& t) {
+  std::string out;
+  auto add = [&out](const std::string& s) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  };
+  for (const auto& a : t.load_after) add("after " + a);
+  if (!t.compressed_of.empty()) add("companion of " + t.compressed_of);
+  if (!t.hypertable.empty())
+    add("hypertable " + t.hypertable);
+  else if (!t.parent.empty())
+    add("parent " + t.parent);
+  if (!t.copy_filter.empty()) add(t.copy_filter);
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string FormatPlan(const Plan& plan) {
+  std::ostringstream out;
+  const ServerFacts& s = plan.server;
+  out << "database " << s.database << " on PostgreSQL " << s.server_version;
+  if (!s.timescaledb_version.empty()) out << ", TimescaleDB " << s.timescaledb_version;
+  out << "\n";
+  int64_t total = 0;
+  for (const auto& j : plan.jobs) total += j.estimated_bytes;
+  out << plan.tables.size() << " tables, " << plan.jobs.size() << " data jobs, "
+      << HumanBytes(total) << " estimated, " << plan.sequences.size() << " sequences, "
+      << plan.large_objects << " large objects\n\n";
+  char line[128];
+  std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12s  ", "JOB", "KIND", "RANGE", "SIZE",
+                "ROWS(est)");
+  out << line << "OBJECT  DEPENDENCIES\n";
+  for (const auto& j : plan.jobs) {
+    const TableInfo& t = plan.tables[j.table_index];
+    std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12lld  ", j.id.c_str(),
+                  TableKindName(t.kind), RangeText(j).c_str(),
+                  HumanBytes(j.estimated_bytes).c_str(), static_cast<long long>(t.rows_estimate));
+    out << line << Qualified(t) << "  " << Dependencies(t) << "\n";
+  }
+  if (!plan.sequences.empty()) out << "\nSEQUENCES\n";
+  for (const auto& q : plan.sequences) {
+    out << "  " << q.schema << "." << q.name << " = " << q.last_value
+        << (q.is_called ? " (called)" : " (not called)");
+    if (!q.owned_by.empty()) out << " owned by " << q.owned_by;
+    out << "\n";
+  }
+  if (plan.large_objects > 0) out << "\nLARGE OBJECTS: " << plan.large_objects << "\n";
+  return out.str();
+}
+
+nlohmann::json PlanToJson(const Plan& plan) {
+  using nlohmann::json;
+  json server = {{"server_version_num", plan.server.server_version_num},
+                 {"server_version", plan.server.server_version},
+                 {"database", plan.server.database},
+                 {"timescaledb_version", plan.server.timescaledb_version},
+                 {"extensions", json::object()}};
+  for (const auto& [name, version] : plan.server.extensions) server["extensions"][name] = version;
+  json tables = json::array();
+  for (const auto& t : plan.tables) {
+    tables.push_back({{"oid", t.oid},
+                      {"schema", t.schema},
+                      {"name", t.name},
+                      {"kind", TableKindName(t.kind)},
+                      {"relfilenode", t.relfilenode},
+                      {"parent", t.parent},
+                      {"hypertable", t.hypertable},
+                      {"compressed_of", t.compressed_of},
+                      {"extension", t.extension},
+                      {"copy_filter", t.copy_filter},
+                      {"load_after", t.load_after},
+                      {"bytes", t.bytes},
+                      {"rows", t.rows_estimate},
+                      {"pages", t.pages}});
+  }
+  json jobs = json::array();
+  for (const auto& j : plan.jobs) {
+    const TableInfo& t = plan.tables[j.table_index];
+    json range = nullptr;
+    if (j.range) range = json::array({j.range->start_block, j.range->end_block});
+    jobs.push_back({{"id", j.id},
+                    {"table", j.table_index},
+                    {"kind", TableKindName(t.kind)},
+                    {"object", Qualified(t)},
+                    {"range", range},
+                    {"bytes", j.estimated_bytes},
+                    {"load_after", t.load_after}});
+  }
+  json sequences = json::array();
+  for (const auto& q : plan.sequences) {
+    sequences.push_back({{"schema", q.schema},
+                         {"name", q.name},
+                         {"owned_by", q.owned_by},
+                         {"last_value", q.last_value},
+                         {"is_called", q.is_called}});
+  }
+  return {{"server", server},
+          {"tables", tables},
+          {"jobs", jobs},
+          {"sequences", sequences},
+          {"large_objects", plan.large_objects}};
+}
+
+}  // namespace hyperdump::engine
+
+namespace hyperdump::engine {
+
+std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than) {
+  std::vector<DataJob> jobs;
+  char id[32];
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const TableInfo& t = tables[i];
+    std::snprintf(id, sizeof id, "t%06zu", i);
+    int64_t pieces = 1;
+    if (split_larger_than > 0 && t.kind != TableKind::kExtensionConfig &&
+        t.bytes > split_larger_than) {
+      pieces = std::min<int64_t>((t.bytes + split_larger_than - 1) / split_larger_than, t.pages);
+    }
+    if (pieces <= 1) {
+      jobs.push_back({id, i, std::nullopt, t.bytes});
+      continue;
+    }
+    // Boundaries at k * pages / pieces: lengths differ by at most one block.
+    for (int64_t k = 0; k < pieces; ++k) {
+      int64_t start = k * t.pages / pieces;
+      int64_t end = (k + 1) * t.pages / pieces;
+      char rid[80];
+      std::snprintf(rid, sizeof rid, "%s.r%03lld", id, static_cast<long long>(k));
+      int64_t bytes = t.pages > 0 ? t.bytes * (end - start) / t.pages : 0;
+      jobs.push_back({rid, i, CtidRange{start, k + 1 == pieces ? 0 : end}, bytes});
+    }
+  }
+  std::stable_sort(jobs.begin(), jobs.end(), [](const DataJob& a, const DataJob& b) {
+    if (a.estimated_bytes != b.estimated_bytes) return a.estimated_bytes > b.estimated_bytes;
+    return a.id < b.id;
+  });
+  return jobs;
+}
+
+}  // namespace hyperdump::engine
