@@ -1,0 +1,119 @@
+#include "tests/test_db.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+
+namespace hyperdump::testing {
+
+std::string TestServerUri() {
+  const char* uri = std::getenv("HYPERDUMP_TEST_URI");
+  return uri ? std::string(uri) : std::string();
+}
+
+std::string TimescaleMode() {
+  if (const char* mode = std::getenv("HYPERDUMP_TIMESCALEDB"); mode && *mode) return mode;
+  std::string server = TestServerUri();
+  if (server.empty()) return "none";
+  auto conn = engine::PgConnection::Connect(server, "hyperdump-test");
+  if (!conn.ok()) return "none";
+  auto r =
+      conn->Exec("SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'");
+  if (!r.ok() || r->rows() == 0) return "none";
+  return r->Get(0, 0).find("emulation") != std::string_view::npos ? "emulation" : "real";
+}
+
+std::string UriWithDatabase(const std::string& uri, const std::string& dbname) {
+  for (const char* scheme : {"postgresql://", "postgres://"}) {
+    std::string s(scheme);
+    if (uri.compare(0, s.size(), s) != 0) continue;
+    // postgresql://[userinfo@]host[:port][/dbname][?params]
+    size_t authority_end = uri.find_first_of("/?", s.size());
+    std::string params;
+    if (authority_end == std::string::npos) {
+      authority_end = uri.size();
+    } else if (size_t q = uri.find('?', authority_end); q != std::string::npos) {
+      params = uri.substr(q);
+    }
+    return uri.substr(0, authority_end) + "/" + dbname + params;
+  }
+  // key=value: a later dbname overrides an earlier one.
+  return uri + " dbname=" + dbname;
+}
+
+namespace {
+std::atomic<int> scratch_counter{0};
+
+// GTEST_SKIP() expands to `return <void expression>`, which a constructor may
+// not contain; this wrapper gives it a function to return from.
+void SkipWithoutServer() {
+  GTEST_SKIP() << "HYPERDUMP_TEST_URI is not set: run integration tests under "
+                  "scripts/with-pg (e.g. scripts/with-pg ctest -L integration)";
+}
+
+std::string SafeName(const std::string& prefix) {
+  std::string out;
+  for (char c : prefix) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+  }
+  if (out.empty()) out = "test";
+  return out.substr(0, 40);
+}
+}  // namespace
+
+ScratchDatabase::ScratchDatabase(std::string prefix) {
+  std::string server = TestServerUri();
+  if (server.empty()) {
+    SkipWithoutServer();
+    return;
+  }
+  std::string name = "hdt_" + SafeName(prefix) + "_" + std::to_string(getpid()) + "_" +
+                     std::to_string(scratch_counter.fetch_add(1));
+  auto conn = engine::PgConnection::Connect(server, "hyperdump-test");
+  if (!conn.ok()) {
+    ADD_FAILURE() << conn.status().message();
+    return;
+  }
+  conn->Run("SET client_min_messages = warning").IgnoreError();  // no "does not exist" notice
+  // Two statements, two round trips: DROP/CREATE DATABASE refuse to run in
+  // the implicit transaction of a multi-statement string.
+  Status st = conn->Run("DROP DATABASE IF EXISTS " + engine::QuoteIdent(name) + " WITH (FORCE)");
+  if (st.ok()) {
+    st = conn->Run("CREATE DATABASE " + engine::QuoteIdent(name) +
+                   " TEMPLATE template0 ENCODING 'UTF8'");
+  }
+  if (!st.ok()) {
+    ADD_FAILURE() << "creating scratch database " << name << ": " << st.message();
+    return;
+  }
+  name_ = name;
+  uri_ = UriWithDatabase(server, name);
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  if (name_.empty()) return;
+  auto conn = engine::PgConnection::Connect(TestServerUri(), "hyperdump-test");
+  if (!conn.ok()) return;
+  // FORCE ends sessions a failed test left open. Keep the database when
+  // HYPERDUMP_KEEP_TEST_DB is set, to inspect it after a failure.
+  if (std::getenv("HYPERDUMP_KEEP_TEST_DB")) return;
+  conn->Run("DROP DATABASE IF EXISTS " + engine::QuoteIdent(name_) + " WITH (FORCE)").IgnoreError();
+}
+
+engine::PgConnection ScratchDatabase::Connect() const {
+  if (uri_.empty()) {
+    ADD_FAILURE() << "no scratch database (see the earlier failure or skip)";
+    return engine::PgConnection();
+  }
+  auto conn = engine::PgConnection::Connect(uri_, "hyperdump-test");
+  if (!conn.ok()) {
+    ADD_FAILURE() << conn.status().message();
+    return engine::PgConnection();
+  }
+  return std::move(conn).value();
+}
+
+}  // namespace hyperdump::testing

@@ -1,0 +1,67 @@
+// Helpers for integration tests that need the throwaway PostgreSQL server
+// started by scripts/with-pg (tests/README.md).
+//
+// The server's URI comes from HYPERDUMP_TEST_URI. Without it the tests skip
+// with a message saying how to run them; they never fall back to a server
+// they were not given. Each test works in its own ScratchDatabase, so tests
+// can run in parallel (ctest -j) and leave nothing behind.
+#ifndef HYPERDUMP_TESTS_TEST_DB_H_
+#define HYPERDUMP_TESTS_TEST_DB_H_
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine/pg.h"
+
+namespace hyperdump::testing {
+
+// The server URI from HYPERDUMP_TEST_URI (a libpq URI or key=value string
+// naming an existing database, usually `postgres`); empty when unset.
+std::string TestServerUri();
+
+// Which TimescaleDB the server offers: "emulation" (tests/timescaledb_emulation),
+// "real", or "none". From HYPERDUMP_TIMESCALEDB when scripts/with-pg set it,
+// else asked of the server (pg_available_extensions).
+std::string TimescaleMode();
+
+// Skips the current test (from the test body or a fixture's SetUp) when no
+// test server is configured.
+#define HD_REQUIRE_TEST_SERVER()                                                     \
+  do {                                                                               \
+    if (::hyperdump::testing::TestServerUri().empty())                               \
+      GTEST_SKIP() << "HYPERDUMP_TEST_URI is not set: run integration tests under "  \
+                      "scripts/with-pg (e.g. scripts/with-pg ctest -L integration)"; \
+  } while (0)
+
+// A database created for one test and dropped (WITH (FORCE)) when the object
+// goes away. Its name is `<prefix>_<pid>_<n>`, lower case, unique per process
+// run. Construct it in a fixture's SetUp() or after HD_REQUIRE_TEST_SERVER():
+// without a server the constructor only records a skip; if the server refuses
+// to create the database it records a test failure and uri() stays empty.
+// Not copyable or movable; use from the test's thread.
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(std::string prefix);
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+  // A URI for this database (the server URI with the database replaced).
+  const std::string& uri() const { return uri_; }
+  const std::string& name() const { return name_; }
+  // A new connection to this database; on failure records a test failure
+  // and returns a connection whose ok() is false.
+  engine::PgConnection Connect() const;
+
+ private:
+  std::string name_;
+  std::string uri_;
+};
+
+// `uri` with its database replaced by `dbname` (URI or key=value form).
+std::string UriWithDatabase(const std::string& uri, const std::string& dbname);
+
+}  // namespace hyperdump::testing
+
+#endif  // HYPERDUMP_TESTS_TEST_DB_H_
