@@ -1,9 +1,12 @@
-# Enforces the module rule from DEVELOPERS.md: format/ and scheduler/ know
-# nothing of PostgreSQL. Configuration fails if one of their sources includes
-# a libpq header or if their targets link libpq.
-foreach(module format scheduler)
-  file(GLOB_RECURSE _sources
-       "${CMAKE_SOURCE_DIR}/${module}/*.h" "${CMAKE_SOURCE_DIR}/${module}/*.cc")
+# Enforces the module rule from DEVELOPERS.md: format/, scheduler/ and the
+# ui library (cli/ui) know nothing of PostgreSQL. Configuration fails if one
+# of their sources includes a libpq header or if their targets link libpq.
+foreach(module format scheduler ui)
+  set(_dir "${CMAKE_SOURCE_DIR}/${module}")
+  if(module STREQUAL "ui")
+    set(_dir "${CMAKE_SOURCE_DIR}/cli/ui")
+  endif()
+  file(GLOB_RECURSE _sources "${_dir}/*.h" "${_dir}/*.cc")
   foreach(_file ${_sources})
     file(STRINGS "${_file}" _hits REGEX "#[ \t]*include[ \t]*[<\"](libpq-fe|libpq/|postgres|pg_config)")
     if(_hits)
