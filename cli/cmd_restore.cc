@@ -1,11 +1,68 @@
-// TODO(issue): replaced by the real command; until then it says so and fails.
+// `hyperdump restore -d TARGET -j N DIR`: flags in, engine::RunRestore, one
+// summary (or one error) out. Flags follow pg_restore's.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
 #include "cli/commands.h"
+#include "engine/restore.h"
 
 namespace hyperdump::cli {
 
 CommandFn RegisterRestore(CLI::App& root) {
-  root.add_subcommand("restore", "(not yet available)");
-  return [] { return ReportError(Status(StatusCode::kInternal, "'restore' is not implemented yet")); };
+  CLI::App* cmd = root.add_subcommand(
+      "restore",
+      "Restore an archive into a database: schema, TimescaleDB catalog in order, data in "
+      "parallel, each table's indexes as soon as its data is in; resumable (--resume)");
+  auto o = std::make_shared<engine::RestoreOptions>();
+  cmd->add_option("-d,--dbname", o->target, "Target database (libpq URI or key=value string)")
+      ->required();
+  cmd->add_option("-j,--jobs", o->jobs, "Jobs (connections) running at once")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_flag("-c,--clean", o->clean,
+                "Drop the archive's objects (DROP ... IF EXISTS) and any unfinished restore "
+                "before restoring");
+  auto if_exists = std::make_shared<bool>(false);
+  cmd->add_flag("--if-exists", *if_exists,
+                "With --clean: accepted for pg_restore compatibility (hyperdump's --clean always "
+                "uses IF EXISTS)");
+  cmd->add_flag("-O,--no-owner", o->no_owner, "Do not set object owners (as pg_restore)");
+  cmd->add_flag("-x,--no-privileges,--no-acl", o->no_privileges,
+                "Do not restore privileges (GRANT/REVOKE), as pg_restore");
+  cmd->add_flag("--no-tablespaces", o->no_tablespaces,
+                "Create every object in the default tablespace (as pg_restore)");
+  cmd->add_flag("--roles", o->roles,
+                "Create the archive's roles that the target lacks (archive made with --roles)");
+  cmd->add_flag("--resume", o->resume,
+                "Finish an interrupted restore into the same database from the same archive");
+  cmd->add_flag("--allow-version-mismatch", o->allow_version_mismatch,
+                "Restore even though the target's TimescaleDB version differs from the "
+                "source's (risk of catalog corruption)");
+  auto no_analyze = std::make_shared<bool>(false);
+  cmd->add_flag("--no-analyze", *no_analyze, "Skip ANALYZE of the restored tables");
+  cmd->add_flag("-v,--verbose", o->verbose, "One line per finished job on stderr");
+  cmd->add_option("DIR", o->archive_dir, "Archive directory")->required();
+  return [o, if_exists, no_analyze]() -> int {
+    if (*if_exists && !o->clean) {
+      return ReportError(InvalidArgument("--if-exists requires --clean (as in pg_restore)"));
+    }
+    o->analyze = !*no_analyze;
+    auto start = std::chrono::steady_clock::now();
+    engine::RestoreSummary summary;
+    Status s = engine::RunRestore(*o, InterruptFlag(), nullptr, &summary);
+    for (const std::string& note : summary.notes) {
+      std::fprintf(stderr, "hyperdump: note: %s\n", note.c_str());
+    }
+    if (!s.ok()) return ReportError(s);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("restored %s: %lld rows, %.1f MB in %.2f s (%.1f MB/s), %d jobs",
+                o->archive_dir.c_str(), static_cast<long long>(summary.rows),
+                static_cast<double>(summary.bytes) / 1e6, secs,
+                secs > 0 ? static_cast<double>(summary.bytes) / 1e6 / secs : 0.0, summary.jobs_run);
+    if (summary.jobs_skipped > 0) std::printf(" (%d already done before)", summary.jobs_skipped);
+    std::printf("\n");
+    return kExitOk;
+  };
 }
 
 }  // namespace hyperdump::cli

@@ -141,11 +141,11 @@ std::string RedactConninfo(const std::string& conninfo) {
   // URI form: postgresql://user:secret@host/db -> postgresql://user:********@host/db
   static const std::regex uri_pw(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
   // key=value form: password=secret or password='se cret'
-  static const std::regex kv_pw(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
+  static const std::regex kv_pw(R"((^|\s)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
   // URI query parameter: ?password=secret
   static const std::regex q_pw(R"(([?&]password=)[^&]*)");
   std::string out = std::regex_replace(conninfo, uri_pw, "$1:********@");
-  out = std::regex_replace(out, kv_pw, "$1********");
+  out = std::regex_replace(out, kv_pw, "$1$2********");
   out = std::regex_replace(out, q_pw, "$1********");
   return out;
 }

@@ -1,0 +1,195 @@
+#include "engine/restore.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <regex>
+
+#include "engine/archive_layout.h"
+#include "engine/ledger.h"
+#include "engine/pg.h"
+#include "engine/restore_checks.h"
+#include "engine/restore_jobs.h"
+#include "engine/schema_restore.h"
+#include "engine/session_pool.h"
+#include "engine/subprocess.h"
+#include "engine/timescale_window.h"
+#include "format/reader.h"
+#include "scheduler/runner.h"
+
+namespace hyperdump::engine {
+
+namespace {
+
+// Writes `bytes` to a new file `path`, mode 0600.
+Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("cannot create " + path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      close(fd);
+      return IoError("cannot write " + path + " (disk full?)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return close(fd) == 0 ? Status::Ok() : IoError("cannot write " + path);
+}
+
+// The archive's CREATE EXTENSION statement for TimescaleDB (the schema it
+// goes to), or empty.
+std::string TimescaleCreateSql(const SchemaScript& schema) {
+  for (const SchemaItem& item : schema.items) {
+    if (item.desc == "EXTENSION" && item.toc_line.rfind("- timescaledb ", 0) == 0) {
+      static const std::regex create(R"(CREATE EXTENSION[^;]*;)");
+      std::smatch m;
+      if (std::regex_search(item.sql, m, create)) return m.str();
+    }
+  }
+  return "";
+}
+
+// "3 jobs did not complete: copy public.t (data/t1.copy.zst: ...), ..."
+Status Unfinished(const scheduler::RunReport& report) {
+  std::string list;
+  int shown = 0;
+  for (scheduler::JobId id : report.failed) {
+    const scheduler::JobReport& j = report.jobs[id];
+    if (shown++ < 10) list += "\n  failed: " + j.status.message();
+  }
+  for (scheduler::JobId id : report.cancelled) {
+    if (shown++ < 10) list += "\n  cancelled: " + report.jobs[id].name;
+  }
+  size_t missing = report.failed.size() + report.cancelled.size() + report.not_started.size();
+  StatusCode code = report.first_error.ok() ? StatusCode::kInternal : report.first_error.code();
+  for (scheduler::JobId id : report.failed) {
+    if (report.jobs[id].status.code() == StatusCode::kCorrupt) code = StatusCode::kCorrupt;
+  }
+  return Status(code, "restore incomplete: " + std::to_string(missing) + " of " +
+                          std::to_string(report.jobs.size()) + " jobs did not complete (" +
+                          std::to_string(report.not_started.size()) + " not started)" + list +
+                          "\nfix the cause, then run the same command with --resume to finish");
+}
+
+}  // namespace
+
+Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
+                  scheduler::EventSink* sink, RestoreSummary* summary) {
+  RestoreSummary local;
+  if (!summary) summary = &local;
+  if (options.jobs < 1) return InvalidArgument("--jobs must be at least 1");
+
+  // 1. The archive: complete (manifest present), a version we read, its plan
+  //    and schema consistent.
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
+                      format::ArchiveReader::Open(options.archive_dir));
+  HD_ASSIGN_OR_RETURN(RestoreInput input, ReadRestoreInput(*archive));
+  HD_ASSIGN_OR_RETURN(std::string schema_bytes, archive->ReadBlob(layout::kSchemaBlob));
+  HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));  // private, 0700
+  const std::string schema_path = temp.path() + "/" + layout::kSchemaBlob;
+  HD_RETURN_IF_ERROR(WritePrivateFile(schema_path, schema_bytes));
+  SchemaOptions schema_options{options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir,
+                               options.no_owner, options.no_privileges, options.no_tablespaces};
+  HD_ASSIGN_OR_RETURN(SchemaScript schema, LoadSchemaScript(schema_path, schema_options));
+
+  // 2. The target: reachable; empty, or holding the ledger of this very
+  //    archive's unfinished restore (--resume), or cleaned (--clean).
+  HD_ASSIGN_OR_RETURN(PgConnection conn,
+                      PgConnection::Connect(options.target, "hyperdump restore"));
+  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
+  if (options.clean) {
+    HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema_path, schema_options));
+    Status cleaned = conn.Run("BEGIN;\n" + drops + "COMMIT;");
+    if (!cleaned.ok()) {
+      conn.Run("ROLLBACK").IgnoreError();
+      return cleaned.WithContext("--clean: dropping the archive's objects from the target");
+    }
+    HD_RETURN_IF_ERROR(ledger::Drop(conn));
+    state.reset();
+  } else if (state && !options.resume) {
+    return Status(StatusCode::kAlreadyExists,
+                  "target database \"" + conn.database() +
+                      "\" holds an unfinished restore (schema _hyperdump): finish it with "
+                      "--resume, or start over with --clean");
+  } else if (state && state->archive_id != input.archive_id) {
+    return Status(StatusCode::kInvalidArgument,
+                  "--resume: the unfinished restore in \"" + conn.database() +
+                      "\" came from another archive (" + state->archive_id + ", this one is " +
+                      input.archive_id + "): resume with that archive, or start over with --clean");
+  } else if (!state) {
+    HD_RETURN_IF_ERROR(CheckTargetEmpty(conn));  // --resume with nothing to resume starts afresh
+  }
+  std::string warning;
+  HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,
+                                           options.allow_version_mismatch, &warning));
+  if (!warning.empty()) summary->notes.push_back(warning);
+
+  // Roles first (cluster-wide, outside the restore proper).
+  if (options.roles) {
+    auto roles_sql = archive->ReadBlob(layout::kRolesBlob);
+    if (!roles_sql.ok()) return roles_sql.status().WithContext("--roles: the archive has no roles");
+    HD_ASSIGN_OR_RETURN(std::vector<std::string> skipped, RestoreRoles(conn, *roles_sql));
+    for (const std::string& r : skipped) {
+      summary->notes.push_back("role " + QuoteIdent(r) +
+                               " already exists on the target: left as is");
+    }
+  }
+
+  // 3. Phase 1: the TimescaleDB window (extension, pre_restore) committed
+  //    before any worker connects; post_restore on every way out from here.
+  std::unique_ptr<TimescaleWindow> window;
+  if (!input.timescaledb_version.empty()) {
+    HD_ASSIGN_OR_RETURN(
+        window, TimescaleWindow::Open(
+                    options.target, TimescaleCreateSql(schema),
+                    options.allow_version_mismatch ? std::string() : input.timescaledb_version));
+  }
+  if (!state) {
+    HD_RETURN_IF_ERROR(ledger::Create(conn, input.archive_id));
+    state.emplace();
+    state->archive_id = input.archive_id;
+  }
+
+  // 4. Phases 2-7 as one job graph on N connections: schema, catalog, data
+  //    largest first, each table's indexes as soon as its data is in, foreign
+  //    keys, the rest, ANALYZE.
+  std::string setup = schema.preamble + (window ? std::string(kRestoringSetting) + ";\n" : "");
+  SessionPool sessions(options.target, setup, options.jobs);
+  RestoreWork work;
+  work.archive = archive.get();
+  work.input = &input;
+  work.schema = &schema;
+  work.done = &state->done;
+  work.sessions = &sessions;
+  work.analyze = options.analyze;
+  work.verbose = options.verbose;
+  scheduler::JobGraph graph;
+  HD_RETURN_IF_ERROR(BuildRestoreGraph(work, graph));
+  scheduler::RunOptions run;
+  run.slots = options.jobs;
+  run.max_attempts = 5;
+  run.interrupt = &interrupt;
+  run.sink = sink;
+  run.on_cancel_slot = [&sessions](int slot) { sessions.Cancel(slot); };
+  scheduler::RunReport report = scheduler::Run(graph, run);
+  summary->rows = work.rows;
+  summary->bytes = work.bytes;
+  summary->jobs_run = work.committed;
+  summary->jobs_skipped = work.skipped;
+  if (!report.ok()) {
+    if (interrupt.load())
+      return Cancelled("interrupted: run the same command with --resume to finish");
+    return Unfinished(report);
+  }
+
+  // 5. Phase 6: leave restore mode, then drop the ledger (a synchronous
+  //    commit, so everything before it is durable when we report success).
+  if (window) HD_RETURN_IF_ERROR(window->Close());
+  return ledger::Drop(conn);
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,56 @@
+// `hyperdump restore`: rebuilds a database from an archive (issue 7).
+//
+// RunRestore reads as the list of its phases; each phase lives in its own
+// file (restore_checks, timescale_window, schema_restore, restore_jobs,
+// copy_in, ledger). Nothing is written to the target before the archive and
+// the target have passed every check.
+#ifndef HYPERDUMP_ENGINE_RESTORE_H_
+#define HYPERDUMP_ENGINE_RESTORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "scheduler/events.h"
+
+namespace hyperdump::engine {
+
+struct RestoreOptions {
+  std::string target;       // libpq conninfo or URI of the target database
+  std::string archive_dir;  // a complete archive written by `hyperdump dump`
+  int jobs = 1;             // connections, i.e. jobs running at once
+  // Drop the archive's objects (DROP ... IF EXISTS, dependents first) and any
+  // unfinished restore's ledger before restoring; the target need not be empty.
+  bool clean = false;
+  bool no_owner = false;                // as pg_restore: no ALTER ... OWNER
+  bool no_privileges = false;           // as pg_restore: no GRANT/REVOKE
+  bool no_tablespaces = false;          // as pg_restore: every object in the default tablespace
+  bool roles = false;                   // create the archive's roles the target lacks
+  bool resume = false;                  // finish an interrupted restore (its ledger)
+  bool allow_version_mismatch = false;  // restore across TimescaleDB versions
+  bool analyze = true;                  // ANALYZE the restored tables at the end
+  bool verbose = false;                 // one line per finished job on stderr
+  std::string pg_bindir;  // pg_restore's directory; empty: PgBinDir() (engine/subprocess.h)
+};
+
+struct RestoreSummary {
+  int64_t rows = 0;                // rows loaded by this run
+  uint64_t bytes = 0;              // decoded COPY bytes loaded by this run
+  int jobs_run = 0;                // jobs committed by this run
+  int jobs_skipped = 0;            // jobs a previous run had committed (--resume)
+  std::vector<std::string> notes;  // warnings for the user (skipped roles, overrides)
+};
+
+// Restores `options.archive_dir` into `options.target`. `interrupt` (Ctrl-C)
+// stops the run cleanly; TimescaleDB's post_restore runs on every exit path.
+// On failure the message lists the jobs that did not complete.
+// `sink` (may be null) receives the scheduler's events (progress, timeline)
+// from worker threads, as for RunDump.
+Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
+                  scheduler::EventSink* sink = nullptr, RestoreSummary* summary = nullptr);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_RESTORE_H_

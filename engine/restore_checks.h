@@ -1,0 +1,61 @@
+// What restore checks before it writes anything, and what it reads from the
+// archive to plan its work (engine/archive_layout.h is the contract).
+#ifndef HYPERDUMP_ENGINE_RESTORE_CHECKS_H_
+#define HYPERDUMP_ENGINE_RESTORE_CHECKS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/pg.h"
+#include "engine/plan.h"
+#include "format/reader.h"
+
+namespace hyperdump::engine {
+
+// One table of plan.json with the data files that fill it.
+struct RestoreTable {
+  std::string schema, name;
+  std::string kind;                             // TableKindName as stored
+  std::string extension;                        // set for extension configuration tables
+  std::vector<std::string> load_after;          // "schema.name"
+  std::vector<const format::FileEntry*> files;  // into the reader's manifest
+  uint64_t bytes = 0;                           // decoded bytes of its files
+  std::string Key() const { return schema + "." + name; }
+  std::string Quoted() const { return QualifiedName(schema, name); }
+};
+
+// The archive as restore sees it. Pointers refer to the reader's manifest,
+// which must outlive this value.
+struct RestoreInput {
+  std::vector<RestoreTable> tables;
+  std::vector<SequenceInfo> sequences;
+  std::string timescaledb_version;  // of the source; empty when it had none
+  std::string archive_id;           // identifies the archive for --resume
+};
+
+// Reads plan.json and the manifest. kCorrupt when they disagree (a data
+// file naming no table of the plan).
+Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive);
+
+// OK when the target holds no user objects (relations, functions, types
+// outside extensions; hyperdump's own ledger schema excepted); otherwise
+// kAlreadyExists naming a few and the ways out (--clean, another database).
+Status CheckTargetEmpty(PgConnection& conn);
+
+// Refuses (kUnsupportedVersion) unless the target has, or can create,
+// exactly `source_version` of TimescaleDB; the message names both versions
+// and the fix. With `allow_mismatch` a mismatch only fills `warning`.
+// Nothing to check when `source_version` is empty.
+Status CheckTimescaleVersion(PgConnection& conn, const std::string& source_version,
+                             bool allow_mismatch, std::string* warning);
+
+// Runs the CREATE ROLE / ALTER ROLE / GRANT statements of roles.sql
+// (pg_dumpall --roles-only) for the roles the target lacks; returns the
+// names of the roles that already existed and were left untouched.
+Result<std::vector<std::string>> RestoreRoles(PgConnection& conn, const std::string& roles_sql);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_RESTORE_CHECKS_H_

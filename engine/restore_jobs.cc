@@ -1,0 +1,364 @@
+#include "engine/restore_jobs.h"
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "engine/copy_in.h"
+#include "engine/ledger.h"
+
+namespace hyperdump::engine {
+
+namespace {
+
+using scheduler::JobContext;
+using scheduler::JobId;
+using scheduler::JobOutcome;
+using scheduler::JobSpec;
+
+// What a job's transaction loaded.
+struct Loaded {
+  int64_t rows = 0;
+  uint64_t bytes = 0;
+};
+using TxWork = std::function<Result<Loaded>(PgConnection&, JobContext&)>;
+
+// Items of one pass run in transactions of at most this many items, so that
+// huge schemas never need more locks than one transaction can hold.
+constexpr size_t kItemsPerTransaction = 100;
+
+// Seconds since the first call (the run's start, for -v lines).
+double Elapsed() {
+  static const auto start = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+JobOutcome Failed(RestoreWork& w, JobContext& ctx, PgConnection* conn, Status s) {
+  if (conn && conn->ok()) {
+    conn->Run("ROLLBACK").IgnoreError();
+  } else {
+    w.sessions->Discard(ctx.slot);
+  }
+  if (ctx.cancelled()) return JobOutcome::Fail(Cancelled("cancelled: " + s.message()));
+  if (IsTransient(s)) return JobOutcome::Retry(std::move(s));
+  return JobOutcome::Fail(std::move(s));
+}
+
+// Runs `work` and the ledger row for `key` in one transaction.
+JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
+                       const std::string& what, const TxWork& work) {
+  if (w.done->count(key)) {
+    ++w.skipped;
+    return JobOutcome::Done();
+  }
+  Result<PgConnection*> got = w.sessions->Get(ctx.slot);
+  if (!got.ok()) return Failed(w, ctx, nullptr, got.status().WithContext(what));
+  PgConnection& conn = **got;
+  if (ctx.attempt > 1) {
+    // The previous attempt may have committed without hearing back.
+    Result<bool> done = ledger::IsDone(conn, key);
+    if (!done.ok()) return Failed(w, ctx, &conn, done.status().WithContext(what));
+    if (*done) return JobOutcome::Done();
+  }
+  Status s = conn.Run("BEGIN");
+  if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
+  Result<Loaded> loaded = work(conn, ctx);
+  if (!loaded.ok()) return Failed(w, ctx, &conn, loaded.status().WithContext(what));
+  s = ledger::Record(conn, key, loaded->rows);
+  if (s.ok()) s = conn.Run("COMMIT");
+  if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
+  ledger::AfterCommit();
+  ++w.committed;
+  w.rows += loaded->rows;
+  w.bytes += loaded->bytes;
+  if (w.verbose) {
+    std::fprintf(stderr, "hyperdump: [%7.2fs] restored %s (%lld rows)\n", Elapsed(), what.c_str(),
+                 static_cast<long long>(loaded->rows));
+  }
+  return JobOutcome::Done();
+}
+
+std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
+
+// Runs schema items in order, kItemsPerTransaction per transaction, each
+// batch with its ledger rows.
+JobOutcome RunItems(RestoreWork& w, JobContext& ctx, const std::vector<const SchemaItem*>& items,
+                    const char* pass) {
+  std::set<std::string> done = *w.done;
+  Result<PgConnection*> got = w.sessions->Get(ctx.slot);
+  if (!got.ok()) return Failed(w, ctx, nullptr, got.status());
+  PgConnection& conn = **got;
+  if (ctx.attempt > 1) {
+    Result<std::optional<ledger::State>> state = ledger::Load(conn);
+    if (!state.ok()) return Failed(w, ctx, &conn, state.status());
+    if (*state) done = (*state)->done;
+  }
+  std::vector<const SchemaItem*> todo;
+  for (const SchemaItem* item : items) {
+    if (done.count(ItemKey(*item))) {
+      ++w.skipped;
+    } else {
+      todo.push_back(item);
+    }
+  }
+  for (size_t begin = 0; begin < todo.size(); begin += kItemsPerTransaction) {
+    if (ctx.cancelled())
+      return Failed(w, ctx, &conn, Cancelled(std::string("cancelled during ") + pass));
+    size_t end = std::min(todo.size(), begin + kItemsPerTransaction);
+    Status s = conn.Run("BEGIN");
+    std::set<std::string> keys;
+    for (size_t i = begin; s.ok() && i < end; ++i) {
+      s = conn.Run(todo[i]->sql);
+      if (!s.ok()) {
+        s = s.WithContext(std::string("restoring ") + pass + " item " + todo[i]->Describe());
+      }
+      keys.insert(ItemKey(*todo[i]));
+    }
+    if (s.ok()) s = ledger::RecordAll(conn, keys);
+    if (s.ok()) s = conn.Run("COMMIT");
+    if (!s.ok()) return Failed(w, ctx, &conn, s);
+    ledger::AfterCommit();
+    w.committed += static_cast<int>(end - begin);
+  }
+  if (w.verbose && !todo.empty()) {
+    std::fprintf(stderr, "hyperdump: [%7.2fs] restored %zu %s items\n", Elapsed(), todo.size(),
+                 pass);
+  }
+  return JobOutcome::Done();
+}
+
+// COPY ... FROM STDIN for one archived file into `table`.
+Result<Loaded> LoadFile(RestoreWork& w, JobContext& ctx, PgConnection& conn,
+                        const RestoreTable& table, const format::FileEntry& file, bool freeze) {
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> reader,
+                      w.archive->OpenFile(file.name));
+  std::string columns;
+  auto cols = file.meta.find("columns");
+  if (cols != file.meta.end() && cols->is_array() && !cols->empty()) {
+    for (const auto& c : *cols) {
+      columns += (columns.empty() ? " (" : ", ") + QuoteIdent(c.get<std::string>());
+    }
+    columns += ")";
+  }
+  std::string format =
+      file.meta.value("copy_format", std::string("text")) == "binary" ? "binary" : "text";
+  if (freeze) HD_RETURN_IF_ERROR(conn.Run("TRUNCATE ONLY " + table.Quoted()));
+  std::string sql = "COPY " + table.Quoted() + columns + " FROM STDIN WITH (FORMAT " + format +
+                    (freeze ? ", FREEZE" : "") + ")";
+  HD_ASSIGN_OR_RETURN(CopyInStats stats, CopyIn(conn, sql, *reader, [&ctx](uint64_t bytes) {
+                        ctx.AddProgress(bytes, 0);
+                        return !ctx.cancelled();
+                      }));
+  // Extension configuration tables keep their triggers while loading
+  // (TimescaleDB's metadata turns duplicate keys into updates), so COPY may
+  // count fewer rows there; every other table has no trigger yet.
+  if (file.rows && *file.rows != stats.rows && table.extension.empty()) {
+    return Corrupt("data file " + file.name + " holds " + std::to_string(stats.rows) +
+                   " rows but the archive's manifest says " + std::to_string(*file.rows));
+  }
+  ctx.AddProgress(0, stats.rows);
+  // Rows restored = rows archived (a trigger-absorbed catalog duplicate
+  // is an update, not a lost row).
+  return Loaded{static_cast<int64_t>(file.rows ? *file.rows : stats.rows), stats.bytes};
+}
+
+// Extension configuration tables in foreign-key order (load_after first).
+std::vector<const RestoreTable*> CatalogOrder(const RestoreInput& input) {
+  std::map<std::string, const RestoreTable*> by_key;
+  for (const RestoreTable& t : input.tables) {
+    if (!t.extension.empty()) by_key[t.Key()] = &t;
+  }
+  std::vector<const RestoreTable*> order;
+  std::set<std::string> placed, visiting;
+  std::function<void(const RestoreTable*)> visit = [&](const RestoreTable* t) {
+    if (placed.count(t->Key()) || visiting.count(t->Key())) return;  // a cycle: plan order wins
+    visiting.insert(t->Key());
+    for (const std::string& before : t->load_after) {
+      auto it = by_key.find(before);
+      if (it != by_key.end()) visit(it->second);
+    }
+    placed.insert(t->Key());
+    order.push_back(t);
+  };
+  for (const RestoreTable& t : input.tables) {
+    if (!t.extension.empty()) visit(&t);
+  }
+  return order;
+}
+
+}  // namespace
+
+Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
+  Elapsed();  // starts the -v clock
+  RestoreWork* wp = &w;
+  const RestoreInput& input = *w.input;
+  auto add = [&](std::string name, std::string kind, uint64_t weight,
+                 std::vector<std::string> conflicts, scheduler::JobFn fn,
+                 const std::vector<JobId>& after) {
+    JobId id = graph.Add(JobSpec{std::move(name), std::move(kind), std::max<uint64_t>(weight, 1),
+                                 std::move(conflicts), std::move(fn)});
+    for (JobId before : after) graph.AddDependency(before, id);
+    return id;
+  };
+  std::map<ItemPass, std::vector<const SchemaItem*>> by_pass;
+  for (const SchemaItem& item : w.schema->items) by_pass[item.pass].push_back(&item);
+
+  // Phase 2: pre-data schema, in archive order, on one connection.
+  std::vector<const SchemaItem*> pre = by_pass[ItemPass::kPreData];
+  JobId pre_data =
+      add("pre-data schema", "schema", 1, {},
+          [wp, pre](JobContext& ctx) { return RunItems(*wp, ctx, pre, "pre-data"); }, {});
+
+  // Phase 3: extension configuration tables (the TimescaleDB catalog), one
+  // session, one transaction, in foreign-key order.
+  std::vector<const RestoreTable*> catalog_tables = CatalogOrder(input);
+  JobId catalog =
+      add("extension configuration tables", "catalog", 1, {},
+          [wp, catalog_tables](JobContext& ctx) {
+            return RunLedgered(
+                *wp, ctx, "catalog", "extension configuration tables",
+                [wp, &catalog_tables](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+                  Loaded total;
+                  for (const RestoreTable* t : catalog_tables) {
+                    for (const format::FileEntry* f : t->files) {
+                      Result<Loaded> one = LoadFile(*wp, c, conn, *t, *f, /*freeze=*/false);
+                      if (!one.ok()) return one.status().WithContext("table " + t->Quoted());
+                      total.rows += one->rows;
+                      total.bytes += one->bytes;
+                    }
+                  }
+                  return total;
+                });
+          },
+          {pre_data});
+
+  // Sequences: their dumped values, once the schema exists.
+  add("sequence values", "sequences", 1, {},
+      [wp](JobContext& ctx) {
+        return RunLedgered(
+            *wp, ctx, "sequences", "sequence values",
+            [wp](PgConnection& conn, JobContext&) -> Result<Loaded> {
+              for (const SequenceInfo& s : wp->input->sequences) {
+                auto r =
+                    conn.ExecParams("SELECT pg_catalog.setval($1::regclass, $2, $3)",
+                                    {QualifiedName(s.schema, s.name), std::to_string(s.last_value),
+                                     s.is_called ? "true" : "false"});
+                if (!r.ok())
+                  return r.status().WithContext("sequence " + QualifiedName(s.schema, s.name));
+              }
+              return Loaded{};
+            });
+      },
+      {catalog});
+
+  // Phase 4: data, one job per archived file, straight into its own table.
+  std::map<std::string, std::vector<JobId>> data_jobs;  // table key -> jobs
+  std::map<std::string, uint64_t> table_bytes;
+  for (const RestoreTable& t : input.tables) {
+    table_bytes[t.Key()] = t.bytes;
+    if (!t.extension.empty()) continue;
+    // COPY FREEZE needs the table truncated in the same transaction: only
+    // when one job fills the whole table.
+    bool freeze = t.files.size() == 1;
+    for (const format::FileEntry* f : t.files) {
+      const RestoreTable* table = &t;
+      std::string what = "table " + t.Quoted() + " from " + f->name;
+      std::string key = "data:" + f->name;
+      data_jobs[t.Key()].push_back(
+          add("copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""), "copy",
+              f->uncompressed_bytes, {},
+              [wp, table, f, freeze, key, what](JobContext& ctx) {
+                return RunLedgered(*wp, ctx, key, what,
+                                   [wp, table, f, freeze](PgConnection& conn, JobContext& c) {
+                                     return LoadFile(*wp, c, conn, *table, *f, freeze);
+                                   });
+              },
+              {catalog}));
+    }
+  }
+
+  auto ledgered_sql = [wp](const SchemaItem* item) {
+    return [wp, item](JobContext& ctx) {
+      return RunLedgered(*wp, ctx, ItemKey(*item), item->Describe(),
+                         [item](PgConnection& conn, JobContext&) -> Result<Loaded> {
+                           HD_RETURN_IF_ERROR(conn.Run(item->sql));
+                           return Loaded{};
+                         });
+    };
+  };
+  auto deps_of = [&](const std::string& table, std::vector<JobId> deps) {
+    auto it = data_jobs.find(table);
+    if (it != data_jobs.end()) deps.insert(deps.end(), it->second.begin(), it->second.end());
+    return deps;
+  };
+
+  // Phase 5a: each table's keys and indexes as soon as its data is in. Key
+  // constraints (ALTER TABLE: ACCESS EXCLUSIVE) first, one at a time; then
+  // the table's CREATE INDEXes, which share their lock, in parallel.
+  std::map<std::string, std::vector<JobId>> table_items;
+  std::vector<JobId> all_post;
+  for (bool indexes : {false, true}) {
+    for (const SchemaItem* item : by_pass[ItemPass::kTable]) {
+      if ((item->desc == "INDEX") != indexes) continue;
+      std::string table = item->table_schema + "." + item->table_name;
+      std::vector<JobId> deps = deps_of(table, {catalog});
+      if (indexes) deps.insert(deps.end(), table_items[table].begin(), table_items[table].end());
+      JobId id = add(item->Describe(), indexes ? "index" : "key", table_bytes[table] / 4,
+                     indexes ? std::vector<std::string>{} : std::vector<std::string>{table},
+                     ledgered_sql(item), deps);
+      table_items[table].push_back(id);
+      all_post.push_back(id);
+    }
+  }
+  // Phase 5b: foreign keys once both tables have their data and keys.
+  for (const SchemaItem* item : by_pass[ItemPass::kForeignKey]) {
+    std::string table = item->table_schema + "." + item->table_name;
+    std::string ref = item->ref_schema + "." + item->ref_name;
+    std::vector<JobId> deps = deps_of(ref, deps_of(table, {catalog}));
+    for (const std::string& t : {table, ref}) {
+      deps.insert(deps.end(), table_items[t].begin(), table_items[t].end());
+    }
+    all_post.push_back(add(item->Describe(), "foreign key", table_bytes[table] / 16, {table, ref},
+                           ledgered_sql(item), deps));
+  }
+  // Phase 7 (overlapping): ANALYZE each table once its data and indexes are in.
+  if (w.analyze) {
+    for (const RestoreTable& t : input.tables) {
+      if (t.files.empty()) continue;
+      std::string key = t.Key();
+      std::vector<JobId> deps = deps_of(key, {catalog});
+      deps.insert(deps.end(), table_items[key].begin(), table_items[key].end());
+      const RestoreTable* table = &t;
+      add(
+          "analyze " + key, "analyze", t.bytes / 64, {key},
+          [wp, table](JobContext& ctx) {
+            return RunLedgered(*wp, ctx, "analyze:" + table->Key(), "ANALYZE " + table->Quoted(),
+                               [table](PgConnection& conn, JobContext&) -> Result<Loaded> {
+                                 HD_RETURN_IF_ERROR(conn.Run("ANALYZE " + table->Quoted()));
+                                 return Loaded{};
+                               });
+          },
+          deps);
+    }
+  }
+  // Phase 5c: the rest of post-data, then ACLs, then what pg_restore runs
+  // after ACLs, once every table is complete.
+  std::vector<JobId> before_rest = all_post;
+  before_rest.push_back(catalog);
+  for (const auto& [table, jobs] : data_jobs)
+    before_rest.insert(before_rest.end(), jobs.begin(), jobs.end());
+  JobId last = catalog;
+  for (ItemPass pass : {ItemPass::kRest, ItemPass::kAcl, ItemPass::kPostAcl}) {
+    std::vector<const SchemaItem*> items = by_pass[pass];
+    const char* name = ItemPassName(pass);
+    last = add(
+        std::string(name) + " items", "schema", 1, {},
+        [wp, items, name](JobContext& ctx) { return RunItems(*wp, ctx, items, name); },
+        pass == ItemPass::kRest ? before_rest : std::vector<JobId>{last});
+  }
+  return graph.Validate();
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,48 @@
+// The restore as a job graph for the scheduler (phases 2-7 of issue 7):
+//
+//   pre-data ─> catalog ─> data jobs (largest first) ─┬─> table items (indexes, keys) ─> ANALYZE
+//                  └─> sequences                      └─> foreign keys (both tables ready)
+//   all of the above ─> rest (triggers, rules, comments...) ─> ACLs ─> post-ACL items
+//
+// Every job runs in one transaction on its slot's connection, together with
+// its ledger row (engine/ledger.h); a job whose key the ledger already holds
+// is Done at once, so --resume redoes nothing. Phases take only what they use.
+#ifndef HYPERDUMP_ENGINE_RESTORE_JOBS_H_
+#define HYPERDUMP_ENGINE_RESTORE_JOBS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "base/status.h"
+#include "engine/restore_checks.h"
+#include "engine/schema_restore.h"
+#include "engine/session_pool.h"
+#include "format/reader.h"
+#include "scheduler/graph.h"
+
+namespace hyperdump::engine {
+
+// What the jobs read (shared, read-only, outliving the run) and count.
+struct RestoreWork {
+  const format::ArchiveReader* archive = nullptr;
+  const RestoreInput* input = nullptr;
+  const SchemaScript* schema = nullptr;
+  const std::set<std::string>* done = nullptr;  // ledger keys committed before this run
+  SessionPool* sessions = nullptr;
+  bool analyze = true;
+  bool verbose = false;
+
+  std::atomic<int64_t> rows{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<int> committed{0};
+  std::atomic<int> skipped{0};
+};
+
+// Adds every job of the restore to `graph` (empty on entry).
+Status BuildRestoreGraph(RestoreWork& work, scheduler::JobGraph& graph);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_RESTORE_JOBS_H_

@@ -1,0 +1,333 @@
+#include "engine/schema_restore.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "engine/subprocess.h"
+
+namespace hyperdump::engine {
+
+const char* ItemPassName(ItemPass pass) {
+  switch (pass) {
+    case ItemPass::kPreData:
+      return "pre-data";
+    case ItemPass::kTable:
+      return "table";
+    case ItemPass::kForeignKey:
+      return "foreign-key";
+    case ItemPass::kRest:
+      return "post-data";
+    case ItemPass::kAcl:
+      return "acl";
+    case ItemPass::kPostAcl:
+      return "post-acl";
+  }
+  return "?";
+}
+
+namespace {
+
+// Runs pg_restore with `args` (the archive path last) and returns what it
+// printed, via a file in `dir`.
+Result<std::string> PgRestore(const std::string& dir, const std::vector<std::string>& args) {
+  std::string out = dir + "/pg_restore.out";
+  HD_RETURN_IF_ERROR(RunProgram(args, out, "pg_restore", nullptr));
+  return ReadWholeFile(out);
+}
+
+}  // namespace
+
+namespace {
+
+// One lexical token of the SQL pg_dump prints: a bare word, a "quoted"
+// identifier (unescaped), or one punctuation character.
+struct Token {
+  enum Type { kEnd, kWord, kQuoted, kPunct } type = kEnd;
+  std::string text;
+};
+
+Token NextToken(const std::string& s, size_t& pos) {
+  while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
+  if (pos >= s.size()) return {};
+  char c = s[pos];
+  if (c == '"') {
+    std::string out;
+    for (++pos; pos < s.size(); ++pos) {
+      if (s[pos] == '"') {
+        if (pos + 1 < s.size() && s[pos + 1] == '"') {
+          out += '"';
+          ++pos;
+          continue;
+        }
+        ++pos;
+        return {Token::kQuoted, out};
+      }
+      out += s[pos];
+    }
+    return {};
+  }
+  auto word_char = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' ||
+           (static_cast<unsigned char>(ch) & 0x80);
+  };
+  if (word_char(c)) {
+    size_t start = pos;
+    while (pos < s.size() && word_char(s[pos])) ++pos;
+    return {Token::kWord, s.substr(start, pos - start)};
+  }
+  ++pos;
+  return {Token::kPunct, std::string(1, c)};
+}
+
+bool IsIdent(const Token& t) { return t.type == Token::kWord || t.type == Token::kQuoted; }
+bool IsWord(const Token& t, const char* w) { return t.type == Token::kWord && t.text == w; }
+
+bool ExpectWords(const std::string& s, size_t& pos, std::initializer_list<const char*> words) {
+  for (const char* w : words) {
+    if (!IsWord(NextToken(s, pos), w)) return false;
+  }
+  return true;
+}
+
+// INDEX: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table ...
+bool TableOfIndex(const std::string& sql, std::string& schema, std::string& name) {
+  size_t pos = 0;
+  if (!IsWord(NextToken(sql, pos), "CREATE")) return false;
+  Token t = NextToken(sql, pos);
+  if (IsWord(t, "UNIQUE")) t = NextToken(sql, pos);
+  if (!IsWord(t, "INDEX") || !IsIdent(NextToken(sql, pos))) return false;
+  if (!IsWord(NextToken(sql, pos), "ON")) return false;
+  return ParseQualifiedName(sql, pos, schema, name);
+}
+
+// CONSTRAINT: ALTER TABLE [ONLY] schema.table ADD CONSTRAINT ...; for FKs
+// also the table after REFERENCES.
+bool TablesOfConstraint(const std::string& sql, std::string& schema, std::string& name,
+                        std::string* ref_schema, std::string* ref_name) {
+  size_t pos = 0;
+  if (!ExpectWords(sql, pos, {"ALTER", "TABLE"})) return false;
+  if (!ParseQualifiedName(sql, pos, schema, name)) return false;
+  if (!ref_schema) return true;
+  for (Token t = NextToken(sql, pos); t.type != Token::kEnd; t = NextToken(sql, pos)) {
+    if (IsWord(t, "REFERENCES")) return ParseQualifiedName(sql, pos, *ref_schema, *ref_name);
+  }
+  return false;
+}
+
+// Lines of `text`, without their '\n'.
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  return lines;
+}
+
+struct TocEntry {
+  int dump_id = 0;
+  std::string rest;  // "DESC SCHEMA TAG OWNER"
+};
+
+// `pg_restore -l` lines: "123; 1259 16393 TABLE public child postgres".
+std::vector<TocEntry> ParseToc(const std::string& listing) {
+  std::vector<TocEntry> out;
+  for (const std::string& line : SplitLines(listing)) {
+    if (line.empty() || line[0] == ';') continue;
+    size_t semi = line.find(';');
+    if (semi == std::string::npos) continue;
+    TocEntry e;
+    e.dump_id = std::atoi(line.substr(0, semi).c_str());
+    // Skip "; catalog-oid object-oid ".
+    size_t pos = semi + 1;
+    for (int field = 0; field < 2; ++field) {
+      while (pos < line.size() && line[pos] == ' ') ++pos;
+      while (pos < line.size() && line[pos] != ' ') ++pos;
+    }
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    e.rest = line.substr(pos);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<std::string> ToolArgs(const std::string& pgdump_path, const SchemaOptions& o,
+                                  std::initializer_list<const char*> extra) {
+  std::vector<std::string> args = {o.pg_bindir + "/pg_restore"};
+  if (o.no_owner) args.push_back("--no-owner");
+  if (o.no_privileges) args.push_back("--no-privileges");
+  if (o.no_tablespaces) args.push_back("--no-tablespaces");
+  for (const char* e : extra) args.push_back(e);
+  args.push_back(pgdump_path);
+  return args;
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Lines pg_restore prints between items to change session state for the
+// next item (they precede its header, so they end the previous item's text).
+bool IsSessionSetting(const std::string& line) {
+  return StartsWith(line, "SET default_tablespace = ") ||
+         StartsWith(line, "SET default_table_access_method = ");
+}
+
+bool IsHeaderAt(const std::vector<std::string>& lines, size_t i) {
+  return i >= 1 && i + 1 < lines.size() && lines[i - 1] == "--" && lines[i + 1] == "--" &&
+         StartsWith(lines[i], "-- Name: ");
+}
+
+// "-- Name: x; Type: INDEX; Schema: public; Owner: postgres" -> "INDEX".
+std::string DescOfHeader(const std::string& header) {
+  size_t type = header.rfind("; Type: ");
+  if (type == std::string::npos) return "";
+  type += 8;
+  size_t end = header.find("; Schema: ", type);
+  if (end == std::string::npos) return "";
+  return header.substr(type, end - type);
+}
+
+ItemPass Classify(const std::string& desc, bool post_data) {
+  if (desc == "ACL" || desc == "DEFAULT ACL" || desc == "LARGE OBJECT ACL") return ItemPass::kAcl;
+  if (desc == "EVENT TRIGGER" || desc == "MATERIALIZED VIEW DATA") return ItemPass::kPostAcl;
+  if (!post_data) return ItemPass::kPreData;
+  if (desc == "INDEX" || desc == "CONSTRAINT" || desc == "CHECK CONSTRAINT")
+    return ItemPass::kTable;
+  if (desc == "FK CONSTRAINT") return ItemPass::kForeignKey;
+  return ItemPass::kRest;
+}
+
+}  // namespace
+
+bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema,
+                        std::string& name) {
+  Token t = NextToken(sql, pos);
+  if (IsWord(t, "ONLY")) t = NextToken(sql, pos);
+  if (!IsIdent(t)) return false;
+  Token dot = NextToken(sql, pos);
+  Token second = NextToken(sql, pos);
+  if (dot.type != Token::kPunct || dot.text != "." || !IsIdent(second)) return false;
+  schema = t.text;
+  name = second.text;
+  return true;
+}
+
+Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
+                                      const SchemaOptions& options) {
+  HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
+  HD_ASSIGN_OR_RETURN(std::string listing,
+                      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-l"})));
+  HD_ASSIGN_OR_RETURN(
+      std::string post_listing,
+      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-l", "--section=post-data"})));
+  HD_ASSIGN_OR_RETURN(std::string text,
+                      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-f", "-"})));
+  std::vector<TocEntry> toc = ParseToc(listing);
+  std::set<int> post_ids;
+  for (const TocEntry& e : ParseToc(post_listing)) post_ids.insert(e.dump_id);
+
+  std::vector<std::string> lines = SplitLines(text);
+  std::vector<size_t> headers;  // index of each "-- Name:" line
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (IsHeaderAt(lines, i)) headers.push_back(i);
+  }
+  auto mismatch = [&](const std::string& why) {
+    return Corrupt("cannot match pg_restore's SQL output with its listing of " + pgdump_path +
+                   ": " + why);
+  };
+  if (headers.size() != toc.size()) {
+    return mismatch(std::to_string(toc.size()) + " items listed, " +
+                    std::to_string(headers.size()) + " printed");
+  }
+
+  SchemaScript script;
+  size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
+  std::string tablespace, access_method;  // current session settings, as printed
+  auto apply_setting = [&](const std::string& line) {
+    if (StartsWith(line, "SET default_tablespace"))
+      tablespace = line;
+    else
+      access_method = line;
+  };
+  for (size_t i = 0; i < preamble_end; ++i) {
+    const std::string& line = lines[i];
+    if (line.empty() || StartsWith(line, "--") || line[0] == '\\') continue;
+    if (IsSessionSetting(line)) {
+      apply_setting(line);
+      continue;
+    }
+    script.preamble += line + "\n";
+  }
+  for (size_t k = 0; k < headers.size(); ++k) {
+    const TocEntry& entry = toc[k];
+    std::string desc = DescOfHeader(lines[headers[k]]);
+    if (desc.empty() || !StartsWith(entry.rest, desc + " ")) {
+      return mismatch("item " + std::to_string(entry.dump_id) + " (" + entry.rest +
+                      ") printed as '" + lines[headers[k]] + "'");
+    }
+    size_t begin = headers[k] + 2;
+    size_t end = k + 1 < headers.size() ? headers[k + 1] - 1 : lines.size();
+    // Trailing blank lines, session settings for the next item, and the
+    // end-of-dump trailer are not part of this item.
+    std::vector<std::string> trailing_settings;
+    while (end > begin) {
+      const std::string& last = lines[end - 1];
+      if (last.empty() || last[0] == '\\' || (k + 1 == headers.size() && StartsWith(last, "--"))) {
+        --end;
+      } else if (IsSessionSetting(last)) {
+        trailing_settings.insert(trailing_settings.begin(), last);
+        --end;
+      } else {
+        break;
+      }
+    }
+    std::string body;
+    for (size_t i = begin; i < end; ++i) {
+      if (body.empty() && lines[i].empty()) continue;
+      body += lines[i] + "\n";
+    }
+    SchemaItem item;
+    item.dump_id = entry.dump_id;
+    item.desc = desc;
+    item.toc_line = entry.rest.substr(desc.size() + 1);
+    item.pass = Classify(desc, post_ids.count(entry.dump_id) > 0);
+    if (item.pass == ItemPass::kTable &&
+        !(desc == "INDEX"
+              ? TableOfIndex(body, item.table_schema, item.table_name)
+              : TablesOfConstraint(body, item.table_schema, item.table_name, nullptr, nullptr))) {
+      item.pass = ItemPass::kRest;  // not a shape we know: run it with the rest
+    }
+    if (item.pass == ItemPass::kForeignKey &&
+        !TablesOfConstraint(body, item.table_schema, item.table_name, &item.ref_schema,
+                            &item.ref_name)) {
+      item.pass = ItemPass::kRest;
+    }
+    if (!tablespace.empty()) item.sql += tablespace + "\n";
+    if (!access_method.empty()) item.sql += access_method + "\n";
+    item.sql += body;
+    script.items.push_back(std::move(item));
+    for (const std::string& s : trailing_settings) apply_setting(s);
+  }
+  return script;
+}
+
+Result<std::string> LoadCleanScript(const std::string& pgdump_path, const SchemaOptions& options) {
+  HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
+  HD_ASSIGN_OR_RETURN(
+      std::string text,
+      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"--clean", "--if-exists", "-f", "-"})));
+  // pg_restore prints every DROP first, without per-item headers, then the
+  // objects: the clean script is everything before the first header.
+  std::vector<std::string> lines = SplitLines(text);
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (IsHeaderAt(lines, i)) break;
+    const std::string& line = lines[i];
+    if (line.empty() || StartsWith(line, "--") || line[0] == '\\') continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,79 @@
+// The archived schema (schema.pgdump, pg_dump --format=custom --schema-only),
+// cut into items that restore runs over its own connections.
+//
+// pg_restore is run once to list the archive (-l, per section) and once to
+// print its SQL (-f -) with the user's --no-owner/--no-privileges/
+// --no-tablespaces; the SQL is split at pg_restore's per-item headers, each
+// item made self-contained (the default_tablespace / table access method it
+// was printed under) and classified into the pass that runs it. Running SQL
+// ourselves instead of `pg_restore -d` keeps the connection string (and any
+// password in it) out of child processes' argv and lets one connection run
+// many items, each in the same transaction as its ledger row.
+//
+// Plain values: a SchemaScript owns its strings and is read-only once loaded.
+#ifndef HYPERDUMP_ENGINE_SCHEMA_RESTORE_H_
+#define HYPERDUMP_ENGINE_SCHEMA_RESTORE_H_
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hyperdump::engine {
+
+// When an item runs, in pg_restore's own order of passes.
+enum class ItemPass {
+  kPreData,     // types, functions, tables, chunks, sequences, views...
+  kTable,       // INDEX, CONSTRAINT, CHECK CONSTRAINT: once its table's data is in
+  kForeignKey,  // FK CONSTRAINT: once both tables' data and keys are in
+  kRest,        // triggers, rules, policies, comments, INDEX ATTACH...: after all of the above
+  kAcl,         // GRANT/REVOKE, DEFAULT ACL: pg_restore's ACL pass
+  kPostAcl,     // EVENT TRIGGER, MATERIALIZED VIEW DATA: after the ACLs
+};
+const char* ItemPassName(ItemPass pass);
+
+struct SchemaItem {
+  int dump_id = 0;       // pg_restore's TOC id (stable within one archive)
+  std::string desc;      // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
+  std::string toc_line;  // the rest of the `pg_restore -l` line, for messages
+  ItemPass pass = ItemPass::kPreData;
+  std::string sql;  // self-contained: runs on any connection with the preamble applied
+  // kTable and kForeignKey: the table the item is on (unquoted parts).
+  std::string table_schema, table_name;
+  // kForeignKey: the referenced table.
+  std::string ref_schema, ref_name;
+
+  // "INDEX public child_c_idx" (for job names and error messages).
+  std::string Describe() const { return desc + " " + toc_line; }
+};
+
+struct SchemaScript {
+  // Session settings pg_restore prints first (search_path, encoding...),
+  // to run once on every connection that runs items.
+  std::string preamble;
+  std::vector<SchemaItem> items;  // in archive (dependency) order
+};
+
+struct SchemaOptions {
+  std::string pg_bindir;  // where pg_restore lives (engine/subprocess.h: PgBinDir())
+  bool no_owner = false;
+  bool no_privileges = false;
+  bool no_tablespaces = false;
+};
+
+// Lists and splits `pgdump_path`. Fails naming pg_restore's error, or (kCorrupt)
+// if its output cannot be matched item for item against its own listing.
+Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options);
+
+// The DROP ... IF EXISTS statements `pg_restore --clean --if-exists` would run
+// before recreating the archive's objects, in its order (dependents first).
+Result<std::string> LoadCleanScript(const std::string& pgdump_path, const SchemaOptions& options);
+
+// Parses `[ONLY] schema.name` as pg_dump prints it (each part bare or
+// "double-quoted") starting at `pos` in `sql`; advances `pos`. Exposed for tests.
+bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema,
+                        std::string& name);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_SCHEMA_RESTORE_H_

@@ -1,0 +1,421 @@
+// Integration tests of `hyperdump restore` (engine::RunRestore and the
+// hyperdump binary) against the throwaway server of scripts/with-pg.
+//
+// Every test dumps a real source database with engine::RunDump, restores it
+// into a fresh database and compares the two row for row, table by table
+// (engine::CompareDatabases: row count and an order-independent hash per
+// table, chunks and TimescaleDB catalog rows included). Crash tests run the
+// binary with HYPERDUMP_TEST_CRASH_AFTER_JOBS=N (engine/ledger.h), which
+// makes it _exit(137) right after its N-th committed job, as kill -9 would.
+#include "engine/restore.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/compare.h"
+#include "engine/demo_data.h"
+#include "engine/dump.h"
+#include "engine/pg.h"
+#include "format/reader.h"
+#include "tests/test_db.h"
+
+namespace hyperdump {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::PgConnection;
+using testing::ScratchDatabase;
+
+std::atomic<bool> no_interrupt{false};
+
+class RestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HD_REQUIRE_TEST_SERVER();
+    char tmpl[] = "/tmp/hd-restore-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+  }
+  void TearDown() override {
+    if (!tmp_.empty()) fs::remove_all(tmp_);
+  }
+
+  // Dumps `uri` with RunDump; returns the archive directory.
+  std::string Dump(const std::string& uri, int64_t split_larger_than = 1LL << 30) {
+    engine::DumpOptions o;
+    o.source = uri;
+    o.dir = tmp_ + "/archive" + std::to_string(archives_++);
+    o.jobs = 2;
+    o.selection.split_larger_than = split_larger_than;
+    o.tool_version = "test";
+    Status s = engine::RunDump(o, no_interrupt);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return o.dir;
+  }
+
+  static Status Restore(const std::string& archive, const std::string& target, int jobs = 2,
+                        bool resume = false) {
+    engine::RestoreOptions o;
+    o.target = target;
+    o.archive_dir = archive;
+    o.jobs = jobs;
+    o.resume = resume;
+    engine::RestoreSummary summary;
+    return engine::RunRestore(o, no_interrupt, nullptr, &summary);
+  }
+
+  std::string tmp_;
+  int archives_ = 0;
+};
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs the hyperdump binary with `args`, `env` prepended ("K=V ...").
+RunResult RunHyperdump(const std::string& env, const std::vector<std::string>& args) {
+  std::string cmd = env + " " + ShellQuote(HYPERDUMP_BIN);
+  for (const std::string& a : args) cmd += " " + ShellQuote(a);
+  cmd += " 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+// Row-for-row equality of every table (chunks and extension catalog rows
+// included), and equal counts of the schema objects restore rebuilds.
+void ExpectSameDatabase(const std::string& source, const std::string& target) {
+  auto report = engine::CompareDatabases(source, target);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  std::string diff;
+  for (const auto& d : report->different) diff += "\n  different: " + d;
+  for (const auto& d : report->missing) diff += "\n  missing: " + d;
+  for (const auto& d : report->extra) diff += "\n  extra: " + d;
+  EXPECT_TRUE(report->ok()) << diff;
+  EXPECT_GT(report->equal.size(), 0u);
+
+  // Indexes, constraints, triggers, sequences' values: same on both sides.
+  static const char* kShape = R"SQL(
+SELECT 'index ' || schemaname || '.' || indexname || ' ' || indexdef FROM pg_indexes
+  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+UNION ALL
+SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' ||
+       pg_get_constraintdef(oid) || ' ' || convalidated
+  FROM pg_constraint WHERE connamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+UNION ALL
+SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL
+SELECT 'sequence ' || schemaname || '.' || sequencename || ' ' || coalesce(last_value::text, 'null')
+  FROM pg_sequences
+UNION ALL
+SELECT 'schema ' || nspname FROM pg_namespace
+ORDER BY 1)SQL";
+  auto a = PgConnection::Connect(source);
+  auto b = PgConnection::Connect(target);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto ra = a->Exec(kShape);
+  auto rb = b->Exec(kShape);
+  ASSERT_TRUE(ra.ok()) << ra.status().message();
+  ASSERT_TRUE(rb.ok()) << rb.status().message();
+  std::vector<std::string> sa, sb;
+  for (int i = 0; i < ra->rows(); ++i) sa.push_back(ra->GetString(i, 0));
+  for (int i = 0; i < rb->rows(); ++i) sb.push_back(rb->GetString(i, 0));
+  EXPECT_EQ(sa, sb);
+}
+
+int64_t Count(PgConnection& conn, const std::string& sql) {
+  auto r = conn.Exec(sql);
+  EXPECT_TRUE(r.ok()) << r.status().message() << " in " << sql;
+  return r.ok() && r->rows() > 0 ? r->GetInt(0, 0) : -1;
+}
+
+// Plain PostgreSQL shapes: awkward identifiers and values, partitions,
+// inheritance, foreign keys across schemas, a table split into ranges,
+// sequences, triggers, comments, a view.
+void BuildShapes(PgConnection& conn) {
+  Status s = conn.Run(R"SQL(
+CREATE SCHEMA "My ""Odd"" Schema";
+CREATE TABLE "My ""Odd"" Schema"."Ta ble" (id int PRIMARY KEY, "sel ect" text, v numeric);
+INSERT INTO "My ""Odd"" Schema"."Ta ble"
+  SELECT g, E'tab\there \\ back\nline ' || g, g / 7.0 FROM generate_series(1, 3000) g;
+INSERT INTO "My ""Odd"" Schema"."Ta ble" VALUES (0, NULL, 'NaN'), (-1, 'ünï€ode', NULL);
+CREATE TABLE public.child (id bigserial PRIMARY KEY,
+  p int REFERENCES "My ""Odd"" Schema"."Ta ble"(id), payload text, n int);
+INSERT INTO public.child (p, payload, n)
+  SELECT g % 3000 + 1, repeat('x', 50) || g, g FROM generate_series(1, 40000) g;
+CREATE INDEX child_p_idx ON public.child (p);
+CREATE UNIQUE INDEX "child N idx" ON public.child (n);
+CREATE TABLE public.pt (id int, k int, v text) PARTITION BY RANGE (k);
+CREATE TABLE public.pt1 PARTITION OF public.pt FOR VALUES FROM (0) TO (100);
+CREATE TABLE public.pt2 PARTITION OF public.pt FOR VALUES FROM (100) TO (200);
+CREATE TABLE public.pt_default PARTITION OF public.pt DEFAULT;
+ALTER TABLE public.pt ADD PRIMARY KEY (id, k);
+CREATE INDEX ON public.pt (v);
+INSERT INTO public.pt SELECT g, g % 250, 'v' || g FROM generate_series(1, 5000) g;
+CREATE TABLE public.ih (a int, t text);
+CREATE TABLE public.ihc (b int) INHERITS (public.ih);
+INSERT INTO public.ih SELECT g, 'parent' FROM generate_series(1, 100) g;
+INSERT INTO public.ihc SELECT g, 'child', g * 2 FROM generate_series(1, 200) g;
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER touch BEFORE INSERT ON public.child FOR EACH ROW EXECUTE FUNCTION public.touch();
+COMMENT ON TABLE public.child IS 'the child';
+CREATE VIEW public.v AS SELECT count(*) FROM public.child;
+CREATE SEQUENCE public.counter;
+SELECT setval('public.counter', 42);
+CREATE TABLE public.empty_one (x int);
+)SQL");
+  ASSERT_TRUE(s.ok()) << s.message();
+}
+
+TEST_F(RestoreTest, PlainShapesRestoreRowForRowWithSplitTables) {
+  ScratchDatabase src("restore_shapes_src");
+  ScratchDatabase dst("restore_shapes_dst");
+  PgConnection conn = src.Connect();
+  BuildShapes(conn);
+  ASSERT_TRUE(conn.Run("ANALYZE").ok());
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  Status s = Restore(archive, dst.uri(), 2);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ExpectSameDatabase(src.uri(), dst.uri());
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 0)
+      << "the ledger is removed after success";
+  EXPECT_GT(Count(t, "SELECT count(*) FROM pg_stats WHERE tablename = 'child'"), 0)
+      << "restored tables are analyzed";
+  // The foreign key is enforced again.
+  EXPECT_FALSE(t.Run("INSERT INTO public.child (p, n) VALUES (999999, -5)").ok());
+}
+
+TEST_F(RestoreTest, RefusesNonEmptyTargetNamingAnObject) {
+  ScratchDatabase src("restore_nonempty_src");
+  ScratchDatabase dst("restore_nonempty_dst");
+  PgConnection conn = src.Connect();
+  ASSERT_TRUE(conn.Run("CREATE TABLE t (x int); INSERT INTO t VALUES (1)").ok());
+  std::string archive = Dump(src.uri());
+  PgConnection t = dst.Connect();
+  ASSERT_TRUE(t.Run("CREATE TABLE already_here (y int)").ok());
+  Status s = Restore(archive, dst.uri());
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(s.message().find("already_here"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--clean"), std::string::npos) << s.message();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_class WHERE relname = 't'"), 0);
+
+  // --clean drops the archive's objects; unrelated ones stay.
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "--clean", archive});
+  // already_here is not in the archive: still not empty, but --clean does
+  // not require emptiness (pg_restore's semantics).
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM public.t"), 1);
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "--clean", "--if-exists", archive});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM public.t"), 1) << "restored once, not twice";
+}
+
+TEST_F(RestoreTest, DemoDatabaseRestoresRowForRowAndTimescaleDbWorksAfterwards) {
+  ScratchDatabase src("restore_demo_src");
+  ScratchDatabase dst("restore_demo_dst");
+  PgConnection conn = src.Connect();
+  engine::DemoOptions demo;
+  demo.target_bytes = 6ull << 20;
+  demo.partitions = 6;
+  auto built = engine::BuildDemo(conn, demo);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/512 << 10);
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("restored"), std::string::npos) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+
+  if (built->timescaledb == "none") return;
+  PgConnection t = dst.Connect();
+  // Restore mode is over for the database (post_restore ran).
+  EXPECT_EQ(Count(t,
+                  "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d "
+                  "ON d.oid = s.setdatabase WHERE d.datname = current_database() "
+                  "AND array_to_string(s.setconfig, ',') LIKE '%timescaledb.restoring%'"),
+            0);
+  // Inserts into the hypertable land in chunks, including a brand new one.
+  int64_t chunks = Count(t, "SELECT count(*) FROM _timescaledb_catalog.chunk");
+  ASSERT_TRUE(t.Run("INSERT INTO demo.metrics (\"time\", device_id, cpu, mem, label) VALUES "
+                    "('2030-01-01 00:00+00', 1, 1, 1, 'after restore')")
+                  .ok());
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM ONLY demo.metrics"), 0);
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM demo.metrics WHERE label = 'after restore'"), 1);
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM _timescaledb_catalog.chunk"), chunks + 1);
+  // The policies' jobs are there and scheduled as on the source.
+  std::string jobs_sql =
+      "SELECT count(*) FROM _timescaledb_config.bgw_job WHERE id >= 1000 AND scheduled";
+  if (Count(t,
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = '_timescaledb_config' AND c.relname = 'bgw_job'") == 0) {
+    jobs_sql = "SELECT count(*) FROM _timescaledb_catalog.bgw_job WHERE id >= 1000 AND scheduled";
+  }
+  EXPECT_EQ(Count(t, jobs_sql), Count(conn, jobs_sql));
+  EXPECT_GT(Count(t, jobs_sql), 0);
+}
+
+TEST_F(RestoreTest, ResumeAfterCrashAtSeveralPointsLosesAndDuplicatesNothing) {
+  ScratchDatabase src("restore_crash_src");
+  PgConnection conn = src.Connect();
+  engine::DemoOptions demo;
+  demo.target_bytes = 4ull << 20;
+  demo.partitions = 4;
+  auto built = engine::BuildDemo(conn, demo);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  for (int crash_after : {1, 4, 12, 30}) {
+    SCOPED_TRACE("crash after " + std::to_string(crash_after) + " jobs");
+    ScratchDatabase dst("restore_crash_dst");
+    RunResult r = RunHyperdump("HYPERDUMP_TEST_CRASH_AFTER_JOBS=" + std::to_string(crash_after),
+                               {"restore", "-d", dst.uri(), "-j", "2", archive});
+    ASSERT_EQ(r.exit_code, 137) << r.output;
+    // Without --resume the half-restored target is refused.
+    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("already done before"), std::string::npos) << r.output;
+    ExpectSameDatabase(src.uri(), dst.uri());
+  }
+}
+
+// The largest data file of an ordinary table, and that table.
+std::pair<std::string, std::string> LargestDataFile(const std::string& archive) {
+  auto reader = format::ArchiveReader::Open(archive);
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  std::pair<std::string, std::string> best;
+  uint64_t size = 0;
+  for (const format::FileEntry& f : (*reader)->manifest().files) {
+    if (f.kind != format::FileKind::kData || f.compressed_bytes <= size) continue;
+    if (f.meta.value("kind", "") == "extension_config") continue;
+    size = f.compressed_bytes;
+    best = {f.name, engine::QualifiedName(f.meta.value("schema", ""), f.meta.value("name", ""))};
+  }
+  return best;
+}
+
+TEST_F(RestoreTest, CorruptDataFileFailsItsJobWithoutRowsThenResumeCompletes) {
+  ScratchDatabase src("restore_corrupt_src");
+  ScratchDatabase dst("restore_corrupt_dst");
+  PgConnection conn = src.Connect();
+  BuildShapes(conn);
+  std::string archive = Dump(src.uri());
+  auto [name, table] = LargestDataFile(archive);
+  ASSERT_FALSE(name.empty());
+  std::string path = archive + "/" + name;
+  fs::copy_file(path, tmp_ + "/good");
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+    f.put('\x5a').put('\xa5').put('\x00');
+  }
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  EXPECT_EQ(r.exit_code, kExitCorrupt) << r.output;
+  EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(table), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM ONLY " + table), 0) << "no partial rows";
+
+  fs::remove(path);
+  fs::copy_file(tmp_ + "/good", path);
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+}
+
+TEST_F(RestoreTest, TimescaleDbVersionMismatchIsRefusedNamingBothVersions) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_version_src");
+  ScratchDatabase dst("restore_version_dst");
+  PgConnection conn = src.Connect();
+  ASSERT_TRUE(conn.Run("CREATE EXTENSION IF NOT EXISTS timescaledb").ok());
+  auto version = conn.Exec("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
+  ASSERT_TRUE(version.ok() && version->rows() == 1);
+  std::string target_version = version->GetString(0, 0);
+  std::string archive = Dump(src.uri());
+  // Pretend the source ran another version.
+  std::string manifest_path = archive + "/manifest.json";
+  nlohmann::json m = nlohmann::json::parse(std::ifstream(manifest_path));
+  m["source"]["timescaledb_version"] = "2.27.1";
+  std::ofstream(manifest_path) << m.dump(2) << "\n";
+
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), archive});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.output;
+  EXPECT_NE(r.output.find("2.27.1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(target_version), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--allow-version-mismatch"), std::string::npos) << r.output;
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'"), 0)
+      << "nothing written before the checks pass";
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 0);
+}
+
+TEST_F(RestoreTest, NoOwnerNoPrivilegesAndRolesBehaveAsPgRestore) {
+  ScratchDatabase src("restore_owner_src");
+  ScratchDatabase plain("restore_owner_plain");
+  ScratchDatabase bare("restore_owner_bare");
+  PgConnection conn = src.Connect();
+  // Roles are cluster-wide: the throwaway server keeps this one.
+  ASSERT_TRUE(conn.Run("DO $$BEGIN CREATE ROLE hd_restore_owner; EXCEPTION WHEN duplicate_object "
+                       "THEN NULL; END$$")
+                  .ok());
+  ASSERT_TRUE(conn.Run("CREATE TABLE public.owned (x int); INSERT INTO public.owned VALUES (7);"
+                       "ALTER TABLE public.owned OWNER TO hd_restore_owner;"
+                       "GRANT SELECT ON public.owned TO PUBLIC")
+                  .ok());
+  engine::DumpOptions o;
+  o.source = src.uri();
+  o.dir = tmp_ + "/roles_archive";
+  o.roles = true;
+  o.tool_version = "test";
+  Status dumped = engine::RunDump(o, no_interrupt);
+  ASSERT_TRUE(dumped.ok()) << dumped.message();
+  const char* kOwner =
+      "SELECT tableowner || ' ' || coalesce((SELECT relacl::text FROM pg_class "
+      "WHERE oid = 'public.owned'::regclass), 'no-acl') FROM pg_tables WHERE tablename = 'owned'";
+
+  RunResult r = RunHyperdump("", {"restore", "-d", plain.uri(), "--roles", o.dir});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("role \"hd_restore_owner\" already exists"), std::string::npos)
+      << r.output;
+  PgConnection p = plain.Connect();
+  auto owner = p.Exec(kOwner);
+  ASSERT_TRUE(owner.ok() && owner->rows() == 1);
+  EXPECT_EQ(owner->GetString(0, 0).rfind("hd_restore_owner {", 0), 0u) << owner->GetString(0, 0);
+
+  r = RunHyperdump("", {"restore", "-d", bare.uri(), "-O", "-x", "--no-tablespaces", o.dir});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  PgConnection b = bare.Connect();
+  owner = b.Exec(kOwner);
+  ASSERT_TRUE(owner.ok() && owner->rows() == 1);
+  EXPECT_EQ(owner->GetString(0, 0), "postgres no-acl");
+  EXPECT_EQ(Count(b, "SELECT x FROM public.owned"), 7);
+}
+
+}  // namespace
+}  // namespace hyperdump
