@@ -1,11 +1,176 @@
-// TODO(issue): replaced by the real command; until then it says so and fails.
+// `hyperdump dump -d SOURCE -f DIR -j N`: flags in, engine::RunDump, one
+// summary (or one error) out. Flags follow pg_dump's.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
 #include "cli/commands.h"
+#include "cli/ui/progress.h"
+#include "cli/version.h"
+#include "engine/dry_run.h"
+#include "engine/dump.h"
 
 namespace hyperdump::cli {
+namespace {
+
+// "1073741824", "512MB", "1GB", "64kB" (PostgreSQL's units, powers of 1024).
+Result<int64_t> ParseSize(const std::string& text) {
+  size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &pos);
+  } catch (...) {
+    return InvalidArgument("--split-larger-than: '" + text + "' is not a size (e.g. 1GB, 512MB)");
+  }
+  std::string unit = text.substr(pos);
+  int64_t mult = 1;
+  if (unit == "" || unit == "B")
+    mult = 1;
+  else if (unit == "kB" || unit == "KB" || unit == "k")
+    mult = 1LL << 10;
+  else if (unit == "MB" || unit == "M")
+    mult = 1LL << 20;
+  else if (unit == "GB" || unit == "G")
+    mult = 1LL << 30;
+  else if (unit == "TB" || unit == "T")
+    mult = 1LL << 40;
+  else
+    return InvalidArgument("--split-larger-than: unknown unit '" + unit + "' (use kB, MB, GB, TB)");
+  if (n < 0) return InvalidArgument("--split-larger-than must not be negative");
+  return static_cast<int64_t>(n) * mult;
+}
+
+// "10000", "10000ms", "10s", "2min".
+Result<int> ParseMillis(const std::string& text) {
+  size_t pos = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &pos);
+  } catch (...) {
+    return InvalidArgument("--lock-timeout: '" + text + "' is not a duration (e.g. 10s, 500ms)");
+  }
+  std::string unit = text.substr(pos);
+  long long ms = unit == "" || unit == "ms" ? n
+                 : unit == "s"              ? n * 1000
+                 : unit == "min"            ? n * 60000
+                                            : -1;
+  if (ms <= 0 || ms > INT32_MAX) {
+    return InvalidArgument("--lock-timeout: '" + text +
+                           "' must be a positive duration (ms, s, min)");
+  }
+  return static_cast<int>(ms);
+}
+
+// "zstd", "zstd:LEVEL", "none".
+Status ParseCompress(const std::string& text, engine::DumpOptions& o) {
+  if (text == "none") {
+    o.codec = format::Codec::kNone;
+    o.level = 0;
+    return Status::Ok();
+  }
+  if (text == "zstd") return Status::Ok();
+  if (text.rfind("zstd:", 0) == 0) {
+    try {
+      size_t pos = 0;
+      o.level = std::stoi(text.substr(5), &pos);
+      if (pos == text.size() - 5 && o.level >= format::MinZstdLevel() &&
+          o.level <= format::MaxZstdLevel()) {
+        return Status::Ok();
+      }
+    } catch (...) {
+    }
+  }
+  return InvalidArgument("--compress: '" + text + "' is not zstd, zstd:LEVEL (" +
+                         std::to_string(format::MinZstdLevel()) + ".." +
+                         std::to_string(format::MaxZstdLevel()) + ") or none");
+}
+
+}  // namespace
 
 CommandFn RegisterDump(CLI::App& root) {
-  root.add_subcommand("dump", "(not yet available)");
-  return [] { return ReportError(Status(StatusCode::kInternal, "'dump' is not implemented yet")); };
+  CLI::App* cmd = root.add_subcommand(
+      "dump",
+      "Dump a database into an archive directory: one consistent snapshot shared by N "
+      "connections, COPY streamed through zstd, TimescaleDB chunks as they are");
+  auto o = std::make_shared<engine::DumpOptions>();
+  struct Flags {
+    std::string split = "128MB", compress = "zstd", copy_format = "text", lock_timeout = "10s";
+    bool no_pause_jobs = false, dry_run = false, json = false, verbose = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("-d,--dbname", o->source, "Source database (libpq URI or key=value string)")
+      ->required();
+  cmd->add_option("-f,--file", o->dir, "Archive directory to create (must not exist, or be empty)");
+  cmd->add_option("-j,--jobs", o->jobs, "Worker connections copying at once")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("-n,--schema", o->selection.include_schemas,
+                  "Dump only schemas matching PATTERN");
+  cmd->add_option("-N,--exclude-schema", o->selection.exclude_schemas,
+                  "Do not dump schemas matching PATTERN");
+  cmd->add_option("-t,--table", o->selection.include_tables, "Dump only tables matching PATTERN");
+  cmd->add_option("-T,--exclude-table", o->selection.exclude_tables,
+                  "Do not dump tables matching PATTERN");
+  cmd->add_option("--split-larger-than", f->split,
+                  "Split tables larger than SIZE into ctid-range jobs, so that N workers share "
+                  "a big table (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--compress", f->compress, "zstd, zstd:LEVEL or none")->capture_default_str();
+  cmd->add_option("--format", f->copy_format, "COPY format of the data files: text or binary")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "binary"}));
+  cmd->add_flag("--lock-per-job", o->lock_per_job,
+                "Lock each table only while a job copies it (for more tables than the lock "
+                "table holds); a table rewritten meanwhile fails the dump");
+  cmd->add_option("--lock-timeout", f->lock_timeout,
+                  "How long to wait for a table lock before failing (ms, s, min)")
+      ->capture_default_str();
+  cmd->add_flag("--no-pause-jobs", f->no_pause_jobs,
+                "Leave TimescaleDB background jobs scheduled during the dump");
+  cmd->add_flag("--roles", o->roles, "Also store the cluster's roles (without passwords)");
+  cmd->add_flag("--no-large-objects", o->no_large_objects,
+                "Dump without the database's large objects (else a database with any is refused)");
+  cmd->add_flag("--dry-run", f->dry_run, "Print the plan (jobs, sizes) and write nothing");
+  cmd->add_flag("--json", f->json, "With --dry-run: print the plan as JSON");
+  cmd->add_flag("-v,--verbose", f->verbose, "Show progress on stderr");
+  return [o, f]() -> int {
+    auto split = ParseSize(f->split);
+    if (!split.ok()) return ReportError(split.status());
+    o->selection.split_larger_than = *split;
+    if (f->dry_run) {
+      return ReportError(engine::PrintDryRun(o->source, o->selection, f->json, std::cout));
+    }
+    if (f->json) return ReportError(InvalidArgument("--json requires --dry-run"));
+    if (o->dir.empty()) return ReportError(InvalidArgument("-f/--file DIR is required"));
+    auto timeout = ParseMillis(f->lock_timeout);
+    if (!timeout.ok()) return ReportError(timeout.status());
+    o->lock_timeout_ms = *timeout;
+    Status s = ParseCompress(f->compress, *o);
+    if (!s.ok()) return ReportError(s);
+    o->copy_format =
+        f->copy_format == "binary" ? engine::CopyFormat::kBinary : engine::CopyFormat::kText;
+    o->pause_jobs = !f->no_pause_jobs;
+    o->tool_version = kVersion;
+
+    ui::ProgressSink::Options po;
+    po.mode = f->verbose ? ui::ProgressSink::Mode::kAuto : ui::ProgressSink::Mode::kQuiet;
+    po.label = "dump";
+    ui::ProgressSink progress(po);
+    progress.SetPhase("data");
+    auto start = std::chrono::steady_clock::now();
+    engine::DumpSummary sum;
+    s = engine::RunDump(*o, InterruptFlag(), &progress, &sum);
+    progress.Stop();
+    if (!s.ok()) return ReportError(s);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf(
+        "dumped %lld tables (%lld jobs) to %s: %llu rows, %.1f MB of COPY data stored "
+        "as %.1f MB in %.2f s\n",
+        static_cast<long long>(sum.tables), static_cast<long long>(sum.jobs), o->dir.c_str(),
+        static_cast<unsigned long long>(sum.rows), static_cast<double>(sum.bytes) / 1e6,
+        static_cast<double>(sum.stored_bytes) / 1e6, secs);
+    return kExitOk;
+  };
 }
 
 }  // namespace hyperdump::cli

@@ -32,6 +32,7 @@ CommandFn RegisterRestore(CLI::App& root);
 CommandFn RegisterVerify(CLI::App& root);
 CommandFn RegisterList(CLI::App& root);
 CommandFn RegisterDemoData(CLI::App& root);
+CommandFn RegisterResumeJobs(CLI::App& root);
 CommandFn RegisterCompare(CLI::App& root);
 
 }  // namespace hyperdump::cli

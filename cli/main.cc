@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   add(RegisterVerify(app));
   add(RegisterList(app));
   add(RegisterDemoData(app));
+  add(RegisterResumeJobs(app));
   add(RegisterCompare(app));
 
   try {

@@ -1,31 +1,79 @@
 // What the engine stores in an archive, on top of format/ (which knows only
 // files, blobs and opaque JSON). This is the contract between `hyperdump
-// dump` and `hyperdump restore`; docs/format.md ("Engine contents") mirrors it.
+// dump` and `hyperdump restore`; docs/format.md specifies the container itself.
 //
-// Blobs (format::ArchiveWriter::PutBlob):
-//   schema.pgdump   pg_dump --format=custom --schema-only --snapshot=<S>: read
-//                   section by section / item by item with pg_restore -l/-L.
+// Blobs (format::ArchiveWriter::PutBlob, stored uncompressed):
+//   schema.pgdump   pg_dump --format=custom --schema-only --snapshot=<S>
+//                   (-n/-N/-t/-T passed through): read section by section /
+//                   item by item with pg_restore -l/-L.
 //   plan.json       the dump's view of the source (see below).
-//   roles.sql       pg_dumpall --roles-only (only with --roles).
-//   paused_jobs.json  TimescaleDB job ids unscheduled for the dump; written
-//                   before any data so a crash can be repaired
-//                   (`hyperdump resume-jobs`).
-// Data files: data/<job id>.copy[.zst], one per DataJob, COPY text format
-// (or binary with --format=binary), with meta:
+//   roles.sql       pg_dumpall --roles-only --no-role-passwords (only with
+//                   --roles): role definitions WITHOUT password hashes; set
+//                   passwords on the target.
+//   paused_jobs.json  {"database": name, "job_ids": [1000, ...]}: TimescaleDB
+//                   jobs unscheduled for the dump; written before the first
+//                   alter_job so a crash can be repaired (`hyperdump
+//                   resume-jobs DIR -d SOURCE` reads it straight from the
+//                   directory, manifest or not). Absent without TimescaleDB or
+//                   with --no-pause-jobs. Informational once the dump ended:
+//                   the archived bgw_job rows keep the source's `scheduled`.
+// Data files: data/<job id>.copy.zst (data/<job id>.copy with --compress=none),
+// one per DataJob, whatever the COPY format, with meta:
 //   {"table": <index into plan.json tables>, "schema": s, "name": n,
 //    "kind": TableKindName, "range": [start_block, end_block] | null,
 //    "copy_format": "text" | "binary"}
-// and row count = rows COPY reported.
+// and row count = rows COPY reported (text files also have lines == rows).
+// A table's file(s) hold its rows exactly as `COPY schema.table TO STDOUT`
+// gives them (generated columns excluded), read under the dump's snapshot:
+//  - COPY table TO for whole tables, chunks and compressed chunks (never a
+//    query: compressed chunks stay compressed, each table as it is);
+//  - COPY (SELECT <non-generated columns> FROM ONLY t WHERE ctid ...) for the
+//    block ranges of split ordinary tables (never chunks), and with
+//    `copy_filter` for extension configuration tables.
+// Every table in plan.json has at least one data file, empty tables included.
 //
-// plan.json:
-//   {"tables": [{"schema","name","kind","parent","hypertable","compressed_of",
-//                "extension","copy_filter","load_after":[..],"bytes","rows"}],
-//    "sequences": [{"schema","name","last_value","is_called"}],
-//    "post_data": [{"desc": "INDEX"|"CONSTRAINT"|"FK CONSTRAINT"|"TRIGGER"|...,
-//                   "schema": s, "name": item name as in the TOC tag,
-//                   "table": "schema.name" it belongs to,
-//                   "references": "schema.name" (FKs: the other table)}],
-//    "large_objects": count}
+// plan.json (PlanToJson, engine/plan.h, plus the dump's additions):
+//   {"server": {"server_version_num","server_version","database",
+//               "timescaledb_version","extensions": {name: version}},
+//    "tables": [{"oid","schema","name","kind","relfilenode","parent","hypertable",
+//                "compressed_of","extension","copy_filter","load_after":[..],
+//                "bytes","rows","pages"}],
+//    "jobs": [{"id","table","kind","object","range","bytes","load_after"}],
+//    "sequences": [{"schema","name","owned_by","last_value","is_called"}],
+//    "large_objects": count (the dump refuses a source with any, unless
+//                     --no-large-objects: manifest options.large_objects),
+//    "copy_format": "text" | "binary",
+//    "post_data": [{"desc": "INDEX"|"CONSTRAINT"|"FK CONSTRAINT"|"TRIGGER"|
+//                           "INDEX ATTACH"|"POLICY"|"ROW SECURITY"|"RULE"|...,
+//                   "toc_id": pg_restore dump id, "toc_line": the exact line of
+//                   `pg_restore -l` (usable in a -L list),
+//                   "schema": the table's schema, "name": the object's name,
+//                   "table": "schema.name" for display | null,
+//                   "table_schema", "table_name": unquoted parts (absent if none),
+//                   "table_index": index into "tables" | null (e.g. a
+//                   partitioned parent, which has no data of its own),
+//                   FKs only: "references" (display), "references_schema",
+//                   "references_name", "references_index"}]}
+//   post_data lists every item of `pg_restore -l --section=post-data`, in
+//   archive order; items on no table (EVENT TRIGGER, PUBLICATION...) have
+//   "table": null. Sequence values are read right after the snapshot is
+//   taken (sequences are not transactional: a value can be slightly ahead
+//   of the rows, never behind).
+//
+// Manifest source facts (format::ArchiveWriter::Commit): the kFact* keys
+// below plus "server_version_num"; "options" holds the dump's flags (jobs,
+// copy_format, codec, level, lock_per_job, pause_jobs, roles, large_objects,
+// include/exclude patterns, split_larger_than). Never a conninfo.
+//
+// A failed dump leaves no manifest.json: the directory holds an INCOMPLETE
+// text file saying why, or is removed when no data file was written.
+//
+// REQUESTED BY RESTORE: data file meta "columns": [column names, in the order
+//   COPY wrote them]. Without it restore runs COPY with no column list, which
+//   loads the wrong columns when an inheritance child's column order on the
+//   source differs from the one pg_dump's CREATE TABLE ... INHERITS gives it
+//   on the target (a parent column added after the child had local columns).
+//   Restore uses the key when present (engine/restore_jobs.cc, LoadFile).
 #ifndef HYPERDUMP_ENGINE_ARCHIVE_LAYOUT_H_
 #define HYPERDUMP_ENGINE_ARCHIVE_LAYOUT_H_
 

@@ -1,0 +1,54 @@
+// COPY ... TO STDOUT, streamed in bounded chunks.
+//
+// A table is read with `COPY schema.table TO STDOUT`, never through a query
+// when avoidable: on a TimescaleDB chunk a SELECT goes through the planner
+// and returns decompressed rows. Only ctid-range jobs of ordinary tables and
+// filtered extension configuration tables use COPY (SELECT ...), with the
+// table's non-generated columns, so every form yields the columns that
+// `COPY table FROM` expects.
+//
+// Memory: at most kCopyChunkBytes (plus one row) are buffered before being
+// handed to the writer, whatever the table's size.
+#ifndef HYPERDUMP_ENGINE_COPY_OUT_H_
+#define HYPERDUMP_ENGINE_COPY_OUT_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "engine/pg.h"
+#include "engine/plan.h"
+
+namespace hyperdump::engine {
+
+enum class CopyFormat { kText, kBinary };
+const char* CopyFormatName(CopyFormat format);  // "text" / "binary" (stored in archives)
+
+inline constexpr size_t kCopyChunkBytes = 256 * 1024;
+
+// The COPY statement for `table` (whole, or the block range `range`). Reads
+// the column list from `conn` (in the job's snapshot) when a query is needed.
+// Refuses ranges on TimescaleDB chunks and hypertables.
+Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
+                                 const std::optional<CtidRange>& range, CopyFormat format);
+
+struct CopyStats {
+  uint64_t rows = 0;   // as COPY reported it
+  uint64_t bytes = 0;  // uncompressed bytes handed to `write`
+};
+
+// Runs `copy_sql` and hands its output to `write` in chunks. `progress` (may
+// be empty) gets the bytes of each chunk. When `write` fails or `cancelled()`
+// turns true, the COPY is cancelled on the server and the connection left
+// usable (its transaction aborted).
+Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
+                          const std::function<Status(std::string_view)>& write,
+                          const std::function<void(uint64_t bytes)>& progress,
+                          const std::function<bool()>& cancelled);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_COPY_OUT_H_

@@ -1,0 +1,59 @@
+#include "engine/demo_data.h"
+
+#include <gtest/gtest.h>
+
+namespace hyperdump::engine {
+namespace {
+
+TEST(ParseSizeTest, AcceptsBinaryUnitsInAnyCase) {
+  EXPECT_EQ(*ParseSize("100MB"), 100ull << 20);
+  EXPECT_EQ(*ParseSize("2GB"), 2ull << 30);
+  EXPECT_EQ(*ParseSize("512kB"), 512ull << 10);
+  EXPECT_EQ(*ParseSize("1.5G"), 3ull << 29);
+  EXPECT_EQ(*ParseSize("4096"), 4096u);
+  EXPECT_EQ(*ParseSize("7B"), 7u);
+  EXPECT_EQ(*ParseSize(" 10 mib "), 10ull << 20);
+  EXPECT_EQ(*ParseSize("1T"), 1ull << 40);
+}
+
+TEST(ParseSizeTest, RejectsGarbageWithAnExample) {
+  for (const char* bad : {"", "MB", "10XB", "1.2.3MB", "0", "-5MB", "abc", "99999999999999T"}) {
+    auto r = ParseSize(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("100MB"), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(PlanDemoTest, ScalesTheLargeTablesWithTheTargetSize) {
+  DemoOptions small{.target_bytes = 50ull << 20, .timescaledb = true, .partitions = 24};
+  DemoOptions large = small;
+  large.target_bytes = 500ull << 20;
+  DemoPlan s = PlanDemo(small);
+  DemoPlan l = PlanDemo(large);
+  EXPECT_GT(l.orders, 9 * s.orders);
+  EXPECT_GT(l.readings, 9 * (s.readings - s.readings_default));
+  EXPECT_GT(l.metrics, 9 * s.metrics);
+  EXPECT_EQ(s.regions, l.regions);  // dimension tables do not scale
+  EXPECT_EQ(s.metrics % s.metrics_chunks, 0);
+  EXPECT_EQ(s.compressed_chunks, 2);
+}
+
+TEST(PlanDemoTest, WithoutTimescaleDbHasNoHypertable) {
+  DemoPlan p = PlanDemo({.target_bytes = 10ull << 20, .timescaledb = false, .partitions = 3});
+  EXPECT_EQ(p.metrics, 0);
+  EXPECT_EQ(p.metrics_chunks, 0);
+  EXPECT_EQ(p.partitions, 3);
+  EXPECT_GE(p.readings - p.readings_default, 300);  // at least 100 rows a partition
+}
+
+TEST(PlanDemoTest, TinySizesKeepEveryTableNonTrivial) {
+  DemoPlan p = PlanDemo({.target_bytes = 1, .timescaledb = true, .partitions = 1});
+  EXPECT_GE(p.orders, 1000);
+  EXPECT_GE(p.metrics, 100);
+  EXPECT_EQ(p.metrics_chunks, 1);
+  EXPECT_EQ(p.compressed_chunks, 0);  // never compress the only chunk
+}
+
+}  // namespace
+}  // namespace hyperdump::engine

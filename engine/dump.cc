@@ -1,0 +1,238 @@
+// The dump, as a list of phases. Each phase takes only what it uses; the
+// order matters and is explained at each step.
+#include "engine/dump.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "engine/archive_layout.h"
+#include "engine/discovery.h"
+#include "engine/dump_data.h"
+#include "engine/locks.h"
+#include "engine/pg.h"
+#include "engine/schema_dump.h"
+#include "engine/snapshot.h"
+#include "engine/subprocess.h"
+#include "engine/timescale_jobs.h"
+#include "format/writer.h"
+
+namespace hyperdump::engine {
+namespace {
+
+Status CheckInterrupt(const std::atomic<bool>& interrupt) {
+  return interrupt.load() ? Cancelled("dump interrupted") : Status::Ok();
+}
+
+Status ValidateOptions(const DumpOptions& o) {
+  if (o.source.empty()) return InvalidArgument("no source database: give -d/--dbname");
+  if (o.dir.empty()) return InvalidArgument("no archive directory: give -f/--file");
+  if (o.jobs < 1 || o.jobs > 256) {
+    return InvalidArgument("-j/--jobs must be between 1 and 256, not " + std::to_string(o.jobs));
+  }
+  if (o.lock_timeout_ms < 1) return InvalidArgument("--lock-timeout must be positive");
+  return Status::Ok();
+}
+
+// Large objects are dumped by nobody here yet: refuse rather than drop them.
+Status CheckLargeObjects(const Plan& plan, const DumpOptions& o) {
+  if (plan.large_objects == 0 || o.no_large_objects) return Status::Ok();
+  return InvalidArgument("database " + plan.server.database + " holds " +
+                         std::to_string(plan.large_objects) +
+                         " large objects, which hyperdump does not dump; nothing was written. "
+                         "Dump them with pg_dump (they are in its default output), or pass "
+                         "--no-large-objects to dump everything else without them");
+}
+
+// Locks held at once: the leader's (unless --lock-per-job), pg_dump's for the
+// schema (it locks every table it dumps), and one per running job.
+int64_t LocksNeeded(const Plan& plan, const DumpOptions& o) {
+  int64_t tables = static_cast<int64_t>(plan.tables.size());
+  return (o.lock_per_job ? 0 : tables) + tables + 4 * o.jobs;
+}
+
+// Writes paused_jobs.json first, then unschedules those jobs; `guard` takes
+// over rescheduling them on every exit path.
+Status PauseTimescaleJobs(const std::string& conninfo, const std::string& database,
+                          format::ArchiveWriter& archive, JobPauseGuard& guard) {
+  HD_ASSIGN_OR_RETURN(PgConnection control, PgConnection::Connect(conninfo, "hyperdump dump"));
+  HD_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListScheduledJobs(control));
+  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPausedJobsBlob, PausedJobsToJson({database, ids})));
+  guard.Arm(conninfo, ids);  // before the first alter_job
+  return SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs");
+}
+
+// pg_dump --schema-only under the snapshot -> schema.pgdump, and the map of
+// its post-data items to their tables (read in the leader's snapshot).
+Result<nlohmann::json> DumpSchemaPhase(const DumpOptions& o, const std::string& snapshot,
+                                       PgConnection& leader, const Plan& plan,
+                                       format::ArchiveWriter& archive, const std::string& scratch,
+                                       const std::atomic<bool>& interrupt) {
+  std::string path = scratch + "/" + layout::kSchemaBlob;
+  SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms};
+  HD_RETURN_IF_ERROR(DumpSchema(req, path, interrupt));
+  HD_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, bytes));
+  HD_ASSIGN_OR_RETURN(std::vector<TocItem> items, ListPostData(path, scratch, interrupt));
+  return MapPostData(leader, items, plan);
+}
+
+nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const DumpOptions& o) {
+  nlohmann::json options = {{"jobs", o.jobs},
+                            {"copy_format", CopyFormatName(o.copy_format)},
+                            {"codec", std::string(format::CodecName(o.codec))},
+                            {"level", o.level},
+                            {"lock_per_job", o.lock_per_job},
+                            {"pause_jobs", o.pause_jobs},
+                            {"roles", o.roles},
+                            {"large_objects", o.no_large_objects ? "excluded" : "none present"},
+                            {"include_schemas", o.selection.include_schemas},
+                            {"exclude_schemas", o.selection.exclude_schemas},
+                            {"include_tables", o.selection.include_tables},
+                            {"exclude_tables", o.selection.exclude_tables},
+                            {"split_larger_than", o.selection.split_larger_than}};
+  return {{layout::kFactServerVersion, plan.server.server_version},
+          {"server_version_num", plan.server.server_version_num},
+          {layout::kFactTimescaleDbVersion, plan.server.timescaledb_version},
+          {layout::kFactSnapshot, snapshot},
+          {layout::kFactDatabase, plan.server.database},
+          {layout::kFactOptions, options}};
+}
+
+// Every phase between creating the archive and committing it.
+Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
+                  scheduler::EventSink* sink, format::ArchiveWriter& archive, JobPauseGuard& paused,
+                  bool& committed, DumpSummary* summary) {
+  // 1. The leader: one REPEATABLE READ, READ ONLY transaction whose snapshot
+  //    every other connection (workers, pg_dump) imports; held to the end.
+  HD_ASSIGN_OR_RETURN(PgConnection leader, PgConnection::Connect(o.source, "hyperdump dump"));
+  HD_RETURN_IF_ERROR(leader.Run("SET idle_in_transaction_session_timeout = 0"));
+  HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
+
+  // 2. Discovery, under the snapshot: tables, jobs, sequences, facts.
+  HD_ASSIGN_OR_RETURN(Plan plan, Discover(leader, o.selection));
+  HD_RETURN_IF_ERROR(CheckLargeObjects(plan, o));
+
+  // 3. Locks, before anything is written: first whether the server can hold
+  //    them, then ACCESS SHARE on every table (unless --lock-per-job), which
+  //    also proves no table was rewritten since the snapshot.
+  HD_RETURN_IF_ERROR(CheckLockCapacity(leader, LocksNeeded(plan, o), !o.lock_per_job));
+  if (!o.lock_per_job) {
+    HD_RETURN_IF_ERROR(LockTablesInSnapshot(leader, o.source, plan.tables, o.lock_timeout_ms));
+  }
+  HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+
+  // 4. TimescaleDB jobs off for the dump (recorded in the archive first).
+  if (o.pause_jobs && !plan.server.timescaledb_version.empty()) {
+    HD_RETURN_IF_ERROR(PauseTimescaleJobs(o.source, plan.server.database, archive, paused));
+  }
+
+  // 5. Schema by pg_dump under the same snapshot, and its post-data map.
+  HD_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create("hyperdump-dump"));
+  HD_ASSIGN_OR_RETURN(nlohmann::json post_data, DumpSchemaPhase(o, snapshot, leader, plan, archive,
+                                                                scratch.path(), interrupt));
+  HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+
+  // 6. Data: every job on the scheduler, N workers importing the snapshot.
+  DataPhaseOptions data{o.source, snapshot, leader.backend_pid(), o.jobs, o.copy_format,
+                        o.codec,  o.level,  o.lock_timeout_ms};
+  DataPhaseTotals totals;
+  HD_RETURN_IF_ERROR(RunDataPhase(data, plan, archive, interrupt, sink, &totals));
+  HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+
+  // 7. Roles (--roles): the cluster's role definitions, without passwords.
+  if (o.roles) {
+    HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
+    HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
+  }
+
+  // 8. plan.json: tables, jobs, sequence values (read by discovery right after
+  //    the snapshot), post-data items.
+  nlohmann::json plan_json = PlanToJson(plan);
+  plan_json["post_data"] = std::move(post_data);
+  plan_json["copy_format"] = CopyFormatName(o.copy_format);
+  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n"));
+
+  // 9. The manifest, last: only now is the archive complete. The snapshot
+  //    transaction ends after it (nothing reads the source any more).
+  HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+  HD_RETURN_IF_ERROR(archive.Commit(SourceFacts(plan, snapshot, o)));
+  committed = true;
+  if (summary) {
+    *summary = {static_cast<int64_t>(plan.tables.size()), static_cast<int64_t>(plan.jobs.size()),
+                totals.rows.load(), totals.bytes.load(), totals.stored_bytes.load()};
+  }
+  leader.Run("COMMIT").IgnoreError();
+  return Status::Ok();
+}
+
+// After a failure: an INCOMPLETE file saying why, or no directory at all when
+// nothing in it is worth keeping (no data file, no jobs left to repair).
+void MarkFailed(const std::string& dir, bool created_dir, const Status& why, bool jobs_paused) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool has_files = false;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string name = it->path().filename().string();
+    if (name == layout::kPausedJobsBlob && !jobs_paused) continue;
+    if (name == layout::kSchemaBlob || name == layout::kPlanBlob) continue;
+    has_files = true;
+  }
+  if (!has_files) {
+    if (created_dir) {
+      fs::remove_all(dir, ec);
+    } else {
+      for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
+    }
+    return;
+  }
+  std::ofstream out(dir + "/" + kIncompleteMarker, std::ios::trunc);
+  out << "This hyperdump archive is INCOMPLETE: the dump failed and wrote no manifest.\n"
+      << "It cannot be restored; delete it and dump again.\n\nReason: " << why.message() << "\n";
+  if (jobs_paused) {
+    out << "\nTimescaleDB jobs listed in " << layout::kPausedJobsBlob
+        << " are still unscheduled on the source: run\n  hyperdump resume-jobs " << dir
+        << " -d SOURCE\n";
+  }
+}
+
+}  // namespace
+
+Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
+               scheduler::EventSink* sink, DumpSummary* summary) {
+  HD_RETURN_IF_ERROR(ValidateOptions(options));
+  // 0. The archive directory: created private and empty; a non-empty one is
+  //    refused, so a dump never mixes with other files.
+  struct stat st;
+  const bool created_dir = ::stat(options.dir.c_str(), &st) != 0;
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveWriter> archive,
+                      format::ArchiveWriter::Create(options.dir, options.tool_version));
+
+  JobPauseGuard paused;
+  bool committed = false;
+  Status s = DumpPhases(options, interrupt, sink, *archive, paused, committed, summary);
+
+  // On every exit path, jobs are rescheduled before anything else.
+  Status resumed = paused.Resume();
+  if (!resumed.ok()) {
+    Status repair(resumed.code(),
+                  "TimescaleDB jobs paused for the dump could not be rescheduled (" +
+                      resumed.message() + "); run: hyperdump resume-jobs " + options.dir + " -d " +
+                      RedactConninfo(options.source),
+                  resumed.sqlstate());
+    if (committed) repair = repair.WithContext("the archive is complete, but");
+    s = s.ok() ? repair
+               : Status(s.code(), s.message() + "; also, " + repair.message(), s.sqlstate());
+  }
+  const bool still_paused = paused.active();
+  paused.Release();  // reported above; the guard must not print it again
+  archive.reset();
+  if (!s.ok() && !committed) MarkFailed(options.dir, created_dir, s, still_paused);
+  return s;
+}
+
+}  // namespace hyperdump::engine

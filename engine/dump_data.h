@@ -1,0 +1,50 @@
+// The data phase of a dump: one scheduler job per DataJob of the plan, run
+// on N worker connections that each import the dump's snapshot.
+//
+// Each job runs in its own short transaction (import snapshot, LOCK ... NOWAIT,
+// relfilenode check, COPY TO STDOUT into one archive file, COMMIT), so a
+// worker never accumulates locks and, with --lock-per-job, holds only the
+// lock of the table it is copying. A busy lock is requeued until
+// `lock_timeout_ms` has passed, then fails naming the blocking session.
+#ifndef HYPERDUMP_ENGINE_DUMP_DATA_H_
+#define HYPERDUMP_ENGINE_DUMP_DATA_H_
+
+#include <atomic>
+#include <string>
+
+#include "base/status.h"
+#include "engine/copy_out.h"
+#include "engine/plan.h"
+#include "format/codec.h"
+#include "format/writer.h"
+#include "scheduler/events.h"
+
+namespace hyperdump::engine {
+
+struct DataPhaseOptions {
+  std::string conninfo;  // for the worker connections
+  std::string snapshot;  // exported by the leader, open until this returns
+  int leader_pid = 0;    // left out when naming blocking sessions
+  int slots = 2;         // worker connections
+  CopyFormat copy_format = CopyFormat::kText;
+  format::Codec codec = format::Codec::kZstd;
+  int level = format::kDefaultZstdLevel;
+  int lock_timeout_ms = 10000;
+};
+
+// "data/<job id>.copy[.zst]" (engine/archive_layout.h).
+std::string DataFileName(const DataJob& job, format::Codec codec);
+
+struct DataPhaseTotals {
+  std::atomic<uint64_t> rows{0}, bytes{0}, stored_bytes{0};
+};
+
+// Copies every job of `plan` into `archive`. Returns the first failure (the
+// run then cancels running jobs and starts no more), kCancelled on interrupt.
+Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
+                    format::ArchiveWriter& archive, const std::atomic<bool>& interrupt,
+                    scheduler::EventSink* sink, DataPhaseTotals* totals);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_DUMP_DATA_H_

@@ -1,0 +1,213 @@
+#include "engine/schema_dump.h"
+
+#include <map>
+#include <regex>
+
+#include "engine/subprocess.h"
+
+namespace hyperdump::engine {
+
+Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
+                  const std::atomic<bool>& interrupt) {
+  std::vector<std::string> argv = {
+      PgBinDir() + "/pg_dump",          "--format=custom",   "--schema-only", "--no-sync",
+      "--snapshot=" + request.snapshot, "--file=" + out_path};
+  if (request.lock_timeout_ms > 0) {
+    argv.push_back("--lock-wait-timeout=" + std::to_string(request.lock_timeout_ms));
+  }
+  if (request.selection) {
+    for (const auto& p : request.selection->include_schemas) argv.push_back("--schema=" + p);
+    for (const auto& p : request.selection->exclude_schemas)
+      argv.push_back("--exclude-schema=" + p);
+    for (const auto& p : request.selection->include_tables) argv.push_back("--table=" + p);
+    for (const auto& p : request.selection->exclude_tables) argv.push_back("--exclude-table=" + p);
+  }
+  // Last, so that nothing after it can be read as a database name.
+  std::vector<std::pair<std::string, std::string>> env;
+  argv.push_back("--dbname=" + ConninfoForChild(request.conninfo, env));
+  return RunProgram(argv, out_path + ".stdout", "pg_dump --schema-only", &interrupt, env);
+}
+
+std::vector<TocItem> ParseTocList(const std::string& listing) {
+  // Longest first: "INDEX ATTACH" before "INDEX".
+  static const char* const kDescs[] = {"PUBLICATION TABLES IN SCHEMA",
+                                       "MATERIALIZED VIEW DATA",
+                                       "CHECK CONSTRAINT",
+                                       "PUBLICATION TABLE",
+                                       "FK CONSTRAINT",
+                                       "EVENT TRIGGER",
+                                       "INDEX ATTACH",
+                                       "ROW SECURITY",
+                                       "SUBSCRIPTION",
+                                       "PUBLICATION",
+                                       "CONSTRAINT",
+                                       "STATISTICS",
+                                       "TRIGGER",
+                                       "POLICY",
+                                       "INDEX",
+                                       "RULE"};
+  static const std::regex kLine(R"(^(\d+); (\d+) (\d+) (.*)$)");
+  std::vector<TocItem> out;
+  size_t pos = 0;
+  while (pos < listing.size()) {
+    size_t end = listing.find('\n', pos);
+    if (end == std::string::npos) end = listing.size();
+    std::string line = listing.substr(pos, end - pos);
+    pos = end + 1;
+    std::smatch m;
+    if (line.empty() || line[0] == ';' || !std::regex_match(line, m, kLine)) continue;
+    TocItem item;
+    item.dump_id = std::stoll(m[1]);
+    item.classid = static_cast<uint32_t>(std::stoul(m[2]));
+    item.objid = static_cast<uint32_t>(std::stoul(m[3]));
+    std::string rest = m[4];
+    for (const char* d : kDescs) {
+      std::string desc = d;
+      if (rest.compare(0, desc.size() + 1, desc + " ") == 0) {
+        item.desc = desc;
+        break;
+      }
+    }
+    if (item.desc.empty()) item.desc = rest.substr(0, rest.find(' '));
+    item.line = line;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
+                                          const std::string& scratch,
+                                          const std::atomic<bool>& interrupt) {
+  std::string out = scratch + "/post_data.list";
+  HD_RETURN_IF_ERROR(
+      RunProgram({PgBinDir() + "/pg_restore", "--list", "--section=post-data", schema_path}, out,
+                 "pg_restore --list", &interrupt));
+  HD_ASSIGN_OR_RETURN(std::string listing, ReadWholeFile(out));
+  return ParseTocList(listing);
+}
+
+Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
+                                   const Plan& plan) {
+  // Resolve every item's table (and a foreign key's referenced table) in one
+  // query. INDEX ATTACH items carry no oid: matched below by index name.
+  std::string classids = "{", objids = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) classids += ",", objids += ",";
+    classids += std::to_string(items[i].classid);
+    objids += std::to_string(items[i].objid);
+  }
+  classids += "}", objids += "}";
+  HD_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.ExecParams(
+          "SELECT u.k, tn.nspname, t.relname, rn.nspname, rr.relname, m.obj"
+          " FROM unnest($1::oid[], $2::oid[]) WITH ORDINALITY AS u(classid, objid, k)"
+          " CROSS JOIN LATERAL (SELECT CASE u.classid"
+          "   WHEN 'pg_class'::regclass THEN coalesce("
+          "     (SELECT indrelid FROM pg_index WHERE indexrelid = u.objid), u.objid)"
+          "   WHEN 'pg_constraint'::regclass THEN"
+          "     (SELECT nullif(conrelid, 0) FROM pg_constraint WHERE oid = u.objid)"
+          "   WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = u.objid)"
+          "   WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = "
+          "u.objid)"
+          "   WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = u.objid)"
+          "   WHEN 'pg_statistic_ext'::regclass THEN"
+          "     (SELECT stxrelid FROM pg_statistic_ext WHERE oid = u.objid)"
+          "   WHEN 'pg_publication_rel'::regclass THEN"
+          "     (SELECT prrelid FROM pg_publication_rel WHERE oid = u.objid)"
+          "   WHEN 0 THEN (SELECT oid FROM pg_class WHERE oid = u.objid AND u.objid <> 0)"
+          "   END AS tbl,"
+          "   CASE WHEN u.classid = 'pg_constraint'::regclass THEN"
+          "     (SELECT nullif(confrelid, 0) FROM pg_constraint WHERE oid = u.objid) END AS ref,"
+          "   CASE u.classid"
+          "   WHEN 'pg_class'::regclass THEN (SELECT relname FROM pg_class WHERE oid = u.objid)"
+          "   WHEN 'pg_constraint'::regclass THEN (SELECT conname FROM pg_constraint WHERE oid = "
+          "u.objid)"
+          "   WHEN 'pg_trigger'::regclass THEN (SELECT tgname FROM pg_trigger WHERE oid = u.objid)"
+          "   WHEN 'pg_rewrite'::regclass THEN (SELECT rulename FROM pg_rewrite WHERE oid = "
+          "u.objid)"
+          "   WHEN 'pg_policy'::regclass THEN (SELECT polname FROM pg_policy WHERE oid = u.objid)"
+          "   WHEN 'pg_statistic_ext'::regclass THEN"
+          "     (SELECT stxname FROM pg_statistic_ext WHERE oid = u.objid)"
+          "   WHEN 0 THEN (SELECT relname FROM pg_class WHERE oid = u.objid AND u.objid <> 0)"
+          "   END AS obj) m"
+          " LEFT JOIN pg_class t ON t.oid = m.tbl"
+          " LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace"
+          " LEFT JOIN pg_class rr ON rr.oid = m.ref"
+          " LEFT JOIN pg_namespace rn ON rn.oid = rr.relnamespace"
+          " ORDER BY u.k",
+          {classids, objids}));
+  // Partition indexes (INDEX ATTACH): "schema indexname " -> table.
+  HD_ASSIGN_OR_RETURN(
+      PgResult attach,
+      conn.Exec("SELECT n.nspname, ic.relname, tn.nspname, t.relname"
+                " FROM pg_inherits h JOIN pg_class ic ON ic.oid = h.inhrelid AND ic.relkind = 'i'"
+                " JOIN pg_namespace n ON n.oid = ic.relnamespace"
+                " JOIN pg_index x ON x.indexrelid = ic.oid JOIN pg_class t ON t.oid = x.indrelid"
+                " JOIN pg_namespace tn ON tn.oid = t.relnamespace"));
+
+  std::map<std::pair<std::string, std::string>, size_t> table_index;
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    table_index[{plan.tables[i].schema, plan.tables[i].name}] = i;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const TocItem& item = items[i];
+    nlohmann::json j = {{"desc", item.desc}, {"toc_id", item.dump_id}, {"toc_line", item.line}};
+    std::optional<std::string> ts, tn, rs, rn, name;
+    if (static_cast<int>(i) < r.rows()) {
+      ts = r.GetOptional(static_cast<int>(i), 1);
+      tn = r.GetOptional(static_cast<int>(i), 2);
+      rs = r.GetOptional(static_cast<int>(i), 3);
+      rn = r.GetOptional(static_cast<int>(i), 4);
+      name = r.GetOptional(static_cast<int>(i), 5);
+    }
+    if (item.desc == "INDEX ATTACH") {
+      // "<id>; 0 0 INDEX ATTACH <schema> <index> <owner>"
+      std::string rest = item.line.substr(item.line.find("INDEX ATTACH ") + 13);
+      for (int a = 0; a < attach.rows(); ++a) {
+        std::string prefix = attach.GetString(a, 0) + " " + attach.GetString(a, 1) + " ";
+        if (rest.compare(0, prefix.size(), prefix) == 0) {
+          name = attach.GetString(a, 1);
+          ts = attach.GetString(a, 2);
+          tn = attach.GetString(a, 3);
+          break;
+        }
+      }
+    }
+    j["schema"] = ts.value_or("");
+    j["name"] = name.value_or("");
+    if (ts && tn) {
+      j["table"] = *ts + "." + *tn;
+      j["table_schema"] = *ts;
+      j["table_name"] = *tn;
+      auto it = table_index.find({*ts, *tn});
+      j["table_index"] = it == table_index.end() ? nlohmann::json() : nlohmann::json(it->second);
+    } else {
+      j["table"] = nullptr;
+      j["table_index"] = nullptr;
+    }
+    if (rs && rn) {
+      j["references"] = *rs + "." + *rn;
+      j["references_schema"] = *rs;
+      j["references_name"] = *rn;
+      auto it = table_index.find({*rs, *rn});
+      j["references_index"] =
+          it == table_index.end() ? nlohmann::json() : nlohmann::json(it->second);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<std::string> DumpRoles(const std::string& conninfo, const std::string& scratch,
+                              const std::atomic<bool>& interrupt) {
+  std::string out = scratch + "/roles.sql";
+  std::vector<std::pair<std::string, std::string>> env;
+  HD_RETURN_IF_ERROR(RunProgram({PgBinDir() + "/pg_dumpall", "--roles-only", "--no-role-passwords",
+                                 "--dbname=" + ConninfoForChild(conninfo, env)},
+                                out, "pg_dumpall --roles-only", &interrupt, env));
+  return ReadWholeFile(out);
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,62 @@
+// The schema of a dump, by pg_dump, under the dump's snapshot; the map of
+// its post-data items to the tables they belong to; and the roles.
+//
+// The schema is pg_dump's custom format, so restore can run it section by
+// section and item by item (pg_restore -l / -L). Post-data items (indexes,
+// constraints, triggers...) are listed with their TOC line and their table,
+// so restore can build each as soon as that table's data is in.
+#ifndef HYPERDUMP_ENGINE_SCHEMA_DUMP_H_
+#define HYPERDUMP_ENGINE_SCHEMA_DUMP_H_
+
+#include <atomic>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/pg.h"
+#include "engine/plan.h"
+
+namespace hyperdump::engine {
+
+struct SchemaDumpRequest {
+  std::string conninfo;                         // passed to pg_dump's -d, never printed
+  std::string snapshot;                         // exported by the leader, still open
+  const DiscoveryOptions* selection = nullptr;  // -n/-N/-t/-T, passed through
+  int lock_timeout_ms = 0;                      // pg_dump --lock-wait-timeout
+};
+
+// pg_dump --format=custom --schema-only --snapshot=... into `out_path`.
+Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
+                  const std::atomic<bool>& interrupt);
+
+// One line of `pg_restore -l --section=post-data`.
+struct TocItem {
+  int64_t dump_id = 0;
+  uint32_t classid = 0;  // catalog of the object (pg_class, pg_constraint...), 0 if none
+  uint32_t objid = 0;
+  std::string desc;  // "INDEX", "FK CONSTRAINT", ...
+  std::string line;  // the whole line, usable in a pg_restore -L list
+};
+// Parses pg_restore -l output (comment lines are skipped).
+std::vector<TocItem> ParseTocList(const std::string& listing);
+
+// pg_restore -l --section=post-data of `schema_path`.
+Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
+                                          const std::string& scratch,
+                                          const std::atomic<bool>& interrupt);
+
+// The "post_data" array of plan.json (engine/archive_layout.h): each item
+// with the table it belongs to, resolved in `conn`'s snapshot.
+Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
+                                   const Plan& plan);
+
+// pg_dumpall --roles-only --no-role-passwords: role definitions, without
+// password hashes (they are secrets; set passwords on the target).
+Result<std::string> DumpRoles(const std::string& conninfo, const std::string& scratch,
+                              const std::atomic<bool>& interrupt);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_SCHEMA_DUMP_H_

@@ -1,0 +1,38 @@
+#include "engine/snapshot.h"
+
+namespace hyperdump::engine {
+
+Result<std::string> BeginExportedSnapshot(PgConnection& leader) {
+  HD_RETURN_IF_ERROR(leader.Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                         .WithContext("cannot open the dump's snapshot transaction"));
+  HD_ASSIGN_OR_RETURN(PgResult r, leader.Exec("SELECT pg_export_snapshot()"));
+  if (r.rows() != 1) return Internal("pg_export_snapshot() returned no row");
+  return r.GetString(0, 0);
+}
+
+Status BeginImportedSnapshot(PgConnection& conn, const std::string& snapshot_id) {
+  Status s =
+      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
+               QuoteLiteral(snapshot_id));
+  if (!s.ok()) {
+    // A failed SET TRANSACTION SNAPSHOT leaves the transaction aborted.
+    conn.Run("ROLLBACK").IgnoreError();
+    return s.WithContext("cannot import snapshot " + snapshot_id);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<PgConnection>> OpenWorkerConnections(const std::string& conninfo, int count,
+                                                        const std::string& snapshot_id) {
+  std::vector<PgConnection> out;
+  out.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    HD_ASSIGN_OR_RETURN(PgConnection c, PgConnection::Connect(conninfo, "hyperdump dump worker"));
+    HD_RETURN_IF_ERROR(BeginImportedSnapshot(c, snapshot_id));
+    HD_RETURN_IF_ERROR(c.Run("COMMIT"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace hyperdump::engine

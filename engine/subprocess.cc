@@ -1,0 +1,118 @@
+#include "engine/subprocess.h"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace hyperdump::engine {
+
+std::string PgBinDir() {
+  const char* env = std::getenv("PG_BINDIR");
+  return env && *env ? env : "/usr/lib/postgresql/15/bin";
+}
+
+Result<TempDir> TempDir::Create(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + ".XXXXXX";
+  if (!::mkdtemp(templ.data())) {
+    return IoError("cannot create a temporary directory " + templ + ": " + std::strerror(errno));
+  }
+  return TempDir(templ);
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ConninfoForChild(const std::string& conninfo,
+                             std::vector<std::pair<std::string, std::string>>& env) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  if (err) PQfreemem(err);
+  if (!opts) return conninfo;
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword; ++o) {
+    if (!o->val) continue;
+    std::string key = o->keyword;
+    if (key == "password") {
+      env.emplace_back("PGPASSWORD", o->val);
+      continue;
+    }
+    std::string value;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value += '\\';
+      value += *c;
+    }
+    if (!out.empty()) out += ' ';
+    out += key + "='" + value + "'";
+  }
+  PQconninfoFree(opts);
+  return out;
+}
+
+Status RunProgram(const std::vector<std::string>& argv, const std::string& stdout_path,
+                  const std::string& what, const std::atomic<bool>* interrupt,
+                  const std::vector<std::pair<std::string, std::string>>& env) {
+  std::string err_path = stdout_path + ".stderr";
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return Internal("cannot start " + argv[0] + ": " + std::strerror(errno));
+  if (pid == 0) {
+    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || err < 0) _exit(126);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches us; we decide when it stops
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::execv(args[0], args.data());
+    dprintf(2, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  int wstatus = 0;
+  bool killed = false;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &wstatus, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR)
+      return Internal("waitpid failed: " + std::string(std::strerror(errno)));
+    if (!killed && interrupt && interrupt->load()) {
+      ::kill(pid, SIGTERM);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (killed) return Cancelled(what + " interrupted");
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Status::Ok();
+  auto err = ReadWholeFile(err_path);
+  std::string text = err.ok() ? *err : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (text.size() > 2000) text = text.substr(0, 2000) + "...";
+  std::string how = WIFEXITED(wstatus) ? "exit code " + std::to_string(WEXITSTATUS(wstatus))
+                                       : "signal " + std::to_string(WTERMSIG(wstatus));
+  return Status(StatusCode::kDatabase, what + " failed (" + how + "): " + text);
+}
+
+}  // namespace hyperdump::engine

@@ -1,0 +1,56 @@
+// Running PostgreSQL's client programs (pg_dump, pg_restore, pg_dumpall).
+//
+// No shell is involved: arguments go to execv as they are, so no quoting can
+// go wrong. The child inherits the environment (PGPASSWORD, PGSSLMODE...).
+#ifndef HYPERDUMP_ENGINE_SUBPROCESS_H_
+#define HYPERDUMP_ENGINE_SUBPROCESS_H_
+
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hyperdump::engine {
+
+// Directory of pg_dump and friends: $PG_BINDIR, else the PostgreSQL 15 one.
+std::string PgBinDir();
+
+// A private (0700) temporary directory, removed with its contents on
+// destruction. Move-only.
+class TempDir {
+ public:
+  static Result<TempDir> Create(const std::string& prefix);
+  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// Runs `argv` (argv[0] is the program's path) with stdout written to
+// `stdout_path` and stderr kept. Polls `interrupt` (may be null) and stops
+// the child with SIGTERM when it is set. A non-zero exit is an error whose
+// message is "<what> failed: <its stderr>".
+// `env` adds variables to the child's environment only.
+Status RunProgram(const std::vector<std::string>& argv, const std::string& stdout_path,
+                  const std::string& what, const std::atomic<bool>* interrupt,
+                  const std::vector<std::pair<std::string, std::string>>& env = {});
+
+// A libpq conninfo for a child's --dbname with any password taken out
+// (argv is visible to every local user in ps); the password, if any, goes in
+// `env` as PGPASSWORD. Unparsable input is returned as it is.
+std::string ConninfoForChild(const std::string& conninfo,
+                             std::vector<std::pair<std::string, std::string>>& env);
+
+// Reads a whole file (for small outputs: TOC listings, roles).
+Result<std::string> ReadWholeFile(const std::string& path);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_SUBPROCESS_H_

@@ -1,0 +1,554 @@
+// Integration tests of `hyperdump dump` (engine::RunDump) against the
+// throwaway server of scripts/with-pg. Archives are read back with
+// format::ArchiveReader and compared, row for row, with COPY of the source.
+#include "engine/dump.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/copy_out.h"
+#include "engine/demo_data.h"
+#include "engine/locks.h"
+#include "engine/pg.h"
+#include "engine/schema_dump.h"
+#include "engine/subprocess.h"
+#include "format/reader.h"
+#include "scheduler/events.h"
+#include "tests/test_db.h"
+
+namespace hyperdump {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::PgConnection;
+using engine::QualifiedName;
+using TableKey = std::pair<std::string, std::string>;  // schema, name
+using Lines = std::vector<std::string>;
+TableKey K(std::string schema, std::string name) { return {std::move(schema), std::move(name)}; }
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// COPY schema.name TO STDOUT, sorted lines.
+// With `filter` (an extension configuration table's extcondition): only those rows.
+Lines SourceLines(PgConnection& conn, const std::string& schema, const std::string& name,
+                  const std::string& filter = "") {
+  std::string data;
+  std::string sql = filter.empty() ? "COPY " + QualifiedName(schema, name) + " TO STDOUT"
+                                   : "COPY (SELECT * FROM ONLY " + QualifiedName(schema, name) +
+                                         " " + filter + ") TO STDOUT";
+  auto stats = engine::CopyOut(conn, sql,
+                               [&](std::string_view b) {
+                                 data.append(b);
+                                 return Status::Ok();
+                               },
+                               {}, {});
+  EXPECT_TRUE(stats.ok()) << stats.status().message();
+  Lines lines = SplitLines(data);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+struct ArchiveContents {
+  std::map<TableKey, Lines> lines;       // every data file's rows, per table, sorted
+  std::map<TableKey, std::string> kind;  // meta.kind
+  std::map<TableKey, int> files;         // data files per table
+  std::map<TableKey, uint64_t> rows;     // manifest rows per table
+  nlohmann::json plan;
+  format::Manifest manifest;
+};
+
+ArchiveContents ReadArchive(const std::string& dir) {
+  ArchiveContents out;
+  auto reader = format::ArchiveReader::Open(dir);
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  if (!reader.ok()) return out;
+  out.manifest = (*reader)->manifest();
+  for (const format::FileEntry& e : out.manifest.files) {
+    if (e.kind != format::FileKind::kData) continue;
+    TableKey key{e.meta.at("schema"), e.meta.at("name")};
+    auto file = (*reader)->OpenFile(e.name);
+    EXPECT_TRUE(file.ok()) << file.status().message();
+    if (!file.ok()) continue;
+    std::string data;
+    char buf[65536];
+    for (;;) {
+      auto n = (*file)->Read(buf, sizeof buf);
+      EXPECT_TRUE(n.ok()) << n.status().message();
+      if (!n.ok() || *n == 0) break;
+      data.append(buf, *n);
+    }
+    Lines& l = out.lines[key];
+    if (e.meta.at("copy_format") == "text") {
+      for (std::string& line : SplitLines(data)) l.push_back(std::move(line));
+    }
+    out.kind[key] = e.meta.at("kind");
+    out.files[key]++;
+    out.rows[key] += e.rows.value_or(0);
+  }
+  for (auto& [k, l] : out.lines) std::sort(l.begin(), l.end());
+  auto plan = (*reader)->ReadBlob("plan.json");
+  EXPECT_TRUE(plan.ok()) << plan.status().message();
+  if (plan.ok()) out.plan = nlohmann::json::parse(*plan);
+  return out;
+}
+
+// Calls `fn` once, on the first data job that starts (from a worker thread).
+class OnFirstStart : public scheduler::EventSink {
+ public:
+  explicit OnFirstStart(std::function<void()> fn) : fn_(std::move(fn)) {}
+  void OnEvent(const scheduler::Event& e) override {
+    if (e.type != scheduler::Event::kStarted) return;
+    std::call_once(once_, fn_);
+  }
+
+ private:
+  std::function<void()> fn_;
+  std::once_flag once_;
+};
+
+class DumpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HD_REQUIRE_TEST_SERVER();
+    db_ = std::make_unique<testing::ScratchDatabase>("dump");
+    conn_ = db_->Connect();
+    ASSERT_TRUE(conn_.ok());
+    std::string templ = (fs::temp_directory_path() / "hyperdump-dump-test.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    tmp_ = templ;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!tmp_.empty()) fs::remove_all(tmp_, ec);
+  }
+
+  engine::DumpOptions Options() {
+    engine::DumpOptions o;
+    o.source = db_->uri();
+    o.dir = tmp_ + "/archive";
+    o.jobs = 2;
+    o.lock_timeout_ms = 2000;
+    o.tool_version = "test";
+    return o;
+  }
+  void Sql(const std::string& sql) { ASSERT_TRUE(conn_.Run(sql).ok()) << conn_.Run(sql).message(); }
+  int64_t Int(const std::string& sql) {
+    auto r = conn_.Exec(sql);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && r->rows() ? r->GetInt(0, 0) : -1;
+  }
+
+  // Every table of the archive equals COPY of the source now.
+  void ExpectArchiveMatchesSource(const ArchiveContents& a) {
+    ASSERT_FALSE(a.lines.empty());
+    std::map<TableKey, std::string> filters;
+    for (const auto& t : a.plan.at("tables")) {
+      filters[K(t.at("schema"), t.at("name"))] = t.at("copy_filter");
+    }
+    for (const auto& [key, lines] : a.lines) {
+      SCOPED_TRACE(key.first + "." + key.second);
+      Lines source = SourceLines(conn_, key.first, key.second, filters[key]);
+      EXPECT_EQ(lines.size(), source.size());
+      EXPECT_TRUE(lines == source);
+      EXPECT_EQ(a.rows.at(key), source.size());
+    }
+  }
+
+  std::unique_ptr<testing::ScratchDatabase> db_;
+  PgConnection conn_;
+  std::string tmp_;
+  std::atomic<bool> no_interrupt_{false};
+};
+
+TEST_F(DumpTest, AwkwardIdentifiersKindsAndSplitTablesMatchSourceRowForRow) {
+  Sql(R"(
+    CREATE SCHEMA "Odd ""Schema"".x";
+    CREATE TABLE "Odd ""Schema"".x"."Mixed Case. ""Tab""" (id int PRIMARY KEY, "select" text,
+                                                        "ünï" text, g int GENERATED ALWAYS AS (id * 2) STORED);
+    INSERT INTO "Odd ""Schema"".x"."Mixed Case. ""Tab""" (id, "select", "ünï")
+      SELECT i, 'tab	and\back ' || i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'ü€😀' || i END
+      FROM generate_series(1, 500) i;
+    CREATE TABLE public."order" ("from" int, "group" text);
+    INSERT INTO public."order" SELECT i, E'line\nbreak' FROM generate_series(1, 50) i;
+    CREATE TABLE public.empty (a int, b text);
+    CREATE TABLE public.parted (id int, k text) PARTITION BY RANGE (id);
+    CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (100);
+    CREATE TABLE public."Parted 2" PARTITION OF public.parted FOR VALUES FROM (100) TO (MAXVALUE);
+    INSERT INTO public.parted SELECT i, 'p' || i FROM generate_series(0, 300) i;
+    CREATE TABLE public.vehicles (id int, name text);
+    CREATE TABLE public.cars (doors int) INHERITS (public.vehicles);
+    INSERT INTO public.vehicles VALUES (1, 'parent only');
+    INSERT INTO public.cars VALUES (2, 'car', 4), (3, 'car2', 2);
+    CREATE TABLE public.big (id bigint, payload text);
+    INSERT INTO public.big SELECT i, repeat('x', 100) || i FROM generate_series(1, 20000) i;
+    DELETE FROM public.big WHERE id % 7 = 0;
+    ANALYZE;
+  )");
+  engine::DumpOptions o = Options();
+  o.selection.split_larger_than = 256 * 1024;  // public.big (~2.5 MB) is split
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+
+  ArchiveContents a = ReadArchive(o.dir);
+  ExpectArchiveMatchesSource(a);
+  TableKey odd{"Odd \"Schema\".x", "Mixed Case. \"Tab\""};
+  ASSERT_TRUE(a.lines.count(odd));
+  EXPECT_EQ(a.lines[odd].size(), 500u);
+  EXPECT_TRUE(a.lines.count(K("public", "empty")));
+  EXPECT_EQ(a.rows[K("public", "empty")], 0u);
+  EXPECT_EQ(a.lines[K("public", "vehicles")].size(), 1u);  // parent rows only
+  EXPECT_EQ(a.lines[K("public", "cars")].size(), 2u);
+  EXPECT_EQ(a.lines[K("public", "parted_1")].size() + a.lines[K("public", "Parted 2")].size(),
+            301u);
+  EXPECT_EQ(a.kind[K("public", "parted_1")], "partition");
+  EXPECT_GT(a.files[K("public", "big")], 1) << "the big table was not split";
+  EXPECT_EQ(a.lines[K("public", "big")].size(), static_cast<size_t>(20000 - 20000 / 7));
+
+  // The schema is there for pg_restore, and the post-data map names tables.
+  EXPECT_TRUE(fs::exists(o.dir + "/schema.pgdump"));
+  bool found_pk = false;
+  for (const auto& item : a.plan.at("post_data")) {
+    if (item.at("desc") == "CONSTRAINT" && item.value("table_name", "") == "Mixed Case. \"Tab\"") {
+      found_pk = true;
+      EXPECT_EQ(item.at("table_schema"), "Odd \"Schema\".x");
+      EXPECT_FALSE(item.at("table_index").is_null());
+      EXPECT_NE(item.at("toc_line").get<std::string>().find("CONSTRAINT"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(found_pk) << a.plan.at("post_data").dump();
+  EXPECT_EQ(a.manifest.source.at("snapshot").get<std::string>().empty(), false);
+  EXPECT_FALSE(fs::exists(o.dir + "/INCOMPLETE"));
+}
+
+TEST_F(DumpTest, DemoDatabaseEveryTypeAndCompressedChunksAsTheyAre) {
+  engine::DemoOptions demo;
+  demo.target_bytes = 6ull << 20;
+  demo.partitions = 4;
+  auto built = engine::BuildDemo(conn_, demo);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  engine::DumpOptions o = Options();
+  o.selection.split_larger_than = 512 * 1024;
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ArchiveContents a = ReadArchive(o.dir);
+  ExpectArchiveMatchesSource(a);
+  if (built->plan.compressed_chunks > 0) {
+    int compressed_files = 0;
+    uint64_t metrics_rows_in_chunks = 0;
+    for (const auto& [key, kind] : a.kind) {
+      if (kind == "compressed_chunk") compressed_files += a.rows[key] > 0;
+      if (kind == "chunk" || kind == "hypertable") metrics_rows_in_chunks += a.rows[key];
+    }
+    EXPECT_EQ(compressed_files, built->plan.compressed_chunks);
+    // Compressed rows stay compressed: the plain chunks hold fewer rows than
+    // the hypertable shows (nothing was decompressed into them).
+    EXPECT_LT(metrics_rows_in_chunks, static_cast<uint64_t>(built->plan.metrics));
+  }
+}
+
+TEST_F(DumpTest, RowsCommittedDuringTheDumpAreAbsent) {
+  Sql("CREATE TABLE public.t1 (id int PRIMARY KEY, v text);"
+      "INSERT INTO public.t1 SELECT i, 'v' || i FROM generate_series(1, 5000) i;"
+      "CREATE TABLE public.t2 (id int, v text);"
+      "INSERT INTO public.t2 SELECT i, 'w' || i FROM generate_series(1, 3000) i;");
+  Lines before1 = SourceLines(conn_, "public", "t1");
+  Lines before2 = SourceLines(conn_, "public", "t2");
+  PgConnection writer = db_->Connect();
+  OnFirstStart sink([&] {
+    Status w = writer.Run(
+        "INSERT INTO public.t1 SELECT i, 'new' FROM generate_series(5001, 6000) i;"
+        "UPDATE public.t1 SET v = 'changed' WHERE id <= 2500;"
+        "DELETE FROM public.t2 WHERE id % 2 = 0; INSERT INTO public.t2 VALUES (-1, 'late');");
+    EXPECT_TRUE(w.ok()) << w.message();
+  });
+  engine::DumpOptions o = Options();
+  o.jobs = 1;
+  Status s = engine::RunDump(o, no_interrupt_, &sink);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(Int("SELECT count(*) FROM public.t1"), 6000);  // the writes did happen
+  ArchiveContents a = ReadArchive(o.dir);
+  EXPECT_TRUE(a.lines[K("public", "t1")] == before1);
+  EXPECT_TRUE(a.lines[K("public", "t2")] == before2);
+}
+
+TEST_F(DumpTest, TableLockedByAnotherSessionFailsEarlyNamingTableAndSession) {
+  Sql("CREATE TABLE public.free (a int); CREATE TABLE public.\"Busy Table\" (a int);");
+  PgConnection other = db_->Connect();
+  ASSERT_TRUE(other.Run("BEGIN; LOCK TABLE public.\"Busy Table\" IN ACCESS EXCLUSIVE MODE").ok());
+  engine::DumpOptions o = Options();
+  o.lock_timeout_ms = 300;
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kDatabase);
+  EXPECT_NE(s.message().find("cannot lock table \"public\".\"Busy Table\""), std::string::npos)
+      << s.message();
+  EXPECT_NE(
+      s.message().find("pid " + std::to_string(other.backend_pid()) + " holds ACCESS EXCLUSIVE"),
+      std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("LOCK TABLE"), std::string::npos) << s.message();
+  EXPECT_FALSE(fs::exists(o.dir)) << "a dump that wrote nothing leaves no directory";
+  other.Run("ROLLBACK").IgnoreError();
+}
+
+TEST_F(DumpTest, LockPerJobDetectsATableTruncatedAfterTheSnapshot) {
+  Sql("CREATE TABLE public.big (id int, v text);"
+      "INSERT INTO public.big SELECT i, repeat('z', 200) FROM generate_series(1, 20000) i;"
+      "CREATE TABLE public.victim (id int);"
+      "INSERT INTO public.victim SELECT generate_series(1, 100);"
+      "ANALYZE;");
+  PgConnection other = db_->Connect();
+  OnFirstStart sink([&] {
+    // The largest job starts first; the victim is not locked by anyone yet.
+    Status t = other.Run("SET lock_timeout = '5s'; TRUNCATE public.victim");
+    EXPECT_TRUE(t.ok()) << t.message();
+  });
+  engine::DumpOptions o = Options();
+  o.jobs = 1;
+  o.lock_per_job = true;
+  Status s = engine::RunDump(o, no_interrupt_, &sink);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(
+      s.message().find("table \"public\".\"victim\" was rewritten, truncated or dropped after the "
+                       "dump's snapshot"),
+      std::string::npos)
+      << s.message();
+  EXPECT_FALSE(fs::exists(o.dir + "/manifest.json"));
+  EXPECT_TRUE(fs::exists(o.dir + "/INCOMPLETE")) << "the big table's file was written";
+  auto reader = format::ArchiveReader::Open(o.dir);
+  EXPECT_FALSE(reader.ok());
+}
+
+TEST_F(DumpTest, LockPerJobDumpsConsistentlyWithoutLeaderLocks) {
+  Sql("CREATE TABLE public.a (id int); INSERT INTO public.a SELECT generate_series(1, 1000);"
+      "CREATE TABLE public.b (id int); INSERT INTO public.b SELECT generate_series(1, 10);");
+  engine::DumpOptions o = Options();
+  o.lock_per_job = true;
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ExpectArchiveMatchesSource(ReadArchive(o.dir));
+}
+
+TEST_F(DumpTest, BinaryFormatRecordsRowCounts) {
+  Sql("CREATE TABLE public.n (id int, t timestamptz DEFAULT now(), j jsonb DEFAULT '{}');"
+      "INSERT INTO public.n (id) SELECT generate_series(1, 777);");
+  engine::DumpOptions o = Options();
+  o.copy_format = engine::CopyFormat::kBinary;
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ArchiveContents a = ReadArchive(o.dir);
+  EXPECT_EQ(a.rows[K("public", "n")], 777u);
+  EXPECT_EQ(a.plan.at("copy_format"), "binary");
+}
+
+TEST_F(DumpTest, LargeObjectsAreRefusedUnlessExcludedOnPurpose) {
+  Sql("CREATE TABLE public.t (a int); SELECT lo_from_bytea(0, 'blob');");
+  engine::DumpOptions o = Options();
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("holds 1 large objects"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--no-large-objects"), std::string::npos);
+  EXPECT_FALSE(fs::exists(o.dir));
+  o.no_large_objects = true;
+  s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(ReadArchive(o.dir).manifest.source.at("options").at("large_objects"), "excluded");
+}
+
+TEST_F(DumpTest, RolesAreStoredWithoutPasswords) {
+  std::string role = db_->name() + "_Role";
+  Sql("CREATE ROLE " + engine::QuoteIdent(role) + " LOGIN PASSWORD 'sekret-pw'");
+  Sql("CREATE TABLE public.t (a int)");
+  engine::DumpOptions o = Options();
+  o.roles = true;
+  Status s = engine::RunDump(o, no_interrupt_);
+  conn_.Run("DROP ROLE " + engine::QuoteIdent(role)).IgnoreError();
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto reader = format::ArchiveReader::Open(o.dir);
+  ASSERT_TRUE(reader.ok());
+  auto roles = (*reader)->ReadBlob("roles.sql");
+  ASSERT_TRUE(roles.ok()) << roles.status().message();
+  EXPECT_NE(roles->find("CREATE ROLE " + engine::QuoteIdent(role)), std::string::npos);
+  EXPECT_EQ(roles->find("SCRAM-SHA-256"), std::string::npos);
+  EXPECT_EQ(roles->find("PASSWORD"), std::string::npos);
+}
+
+TEST_F(DumpTest, InterruptLeavesNoCompleteArchive) {
+  Sql("CREATE TABLE public.a (id int); INSERT INTO public.a SELECT generate_series(1, 100000);"
+      "CREATE TABLE public.b (id int); INSERT INTO public.b SELECT generate_series(1, 10);");
+  std::atomic<bool> interrupt{false};
+  OnFirstStart sink([&] { interrupt = true; });
+  engine::DumpOptions o = Options();
+  o.jobs = 1;
+  Status s = engine::RunDump(o, interrupt, &sink);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kCancelled) << s.message();
+  EXPECT_FALSE(fs::exists(o.dir + "/manifest.json"));
+}
+
+TEST_F(DumpTest, RefusesANonEmptyDirectory) {
+  engine::DumpOptions o = Options();
+  fs::create_directory(o.dir);
+  { std::ofstream(o.dir + "/keep.txt") << "mine"; }
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.message();
+  EXPECT_TRUE(fs::exists(o.dir + "/keep.txt"));
+}
+
+TEST_F(DumpTest, LockCapacityCheckSaysWhatToRaise) {
+  EXPECT_TRUE(engine::CheckLockCapacity(conn_, 100, true).ok());
+  Status s = engine::CheckLockCapacity(conn_, 100'000'000, true);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("the dump needs about 100000000 table locks at once"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("ALTER SYSTEM SET max_locks_per_transaction = "), std::string::npos);
+  EXPECT_NE(s.message().find("--lock-per-job"), std::string::npos);
+}
+
+TEST(DumpUnitTest, TocListingParsesIdsCatalogIdsAndDescriptions) {
+  std::vector<engine::TocItem> items = engine::ParseTocList(
+      ";\n; Archive created at 2026-11-25\n;\n"
+      "3218; 2606 16394 CONSTRAINT public We\"ird. tab We\"ird. tab_pkey postgres\n"
+      "3222; 0 0 INDEX ATTACH public p1_k_idx postgres\n"
+      "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres\n");
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].dump_id, 3218);
+  EXPECT_EQ(items[0].classid, 2606u);
+  EXPECT_EQ(items[0].objid, 16394u);
+  EXPECT_EQ(items[0].desc, "CONSTRAINT");
+  EXPECT_EQ(items[1].desc, "INDEX ATTACH");
+  EXPECT_EQ(items[2].desc, "FK CONSTRAINT");
+  EXPECT_EQ(items[2].line, "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres");
+}
+
+TEST(DumpUnitTest, ChildProcessesGetThePasswordOnlyThroughTheEnvironment) {
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string c = engine::ConninfoForChild(
+      "postgresql://alice:s3cr%27et@db.example:5433/app?sslmode=require", env);
+  EXPECT_EQ(c.find("s3cr"), std::string::npos) << c;
+  EXPECT_NE(c.find("host='db.example'"), std::string::npos) << c;
+  EXPECT_NE(c.find("dbname='app'"), std::string::npos) << c;
+  EXPECT_NE(c.find("sslmode='require'"), std::string::npos) << c;
+  ASSERT_EQ(env.size(), 1u);
+  EXPECT_EQ(env[0].first, "PGPASSWORD");
+  EXPECT_EQ(env[0].second, "s3cr'et");
+}
+
+// TimescaleDB: jobs >= 1000 are unscheduled during the dump, recorded in the
+// archive first, and rescheduled after.
+class DumpTimescaleTest : public DumpTest {
+ protected:
+  void SetUp() override {
+    DumpTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+    Sql("CREATE EXTENSION IF NOT EXISTS timescaledb");
+    Sql("CREATE TABLE public.m (t timestamptz NOT NULL, v double precision);"
+        "SELECT create_hypertable('public.m', 't', chunk_time_interval => interval '1 day');"
+        "INSERT INTO public.m SELECT timestamptz '2024-01-01' + i * interval '1 hour', i"
+        "  FROM generate_series(0, 200) i;");
+    // Plain PostgreSQL cannot parse ALTER TABLE ... SET (timescaledb.compress).
+    Sql(testing::TimescaleMode() == "real"
+            ? "ALTER TABLE public.m SET (timescaledb.compress)"
+            : "SELECT _timescaledb_functions.emulation_enable_compression('public.m')");
+    Sql("SELECT add_compression_policy('public.m', interval '7 days');");
+    job_ = Int("SELECT max(job_id) FROM timescaledb_information.jobs");
+    ASSERT_GE(job_, 1000);
+  }
+  bool Scheduled(PgConnection& c) {
+    auto r = c.Exec("SELECT scheduled FROM timescaledb_information.jobs WHERE job_id = " +
+                    std::to_string(job_));
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && r->rows() == 1 && r->GetBool(0, 0);
+  }
+  int64_t job_ = 0;
+};
+
+TEST_F(DumpTimescaleTest, JobsArePausedDuringTheDumpAndRescheduledAfter) {
+  Sql("SELECT compress_chunk(c) FROM show_chunks('public.m') c LIMIT 2");
+  PgConnection observer = db_->Connect();
+  std::optional<bool> during;
+  OnFirstStart sink([&] { during = Scheduled(observer); });
+  engine::DumpOptions o = Options();
+  Status s = engine::RunDump(o, no_interrupt_, &sink);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(during.has_value());
+  EXPECT_FALSE(*during) << "job " << job_ << " ran scheduled during the dump";
+  EXPECT_TRUE(Scheduled(conn_)) << "job " << job_ << " was not rescheduled";
+  auto reader = format::ArchiveReader::Open(o.dir);
+  ASSERT_TRUE(reader.ok());
+  auto paused = (*reader)->ReadBlob("paused_jobs.json");
+  ASSERT_TRUE(paused.ok());
+  EXPECT_EQ(nlohmann::json::parse(*paused).at("job_ids"), nlohmann::json::array({job_}));
+  // The archived job row says "scheduled", as the source did before the dump.
+  ArchiveContents a = ReadArchive(o.dir);
+  ExpectArchiveMatchesSource(a);
+}
+
+TEST_F(DumpTimescaleTest, JobsAreRescheduledWhenTheDumpFails) {
+  auto chunks =
+      conn_.Exec("SELECT string_agg(format('%s', c), ', ') FROM show_chunks('public.m') c");
+  ASSERT_TRUE(chunks.ok()) << chunks.status().message();
+  std::string list = chunks->GetString(0, 0);
+  PgConnection other = db_->Connect();
+  OnFirstStart sink([&] {
+    // Fails the dump mid-way: every chunk's lock is busy past --lock-timeout.
+    Status l = other.Run("SET lock_timeout = '5s'; BEGIN; LOCK TABLE ONLY " + list +
+                         " IN ACCESS EXCLUSIVE MODE");
+    EXPECT_TRUE(l.ok()) << l.message();
+  });
+  engine::DumpOptions o = Options();
+  o.lock_per_job = true;
+  o.jobs = 1;
+  o.lock_timeout_ms = 300;
+  Status s = engine::RunDump(o, no_interrupt_, &sink);
+  other.Run("ROLLBACK").IgnoreError();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("for copying within --lock-timeout"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("pid " + std::to_string(other.backend_pid())), std::string::npos)
+      << s.message();
+  EXPECT_TRUE(Scheduled(conn_)) << "job " << job_ << " was left unscheduled";
+  EXPECT_FALSE(fs::exists(o.dir + "/manifest.json"));
+}
+
+TEST_F(DumpTimescaleTest, NoPauseJobsLeavesThemScheduled) {
+  PgConnection observer = db_->Connect();
+  std::optional<bool> during;
+  OnFirstStart sink([&] { during = Scheduled(observer); });
+  engine::DumpOptions o = Options();
+  o.pause_jobs = false;
+  Status s = engine::RunDump(o, no_interrupt_, &sink);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(during.has_value());
+  EXPECT_TRUE(*during);
+  EXPECT_FALSE(fs::exists(o.dir + "/paused_jobs.json"));
+}
+
+}  // namespace
+}  // namespace hyperdump
