@@ -1,12 +1,11 @@
 // `hyperdump dump -d SOURCE -f DIR -j N`: flags in, engine::RunDump, one
 // summary (or one error) out. Flags follow pg_dump's.
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/ui/progress.h"
+#include "cli/ui_flags.h"
 #include "cli/version.h"
 #include "engine/dry_run.h"
 #include "engine/dump.h"
@@ -97,6 +96,7 @@ CommandFn RegisterDump(CLI::App& root) {
   struct Flags {
     std::string split = "128MB", compress = "zstd", copy_format = "text", lock_timeout = "10s";
     bool no_pause_jobs = false, dry_run = false, json = false, verbose = false;
+    UiFlags ui;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("-d,--dbname", o->source, "Source database (libpq URI or key=value string)")
@@ -132,7 +132,9 @@ CommandFn RegisterDump(CLI::App& root) {
                 "Dump without the database's large objects (else a database with any is refused)");
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan (jobs, sizes) and write nothing");
   cmd->add_flag("--json", f->json, "With --dry-run: print the plan as JSON");
-  cmd->add_flag("-v,--verbose", f->verbose, "Show progress on stderr");
+  cmd->add_flag("-v,--verbose", f->verbose,
+                "Accepted for pg_dump compatibility: progress is shown unless --quiet");
+  AddUiFlags(cmd, &f->ui);
   return [o, f]() -> int {
     auto split = ParseSize(f->split);
     if (!split.ok()) return ReportError(split.status());
@@ -152,23 +154,20 @@ CommandFn RegisterDump(CLI::App& root) {
     o->pause_jobs = !f->no_pause_jobs;
     o->tool_version = kVersion;
 
-    ui::ProgressSink::Options po;
-    po.mode = f->verbose ? ui::ProgressSink::Mode::kAuto : ui::ProgressSink::Mode::kQuiet;
-    po.label = "dump";
-    ui::ProgressSink progress(po);
-    progress.SetPhase("data");
-    auto start = std::chrono::steady_clock::now();
+    auto ui = MakeRunUi("dump", f->ui);
+    if (!ui.ok()) return ReportError(ui.status());
+    // RunDump reports no phases of its own: the summary shows the run as one,
+    // with the scheduler's totals; this line adds what only the dump knows.
     engine::DumpSummary sum;
-    s = engine::RunDump(*o, InterruptFlag(), &progress, &sum);
-    progress.Stop();
-    if (!s.ok()) return ReportError(s);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    s = engine::RunDump(*o, InterruptFlag(), (*ui)->sink(), &sum);
+    int exit_code = FinishRun(**ui, s);
+    if (exit_code != kExitOk || f->ui.quiet || f->ui.log_format == "json") return exit_code;
     std::printf(
         "dumped %lld tables (%lld jobs) to %s: %llu rows, %.1f MB of COPY data stored "
-        "as %.1f MB in %.2f s\n",
+        "as %.1f MB\n",
         static_cast<long long>(sum.tables), static_cast<long long>(sum.jobs), o->dir.c_str(),
         static_cast<unsigned long long>(sum.rows), static_cast<double>(sum.bytes) / 1e6,
-        static_cast<double>(sum.stored_bytes) / 1e6, secs);
+        static_cast<double>(sum.stored_bytes) / 1e6);
     return kExitOk;
   };
 }

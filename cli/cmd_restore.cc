@@ -1,10 +1,11 @@
 // `hyperdump restore -d TARGET -j N DIR`: flags in, engine::RunRestore, one
 // summary (or one error) out. Flags follow pg_restore's.
-#include <chrono>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "cli/commands.h"
+#include "cli/ui_flags.h"
 #include "engine/restore.h"
 
 namespace hyperdump::cli {
@@ -41,24 +42,35 @@ CommandFn RegisterRestore(CLI::App& root) {
   auto no_analyze = std::make_shared<bool>(false);
   cmd->add_flag("--no-analyze", *no_analyze, "Skip ANALYZE of the restored tables");
   cmd->add_flag("-v,--verbose", o->verbose, "One line per finished job on stderr");
+  auto ui_flags = std::make_shared<UiFlags>();
+  AddUiFlags(cmd, ui_flags.get());
   cmd->add_option("DIR", o->archive_dir, "Archive directory")->required();
-  return [o, if_exists, no_analyze]() -> int {
+  return [o, if_exists, no_analyze, ui_flags]() -> int {
     if (*if_exists && !o->clean) {
       return ReportError(InvalidArgument("--if-exists requires --clean (as in pg_restore)"));
     }
     o->analyze = !*no_analyze;
-    auto start = std::chrono::steady_clock::now();
-    engine::RestoreSummary summary;
-    Status s = engine::RunRestore(*o, InterruptFlag(), nullptr, &summary);
-    for (const std::string& note : summary.notes) {
-      std::fprintf(stderr, "hyperdump: note: %s\n", note.c_str());
+    if (o->verbose && ui_flags->log_format == "json") {
+      // Its plain lines would break the JSON lines on the same stream.
+      return ReportError(InvalidArgument(
+          "--verbose cannot be combined with --log-format json, whose \"finished\" events "
+          "already list every job: drop --verbose"));
     }
-    if (!s.ok()) return ReportError(s);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("restored %s: %lld rows, %.1f MB in %.2f s (%.1f MB/s), %d jobs",
-                o->archive_dir.c_str(), static_cast<long long>(summary.rows),
-                static_cast<double>(summary.bytes) / 1e6, secs,
-                secs > 0 ? static_cast<double>(summary.bytes) / 1e6 / secs : 0.0, summary.jobs_run);
+    auto ui = MakeRunUi("restore", *ui_flags);
+    if (!ui.ok()) return ReportError(ui.status());
+    // RunRestore reports no phases of its own: the summary shows the run as
+    // one, with the scheduler's totals; the line on stdout adds what only the
+    // restore knows (jobs a --resume skipped).
+    engine::RestoreSummary summary;
+    Status s = engine::RunRestore(*o, InterruptFlag(), (*ui)->sink(), &summary);
+    for (const std::string& note : summary.notes) (*ui)->Warn(note);
+    int exit_code = FinishRun(**ui, s);
+    if (exit_code != kExitOk || ui_flags->quiet || ui_flags->log_format == "json") {
+      return exit_code;
+    }
+    std::printf("restored %s: %lld rows, %.1f MB, %d jobs", o->archive_dir.c_str(),
+                static_cast<long long>(summary.rows), static_cast<double>(summary.bytes) / 1e6,
+                summary.jobs_run);
     if (summary.jobs_skipped > 0) std::printf(" (%d already done before)", summary.jobs_skipped);
     std::printf("\n");
     return kExitOk;

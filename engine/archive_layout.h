@@ -21,7 +21,11 @@
 // one per DataJob, whatever the COPY format, with meta:
 //   {"table": <index into plan.json tables>, "schema": s, "name": n,
 //    "kind": TableKindName, "range": [start_block, end_block] | null,
-//    "copy_format": "text" | "binary"}
+//    "copy_format": "text" | "binary",
+//    "columns": [column names in the order COPY wrote them]}
+// Restore names these columns in its COPY ... FROM: an inheritance child's
+// column order can differ between source and target (a parent column added
+// after the child had local columns), so position alone is not enough.
 // and row count = rows COPY reported (text files also have lines == rows).
 // A table's file(s) hold its rows exactly as `COPY schema.table TO STDOUT`
 // gives them (generated columns excluded), read under the dump's snapshot:
@@ -68,12 +72,6 @@
 // A failed dump leaves no manifest.json: the directory holds an INCOMPLETE
 // text file saying why, or is removed when no data file was written.
 //
-// REQUESTED BY RESTORE: data file meta "columns": [column names, in the order
-//   COPY wrote them]. Without it restore runs COPY with no column list, which
-//   loads the wrong columns when an inheritance child's column order on the
-//   source differs from the one pg_dump's CREATE TABLE ... INHERITS gives it
-//   on the target (a parent column added after the child had local columns).
-//   Restore uses the key when present (engine/restore_jobs.cc, LoadFile).
 #ifndef HYPERDUMP_ENGINE_ARCHIVE_LAYOUT_H_
 #define HYPERDUMP_ENGINE_ARCHIVE_LAYOUT_H_
 

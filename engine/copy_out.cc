@@ -10,6 +10,17 @@ const char* CopyFormatName(CopyFormat format) {
   return format == CopyFormat::kBinary ? "binary" : "text";
 }
 
+Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid) {
+  HD_ASSIGN_OR_RETURN(PgResult cols,
+                      conn.ExecParams("SELECT attname FROM pg_attribute WHERE attrelid = $1::oid"
+                                      " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+                                      " ORDER BY attnum",
+                                      {std::to_string(oid)}));
+  std::vector<std::string> out;
+  for (int i = 0; i < cols.rows(); ++i) out.push_back(cols.GetString(i, 0));
+  return out;
+}
+
 Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
                                  const std::optional<CtidRange>& range, CopyFormat format) {
   const std::string name = QualifiedName(table.schema, table.name);
@@ -23,15 +34,11 @@ Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
                     " into ctid ranges: a query on it would return decompressed rows");
   }
   // COPY table TO leaves out generated columns; the query must do the same.
-  HD_ASSIGN_OR_RETURN(PgResult cols,
-                      conn.ExecParams("SELECT attname FROM pg_attribute WHERE attrelid = $1::oid"
-                                      " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
-                                      " ORDER BY attnum",
-                                      {std::to_string(table.oid)}));
+  HD_ASSIGN_OR_RETURN(std::vector<std::string> cols, CopyColumns(conn, table.oid));
   std::string list;
-  for (int i = 0; i < cols.rows(); ++i) {
+  for (size_t i = 0; i < cols.size(); ++i) {
     if (i) list += ", ";
-    list += QuoteIdent(cols.Get(i, 0));
+    list += QuoteIdent(cols[i]);
   }
   if (list.empty()) return "COPY " + name + suffix;  // zero columns: nothing to select
   std::string where;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/pg.h"
@@ -32,6 +33,11 @@ inline constexpr size_t kCopyChunkBytes = 256 * 1024;
 // The COPY statement for `table` (whole, or the block range `range`). Reads
 // the column list from `conn` (in the job's snapshot) when a query is needed.
 // Refuses ranges on TimescaleDB chunks and hypertables.
+// The columns `COPY table TO STDOUT` writes, in its order: not dropped, not
+// generated, by attnum. Stored with each data file ("columns") so restore can
+// name them: a child's column order may differ between source and target.
+Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid);
+
 Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
                                  const std::optional<CtidRange>& range, CopyFormat format);
 

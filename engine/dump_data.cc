@@ -84,6 +84,8 @@ class DataPhase {
 
     auto sql = BuildCopySql(conn, table, job.range, o_.copy_format);
     if (!sql.ok()) return Abort(conn, sql.status(), name);
+    auto columns = CopyColumns(conn, table.oid);
+    if (!columns.ok()) return Abort(conn, columns.status(), name);
     format::FileOptions fo;
     fo.codec = o_.codec;
     fo.level = o_.codec == format::Codec::kZstd ? o_.level : 0;
@@ -93,7 +95,8 @@ class DataPhase {
     if (job.range) range = nlohmann::json::array({job.range->start_block, job.range->end_block});
     fo.meta = {{"table", job.table_index}, {"schema", table.schema},
                {"name", table.name},       {"kind", TableKindName(table.kind)},
-               {"range", range},           {"copy_format", CopyFormatName(o_.copy_format)}};
+               {"range", range},           {"copy_format", CopyFormatName(o_.copy_format)},
+               {"columns", *columns}};
     auto file = archive_.BeginFile(DataFileName(job, o_.codec), std::move(fo));
     if (!file.ok()) return Abort(conn, file.status(), name);
     format::DataFileWriter* w = file->get();

@@ -190,6 +190,38 @@ CREATE TABLE public.empty_one (x int);
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
+// A parent column added after the child had local columns gives the child
+// the order (a, b, z) on the source, while pg_dump's CREATE TABLE ... INHERITS
+// gives it (a, z, b) on the target: rows must land by column name.
+TEST_F(RestoreTest, InheritanceChildWithDifferentColumnOrderRestoresByName) {
+  ScratchDatabase source("restore_colorder_src");
+  ScratchDatabase target("restore_colorder_dst");
+  {
+    PgConnection c = source.Connect();
+    ASSERT_TRUE(c.Run("CREATE TABLE parent (a int);"
+                      "CREATE TABLE child (b text) INHERITS (parent);"
+                      "ALTER TABLE parent ADD COLUMN z int;"
+                      "INSERT INTO child (a, b, z) VALUES (1, 'one', 10), (2, 'two', 20);")
+                    .ok());
+  }
+  std::string archive = Dump(source.uri());
+  Status s = Restore(archive, target.uri());
+  ASSERT_TRUE(s.ok()) << s.message();
+  PgConnection t = target.Connect();
+  auto order = t.Exec(
+      "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute"
+      " WHERE attrelid = 'child'::regclass AND attnum > 0 AND NOT attisdropped");
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order->GetString(0, 0), "a,z,b");  // the case this test is about
+  auto rows = t.Exec("SELECT a, b, z FROM child ORDER BY a");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  ASSERT_EQ(rows->rows(), 2);
+  EXPECT_EQ(rows->GetString(0, 1), "one");
+  EXPECT_EQ(rows->GetInt(0, 2), 10);
+  EXPECT_EQ(rows->GetString(1, 1), "two");
+  EXPECT_EQ(rows->GetInt(1, 2), 20);
+}
+
 TEST_F(RestoreTest, PlainShapesRestoreRowForRowWithSplitTables) {
   ScratchDatabase src("restore_shapes_src");
   ScratchDatabase dst("restore_shapes_dst");
