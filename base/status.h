@@ -72,7 +72,9 @@ class [[nodiscard]] Status {
   std::string sqlstate_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIo, std::move(m)}; }
 inline Status Corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
@@ -81,16 +83,22 @@ inline Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::mo
 
 inline int ExitCodeFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kOk:
+      return kExitOk;
     case StatusCode::kInvalidArgument:
     case StatusCode::kAlreadyExists:
-    case StatusCode::kUnsupportedVersion: return kExitUsage;
+    case StatusCode::kUnsupportedVersion:
+      return kExitUsage;
     case StatusCode::kDatabase:
-    case StatusCode::kConnection: return kExitDatabase;
+    case StatusCode::kConnection:
+      return kExitDatabase;
     case StatusCode::kCorrupt:
-    case StatusCode::kIncomplete: return kExitCorrupt;
-    case StatusCode::kCancelled: return kExitInterrupted;
-    default: return kExitFailure;
+    case StatusCode::kIncomplete:
+      return kExitCorrupt;
+    case StatusCode::kCancelled:
+      return kExitInterrupted;
+    default:
+      return kExitFailure;
   }
 }
 
@@ -98,7 +106,7 @@ inline int ExitCodeFor(const Status& s) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}                    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -121,10 +129,10 @@ class [[nodiscard]] Result {
 }  // namespace hyperdump
 
 // Early-return helpers, as in LevelDB/Abseil.
-#define HD_RETURN_IF_ERROR(expr)                     \
-  do {                                               \
-    ::hyperdump::Status _hd_status = (expr);         \
-    if (!_hd_status.ok()) return _hd_status;         \
+#define HD_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::hyperdump::Status _hd_status = (expr); \
+    if (!_hd_status.ok()) return _hd_status; \
   } while (0)
 
 #define HD_CONCAT_INNER(a, b) a##b

@@ -19,7 +19,8 @@ CommandFn RegisterCompare(CLI::App& root) {
     auto report = engine::CompareDatabases(*source, *target);
     if (!report.ok()) return ReportError(report.status());
     for (const auto& t : report->different) std::printf("DIFFERENT  %s\n", t.c_str());
-    for (const auto& t : report->missing) std::printf("MISSING    %s (in source only)\n", t.c_str());
+    for (const auto& t : report->missing)
+      std::printf("MISSING    %s (in source only)\n", t.c_str());
     for (const auto& t : report->extra) std::printf("EXTRA      %s (in target only)\n", t.c_str());
     std::printf("%zu tables equal (%lld rows), %zu different, %zu missing, %zu extra\n",
                 report->equal.size(), static_cast<long long>(report->rows),

@@ -6,7 +6,6 @@
 #define HYPERDUMP_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <functional>
 #include <string>

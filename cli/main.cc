@@ -1,7 +1,6 @@
 // hyperdump: moves large PostgreSQL and TimescaleDB databases fast, without
 // losing a row. This file only dispatches to the subcommands (cli/cmd_*.cc).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -20,9 +19,10 @@ bool HasSubcommand(CLI::App& app, const std::string& name) {
 
 int main(int argc, char** argv) {
   using namespace hyperdump::cli;
-  CLI::App app{"hyperdump: parallel, consistent dump and restore of PostgreSQL and "
-               "TimescaleDB databases",
-               "hyperdump"};
+  CLI::App app{
+      "hyperdump: parallel, consistent dump and restore of PostgreSQL and "
+      "TimescaleDB databases",
+      "hyperdump"};
   app.set_version_flag("-V,--version", std::string("hyperdump ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough(false);

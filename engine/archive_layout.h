@@ -22,7 +22,8 @@
 //   {"table": <index into plan.json tables>, "schema": s, "name": n,
 //    "kind": TableKindName, "range": [start_block, end_block] | null,
 //    "copy_format": "text" | "binary",
-//    "columns": [column names in the order COPY wrote them]}
+//    "columns": [column names in the order COPY wrote them],
+//    "object": "schema.name" (display only: `hyperdump list` shows it)}
 // Restore names these columns in its COPY ... FROM: an inheritance child's
 // column order can differ between source and target (a parent column added
 // after the child had local columns), so position alone is not enough.

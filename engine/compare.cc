@@ -35,8 +35,9 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
     if (tables.GetBool(i, 3) && !tables.GetBool(i, 4)) continue;  // extension-owned, not config
     std::string schema = tables.GetString(i, 0), name = tables.GetString(i, 1);
     std::string filter = tables.GetString(i, 2);
-    std::string sql = "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) FROM ONLY " +
-                      QualifiedName(schema, name) + " AS t " + filter;
+    std::string sql =
+        "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) FROM ONLY " +
+        QualifiedName(schema, name) + " AS t " + filter;
     auto r = conn.Exec(sql);
     if (!r.ok()) {
       conn.Run("ROLLBACK").IgnoreError();
@@ -59,10 +60,10 @@ CompareReport CompareDigests(const std::map<std::string, TableDigest>& source,
       report.equal.push_back(name);
       report.rows += digest.rows;
     } else {
-      report.different.push_back(name + ": source " + std::to_string(digest.rows) +
-                                 " rows, target " + std::to_string(it->second.rows) + " rows" +
-                                 (digest.rows == it->second.rows ? " (same count, different content)"
-                                                                 : ""));
+      report.different.push_back(
+          name + ": source " + std::to_string(digest.rows) + " rows, target " +
+          std::to_string(it->second.rows) + " rows" +
+          (digest.rows == it->second.rows ? " (same count, different content)" : ""));
     }
   }
   for (const auto& [name, digest] : target) {

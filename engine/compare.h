@@ -30,10 +30,10 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn);
 
 struct CompareReport {
   std::vector<std::string> equal;
-  std::vector<std::string> different;     // "schema.name: source N rows, target M rows"
-  std::vector<std::string> missing;       // in source only
-  std::vector<std::string> extra;         // in target only
-  int64_t rows = 0;                       // rows compared equal
+  std::vector<std::string> different;  // "schema.name: source N rows, target M rows"
+  std::vector<std::string> missing;    // in source only
+  std::vector<std::string> extra;      // in target only
+  int64_t rows = 0;                    // rows compared equal
   bool ok() const { return different.empty() && missing.empty() && extra.empty(); }
 };
 

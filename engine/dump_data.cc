@@ -96,7 +96,7 @@ class DataPhase {
     fo.meta = {{"table", job.table_index}, {"schema", table.schema},
                {"name", table.name},       {"kind", TableKindName(table.kind)},
                {"range", range},           {"copy_format", CopyFormatName(o_.copy_format)},
-               {"columns", *columns}};
+               {"columns", *columns},      {"object", table.schema + "." + table.name}};
     auto file = archive_.BeginFile(DataFileName(job, o_.codec), std::move(fo));
     if (!file.ok()) return Abort(conn, file.status(), name);
     format::DataFileWriter* w = file->get();

@@ -67,13 +67,13 @@ Result<PgResult> PgConnection::Exec(const std::string& sql) {
   return ErrorStatus(r.raw(), "");
 }
 
-Result<PgResult> PgConnection::ExecParams(
-    const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+Result<PgResult> PgConnection::ExecParams(const std::string& sql,
+                                          const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PgResult r(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0));
+  PgResult r(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0));
   ExecStatusType st = PQresultStatus(r.raw());
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
   return ErrorStatus(r.raw(), "");
@@ -128,13 +128,13 @@ bool IsTransient(const Status& status) {
   if (status.ok()) return false;
   if (status.code() == StatusCode::kConnection) return true;
   const std::string& s = status.sqlstate();
-  return s == "40001" ||             // serialization_failure
-         s == "40P01" ||             // deadlock_detected
-         s == "55P03" ||             // lock_not_available
-         s == "57P01" ||             // admin_shutdown
-         s == "57P02" ||             // crash_shutdown
-         s == "57P03" ||             // cannot_connect_now
-         s.rfind("08", 0) == 0;      // connection exceptions
+  return s == "40001" ||         // serialization_failure
+         s == "40P01" ||         // deadlock_detected
+         s == "55P03" ||         // lock_not_available
+         s == "57P01" ||         // admin_shutdown
+         s == "57P02" ||         // crash_shutdown
+         s == "57P03" ||         // cannot_connect_now
+         s.rfind("08", 0) == 0;  // connection exceptions
 }
 
 std::string RedactConninfo(const std::string& conninfo) {

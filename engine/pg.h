@@ -23,7 +23,10 @@ class PgResult {
   explicit PgResult(PGresult* r) : r_(r) {}
   PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
   PgResult& operator=(PgResult&& o) noexcept {
-    if (this != &o) { Reset(); r_ = std::exchange(o.r_, nullptr); }
+    if (this != &o) {
+      Reset();
+      r_ = std::exchange(o.r_, nullptr);
+    }
     return *this;
   }
   PgResult(const PgResult&) = delete;
@@ -48,7 +51,10 @@ class PgResult {
   PGresult* raw() const { return r_; }
 
  private:
-  void Reset() { if (r_) PQclear(r_); r_ = nullptr; }
+  void Reset() {
+    if (r_) PQclear(r_);
+    r_ = nullptr;
+  }
   PGresult* r_ = nullptr;
 };
 
@@ -63,7 +69,10 @@ class PgConnection {
   PgConnection() = default;
   PgConnection(PgConnection&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
   PgConnection& operator=(PgConnection&& o) noexcept {
-    if (this != &o) { Close(); c_ = std::exchange(o.c_, nullptr); }
+    if (this != &o) {
+      Close();
+      c_ = std::exchange(o.c_, nullptr);
+    }
     return *this;
   }
   PgConnection(const PgConnection&) = delete;
@@ -91,7 +100,10 @@ class PgConnection {
 
  private:
   explicit PgConnection(PGconn* c) : c_(c) {}
-  void Close() { if (c_) PQfinish(c_); c_ = nullptr; }
+  void Close() {
+    if (c_) PQfinish(c_);
+    c_ = nullptr;
+  }
   PGconn* c_ = nullptr;
 };
 

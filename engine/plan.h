@@ -16,29 +16,30 @@ namespace hyperdump::engine {
 
 // What kind of relation carries the data of a job.
 enum class TableKind {
-  kTable,              // ordinary table (no parent)
-  kPartition,          // leaf of a declarative partitioned table, any depth
-  kInheritanceChild,   // child of a plain inheritance parent (parent rows are its own job)
-  kChunk,              // TimescaleDB hypertable chunk (incl. continuous aggregate materialization)
-  kCompressedChunk,    // TimescaleDB compressed companion of a chunk
-  kHypertable,         // TimescaleDB hypertable parent: normally empty, dumped if it holds rows
-  kExtensionConfig,    // pg_extension.extconfig table (e.g. the TimescaleDB catalog)
+  kTable,             // ordinary table (no parent)
+  kPartition,         // leaf of a declarative partitioned table, any depth
+  kInheritanceChild,  // child of a plain inheritance parent (parent rows are its own job)
+  kChunk,             // TimescaleDB hypertable chunk (incl. continuous aggregate materialization)
+  kCompressedChunk,   // TimescaleDB compressed companion of a chunk
+  kHypertable,        // TimescaleDB hypertable parent: normally empty, dumped if it holds rows
+  kExtensionConfig,   // pg_extension.extconfig table (e.g. the TimescaleDB catalog)
 };
-const char* TableKindName(TableKind kind);  // "table", "partition", ... (stable: stored in archives)
+const char* TableKindName(
+    TableKind kind);  // "table", "partition", ... (stable: stored in archives)
 
 struct TableInfo {
   uint32_t oid = 0;
   std::string schema;
   std::string name;
   TableKind kind = TableKind::kTable;
-  uint32_t relfilenode = 0;       // as seen in the snapshot (rewrite/truncate detection)
-  int64_t bytes = 0;              // estimate: DiscoveryOptions::exact_sizes says how
-  int64_t rows_estimate = 0;      // reltuples (0 when never analyzed)
-  int64_t pages = 0;              // relpages, for ctid splitting
-  std::string parent;             // "schema.name" of the partitioned/inheritance parent or hypertable
-  std::string hypertable;         // for chunks: "schema.name" of the user-facing hypertable
-  std::string compressed_of;      // for compressed chunks: "schema.name" of the chunk it belongs to
-  std::string extension;          // for extension config tables: the extension's name
+  uint32_t relfilenode = 0;   // as seen in the snapshot (rewrite/truncate detection)
+  int64_t bytes = 0;          // estimate: DiscoveryOptions::exact_sizes says how
+  int64_t rows_estimate = 0;  // reltuples (0 when never analyzed)
+  int64_t pages = 0;          // relpages, for ctid splitting
+  std::string parent;         // "schema.name" of the partitioned/inheritance parent or hypertable
+  std::string hypertable;     // for chunks: "schema.name" of the user-facing hypertable
+  std::string compressed_of;  // for compressed chunks: "schema.name" of the chunk it belongs to
+  std::string extension;      // for extension config tables: the extension's name
   // For extension config tables: pg_extension.extcondition (a WHERE clause,
   // e.g. "WHERE id >= 1000"), empty when the whole table is configuration.
   std::string copy_filter;
@@ -70,8 +71,8 @@ struct SequenceInfo {
 };
 
 struct ServerFacts {
-  int server_version_num = 0;       // e.g. 150018
-  std::string server_version;       // e.g. "15.18"
+  int server_version_num = 0;  // e.g. 150018
+  std::string server_version;  // e.g. "15.18"
   std::string database;
   std::string timescaledb_version;  // empty when the extension is absent
   std::vector<std::pair<std::string, std::string>> extensions;  // name, version
@@ -79,10 +80,10 @@ struct ServerFacts {
 
 struct Plan {
   ServerFacts server;
-  std::vector<TableInfo> tables;     // every relation whose data is dumped, exactly once
-  std::vector<DataJob> jobs;         // largest first
+  std::vector<TableInfo> tables;  // every relation whose data is dumped, exactly once
+  std::vector<DataJob> jobs;      // largest first
   std::vector<SequenceInfo> sequences;
-  int64_t large_objects = 0;         // counted, never dropped silently
+  int64_t large_objects = 0;  // counted, never dropped silently
 };
 
 // pg_dump-like selection: -n/-N schema patterns, -t/-T table patterns
