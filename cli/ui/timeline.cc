@@ -47,27 +47,7 @@ const char* KindClassName(KindClass k) {
   return "other";
 }
 
-const char* EventName(Event::Type type) {
-  switch (type) {
-    case Event::kQueued:
-      return "queued";
-    case Event::kStarted:
-      return "started";
-    case Event::kProgress:
-      return "progress";
-    case Event::kFinished:
-      return "finished";
-    case Event::kRetry:
-      return "retry";
-    case Event::kRequeued:
-      return "requeued";
-    case Event::kFailed:
-      return "failed";
-    case Event::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
+const char* EventName(Event::Type type) { return scheduler::EventTypeName(type); }
 
 std::vector<JobSpan> BuildSpans(const std::vector<Event>& events) {
   std::vector<JobSpan> spans;
