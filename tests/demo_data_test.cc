@@ -30,16 +30,7 @@ class DemoDataTest : public ::testing::Test {
 
   // The single value of a query, failing the test on error.
   static std::string Value(PgConnection& conn, const std::string& sql) {
-    auto r = conn.Exec(sql);
-    if (!r.ok()) {
-      ADD_FAILURE() << sql << ": " << r.status().message();
-      return "<error>";
-    }
-    if (r->rows() != 1 || r->columns() != 1) {
-      ADD_FAILURE() << sql << ": expected one value, got " << r->rows() << " rows";
-      return "<error>";
-    }
-    return r->IsNull(0, 0) ? "<null>" : r->GetString(0, 0);
+    return testing::QueryValue(conn, sql);
   }
   static int64_t Count(PgConnection& conn, const std::string& from) {
     return std::stoll(Value(conn, "SELECT count(*) FROM " + from));

@@ -116,4 +116,17 @@ engine::PgConnection ScratchDatabase::Connect() const {
   return std::move(conn).value();
 }
 
+std::string QueryValue(engine::PgConnection& conn, const std::string& sql) {
+  auto r = conn.Exec(sql);
+  if (!r.ok()) {
+    ADD_FAILURE() << sql << ": " << r.status().message();
+    return "<error>";
+  }
+  if (r->rows() != 1 || r->columns() != 1) {
+    ADD_FAILURE() << sql << ": expected one value, got " << r->rows() << " rows";
+    return "<error>";
+  }
+  return r->IsNull(0, 0) ? "<null>" : r->GetString(0, 0);
+}
+
 }  // namespace hyperdump::testing

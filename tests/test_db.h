@@ -59,6 +59,11 @@ class ScratchDatabase {
   std::string uri_;
 };
 
+// The single value `sql` returns on `conn`, as text ("<null>" for NULL). A
+// query error or a result other than one row of one column records a test
+// failure (naming the query) and returns "<error>".
+std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
+
 // `uri` with its database replaced by `dbname` (URI or key=value form).
 std::string UriWithDatabase(const std::string& uri, const std::string& dbname);
 

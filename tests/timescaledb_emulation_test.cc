@@ -38,16 +38,7 @@ class TimescaleTest : public ::testing::Test {
   }
   std::string Value(const std::string& sql) { return Value(conn_, sql); }
   static std::string Value(PgConnection& conn, const std::string& sql) {
-    auto r = conn.Exec(sql);
-    if (!r.ok()) {
-      ADD_FAILURE() << sql << ": " << r.status().message();
-      return "<error>";
-    }
-    if (r->rows() != 1 || r->columns() != 1) {
-      ADD_FAILURE() << sql << ": expected one value, got " << r->rows() << " rows";
-      return "<error>";
-    }
-    return r->IsNull(0, 0) ? "<null>" : r->GetString(0, 0);
+    return testing::QueryValue(conn, sql);
   }
   int64_t Count(const std::string& from) {
     return std::stoll(Value("SELECT count(*) FROM " + from));
