@@ -33,6 +33,7 @@ CommandFn RegisterList(CLI::App& root);
 CommandFn RegisterDemoData(CLI::App& root);
 CommandFn RegisterResumeJobs(CLI::App& root);
 CommandFn RegisterCompare(CLI::App& root);
+CommandFn RegisterBench(CLI::App& root);
 
 }  // namespace hyperdump::cli
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add(RegisterDemoData(app));
   add(RegisterResumeJobs(app));
   add(RegisterCompare(app));
+  add(RegisterBench(app));
 
   try {
     app.parse(argc, argv);
