@@ -4,9 +4,12 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "engine/archive_layout.h"
 #include "engine/discovery.h"
@@ -64,19 +67,68 @@ Status PauseTimescaleJobs(const std::string& conninfo, const std::string& databa
   return SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs");
 }
 
-// pg_dump --schema-only under the snapshot -> schema.pgdump, and the map of
-// its post-data items to their tables (read in the leader's snapshot).
-Result<nlohmann::json> DumpSchemaPhase(const DumpOptions& o, const std::string& snapshot,
-                                       PgConnection& leader, const Plan& plan,
-                                       format::ArchiveWriter& archive, const std::string& scratch,
-                                       const std::atomic<bool>& interrupt) {
+// What pg_dump --schema-only produced: schema.pgdump and its post-data items.
+struct SchemaFile {
+  std::string bytes;
+  std::vector<TocItem> items;
+};
+
+// pg_dump --schema-only under the snapshot, then pg_restore -l of its
+// post-data section. Uses no connection of ours, so it can run on its own
+// thread while the data moves; `stop` kills the child programs.
+Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snapshot,
+                                  const std::string& scratch, const std::atomic<bool>& stop) {
   std::string path = scratch + "/" + layout::kSchemaBlob;
   SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms};
-  HD_RETURN_IF_ERROR(DumpSchema(req, path, interrupt));
-  HD_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
-  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, bytes));
-  HD_ASSIGN_OR_RETURN(std::vector<TocItem> items, ListPostData(path, scratch, interrupt));
-  return MapPostData(leader, items, plan);
+  HD_RETURN_IF_ERROR(DumpSchema(req, path, stop));
+  SchemaFile out;
+  HD_ASSIGN_OR_RETURN(out.bytes, ReadWholeFile(path));
+  HD_ASSIGN_OR_RETURN(out.items, ListPostData(path, scratch, stop));
+  return out;
+}
+
+// The schema and the data at once: pg_dump's many small catalog queries are
+// mostly waiting, which N workers busy with COPY fill. A failure of either
+// stops the other (a schema failure would make every data file useless); so
+// does `interrupt`. Returns the schema for the caller to store.
+Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot,
+                                     int leader_pid, const Plan& plan,
+                                     format::ArchiveWriter& archive, const std::string& scratch,
+                                     const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
+                                     DataPhaseTotals* totals) {
+  std::atomic<bool> stop_schema{false}, stop_data{false}, schema_failed{false};
+  std::future<Result<SchemaFile>> schema = std::async(std::launch::async, [&] {
+    Result<SchemaFile> r = DumpSchemaFile(o, snapshot, scratch, stop_schema);
+    if (!r.ok()) schema_failed = true;
+    return r;
+  });
+  std::atomic<bool> data_done{false};
+  std::thread watcher([&] {
+    while (!data_done.load()) {
+      if (interrupt.load()) stop_schema = true;
+      if (interrupt.load() || schema_failed.load()) stop_data = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  DataPhaseOptions data{o.source,      snapshot, leader_pid, o.jobs,
+                        o.copy_format, o.codec,  o.level,    o.lock_timeout_ms};
+  Status data_status = RunDataPhase(data, plan, archive, stop_data, sink, totals);
+  data_done = true;
+  watcher.join();
+  // Whose error to report: the data's, unless the schema failed first (the
+  // data phase then only says it was stopped).
+  bool schema_failed_first = schema_failed.load();
+  if (!data_status.ok()) stop_schema = true;
+  // pg_dump may still be running after the data: wait, but obey Ctrl-C.
+  while (schema.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
+    if (interrupt.load()) stop_schema = true;
+  }
+  Result<SchemaFile> schema_file = schema.get();
+  if (interrupt.load()) return Cancelled("dump interrupted");
+  if (!data_status.ok() && !schema_failed_first) return data_status;
+  if (!schema_file.ok()) return schema_file.status().WithContext("dumping the schema");
+  HD_RETURN_IF_ERROR(data_status);
+  return schema_file;
 }
 
 nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const DumpOptions& o) {
@@ -129,33 +181,32 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
     HD_RETURN_IF_ERROR(PauseTimescaleJobs(o.source, plan.server.database, archive, paused));
   }
 
-  // 5. Schema by pg_dump under the same snapshot, and its post-data map.
+  // 5. Schema by pg_dump under the same snapshot, on its own thread, while
+  //    N workers importing the snapshot move the data (every job on the
+  //    scheduler). The schema and its post-data map are stored once both end.
   HD_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create("hyperdump-dump"));
-  HD_ASSIGN_OR_RETURN(nlohmann::json post_data, DumpSchemaPhase(o, snapshot, leader, plan, archive,
-                                                                scratch.path(), interrupt));
-  HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
-
-  // 6. Data: every job on the scheduler, N workers importing the snapshot.
-  DataPhaseOptions data{o.source, snapshot, leader.backend_pid(), o.jobs, o.copy_format,
-                        o.codec,  o.level,  o.lock_timeout_ms};
   DataPhaseTotals totals;
-  HD_RETURN_IF_ERROR(RunDataPhase(data, plan, archive, interrupt, sink, &totals));
+  HD_ASSIGN_OR_RETURN(SchemaFile schema,
+                      DumpSchemaAndData(o, snapshot, leader.backend_pid(), plan, archive,
+                                        scratch.path(), interrupt, sink, &totals));
+  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
+  HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
-  // 7. Roles (--roles): the cluster's role definitions, without passwords.
+  // 6. Roles (--roles): the cluster's role definitions, without passwords.
   if (o.roles) {
     HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
     HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
   }
 
-  // 8. plan.json: tables, jobs, sequence values (read by discovery right after
+  // 7. plan.json: tables, jobs, sequence values (read by discovery right after
   //    the snapshot), post-data items.
   nlohmann::json plan_json = PlanToJson(plan);
   plan_json["post_data"] = std::move(post_data);
   plan_json["copy_format"] = CopyFormatName(o.copy_format);
   HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n"));
 
-  // 9. The manifest, last: only now is the archive complete. The snapshot
+  // 8. The manifest, last: only now is the archive complete. The snapshot
   //    transaction ends after it (nothing reads the source any more).
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
   HD_RETURN_IF_ERROR(archive.Commit(SourceFacts(plan, snapshot, o)));

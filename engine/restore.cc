@@ -157,7 +157,11 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   // 4. Phases 2-7 as one job graph on N connections: schema, catalog, data
   //    largest first, each table's indexes as soon as its data is in, foreign
   //    keys, the rest, ANALYZE.
-  std::string setup = schema.preamble + (window ? std::string(kRestoringSetting) + ";\n" : "");
+  // Workers commit asynchronously: a job's ledger row commits with its data,
+  // so a crash loses both together and --resume redoes the job; the final
+  // ledger drop is a synchronous commit that makes all of them durable.
+  std::string setup = schema.preamble + "SET synchronous_commit = off;\n" +
+                      (window ? std::string(kRestoringSetting) + ";\n" : "");
   SessionPool sessions(options.target, setup, options.jobs);
   RestoreWork work;
   work.archive = archive.get();
@@ -165,6 +169,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   work.schema = &schema;
   work.done = &state->done;
   work.sessions = &sessions;
+  work.slots = options.jobs;
   work.analyze = options.analyze;
   work.verbose = options.verbose;
   scheduler::JobGraph graph;

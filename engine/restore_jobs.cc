@@ -46,9 +46,12 @@ JobOutcome Failed(RestoreWork& w, JobContext& ctx, PgConnection* conn, Status s)
   return JobOutcome::Fail(std::move(s));
 }
 
-// Runs `work` and the ledger row for `key` in one transaction.
-JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
+// Runs `work` and the ledger rows for `keys` (one or more) in one
+// transaction. The keys are committed together, so either all are in the
+// ledger or none is.
+JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::vector<std::string>& keys,
                        const std::string& what, const TxWork& work) {
+  const std::string& key = keys.front();
   if (w.done->count(key)) {
     ++w.skipped;
     return JobOutcome::Done();
@@ -66,7 +69,9 @@ JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
   if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
   Result<Loaded> loaded = work(conn, ctx);
   if (!loaded.ok()) return Failed(w, ctx, &conn, loaded.status().WithContext(what));
-  s = ledger::Record(conn, key, loaded->rows);
+  for (size_t i = 0; s.ok() && i < keys.size(); ++i) {
+    s = ledger::Record(conn, keys[i], i == 0 ? loaded->rows : 0);
+  }
   if (s.ok()) s = conn.Run("COMMIT");
   if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
   ledger::AfterCommit();
@@ -78,6 +83,11 @@ JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
                  static_cast<long long>(loaded->rows));
   }
   return JobOutcome::Done();
+}
+
+JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
+                       const std::string& what, const TxWork& work) {
+  return RunLedgered(w, ctx, std::vector<std::string>{key}, what, work);
 }
 
 std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
@@ -129,9 +139,17 @@ JobOutcome RunItems(RestoreWork& w, JobContext& ctx, const std::vector<const Sch
   return JobOutcome::Done();
 }
 
+// How a data job loads its table.
+enum class Load {
+  kAppend,          // plain COPY (the table is shared with other jobs)
+  kTruncateFreeze,  // TRUNCATE ONLY, then COPY FREEZE: the job fills the whole table
+  kFreeze,          // COPY FREEZE after a TRUNCATE earlier in the same transaction
+};
+
 // COPY ... FROM STDIN for one archived file into `table`.
 Result<Loaded> LoadFile(RestoreWork& w, JobContext& ctx, PgConnection& conn,
-                        const RestoreTable& table, const format::FileEntry& file, bool freeze) {
+                        const RestoreTable& table, const format::FileEntry& file, Load load) {
+  const bool freeze = load != Load::kAppend;
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> reader,
                       w.archive->OpenFile(file.name));
   std::string columns;
@@ -144,7 +162,9 @@ Result<Loaded> LoadFile(RestoreWork& w, JobContext& ctx, PgConnection& conn,
   }
   std::string format =
       file.meta.value("copy_format", std::string("text")) == "binary" ? "binary" : "text";
-  if (freeze) HD_RETURN_IF_ERROR(conn.Run("TRUNCATE ONLY " + table.Quoted()));
+  if (load == Load::kTruncateFreeze) {
+    HD_RETURN_IF_ERROR(conn.Run("TRUNCATE ONLY " + table.Quoted()));
+  }
   std::string sql = "COPY " + table.Quoted() + columns + " FROM STDIN WITH (FORMAT " + format +
                     (freeze ? ", FREEZE" : "") + ")";
   HD_ASSIGN_OR_RETURN(CopyInStats stats, CopyIn(conn, sql, *reader, [&ctx](uint64_t bytes) {
@@ -223,7 +243,7 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
                   Loaded total;
                   for (const RestoreTable* t : catalog_tables) {
                     for (const format::FileEntry* f : t->files) {
-                      Result<Loaded> one = LoadFile(*wp, c, conn, *t, *f, /*freeze=*/false);
+                      Result<Loaded> one = LoadFile(*wp, c, conn, *t, *f, Load::kAppend);
                       if (!one.ok()) return one.status().WithContext("table " + t->Quoted());
                       total.rows += one->rows;
                       total.bytes += one->bytes;
@@ -253,26 +273,66 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
       },
       {catalog});
 
-  // Phase 4: data, one job per archived file, straight into its own table.
+  // Phase 4: data, straight into each file's own table, largest first.
+  // COPY FREEZE (no later hint-bit or freeze work; no WAL at all under
+  // wal_level=minimal) needs the table truncated in the same transaction,
+  // so it takes a job that fills the whole table: a table archived as one
+  // file, or a split table whose ranges are merged into one job. Merging
+  // gives up loading one table on several connections, so it is done only
+  // while the table is no bigger than a fair share of the work (it then
+  // cannot be the critical path) and when no range of it was committed by an
+  // earlier run (the TRUNCATE would remove those rows).
   std::map<std::string, std::vector<JobId>> data_jobs;  // table key -> jobs
   std::map<std::string, uint64_t> table_bytes;
+  uint64_t total_bytes = 0;
+  for (const RestoreTable& t : input.tables) {
+    if (t.extension.empty()) total_bytes += t.bytes;
+  }
+  const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(w.slots, 1));
   for (const RestoreTable& t : input.tables) {
     table_bytes[t.Key()] = t.bytes;
     if (!t.extension.empty()) continue;
-    // COPY FREEZE needs the table truncated in the same transaction: only
-    // when one job fills the whole table.
-    bool freeze = t.files.size() == 1;
+    const RestoreTable* table = &t;
+    bool merge = t.files.size() > 1 && t.bytes <= fair_share;
+    std::vector<std::string> keys;
     for (const format::FileEntry* f : t.files) {
-      const RestoreTable* table = &t;
+      keys.push_back("data:" + f->name);
+      if (w.done->count(keys.back())) merge = false;
+    }
+    if (merge) {
+      std::vector<const format::FileEntry*> files = t.files;
+      std::string what = "table " + t.Quoted() + " from " + std::to_string(files.size()) + " files";
+      data_jobs[t.Key()].push_back(
+          add("copy " + t.Key(), "copy", t.bytes, {},
+              [wp, table, files, keys, what](JobContext& ctx) {
+                return RunLedgered(
+                    *wp, ctx, keys, what,
+                    [wp, table, files](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+                      Loaded total;
+                      for (size_t i = 0; i < files.size(); ++i) {
+                        HD_ASSIGN_OR_RETURN(
+                            Loaded one, LoadFile(*wp, c, conn, *table, *files[i],
+                                                 i == 0 ? Load::kTruncateFreeze : Load::kFreeze));
+                        total.rows += one.rows;
+                        total.bytes += one.bytes;
+                      }
+                      return total;
+                    });
+              },
+              {catalog}));
+      continue;
+    }
+    const Load load = t.files.size() == 1 ? Load::kTruncateFreeze : Load::kAppend;
+    for (const format::FileEntry* f : t.files) {
       std::string what = "table " + t.Quoted() + " from " + f->name;
       std::string key = "data:" + f->name;
       data_jobs[t.Key()].push_back(
           add("copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""), "copy",
               f->uncompressed_bytes, {},
-              [wp, table, f, freeze, key, what](JobContext& ctx) {
+              [wp, table, f, load, key, what](JobContext& ctx) {
                 return RunLedgered(*wp, ctx, key, what,
-                                   [wp, table, f, freeze](PgConnection& conn, JobContext& c) {
-                                     return LoadFile(*wp, c, conn, *table, *f, freeze);
+                                   [wp, table, f, load](PgConnection& conn, JobContext& c) {
+                                     return LoadFile(*wp, c, conn, *table, *f, load);
                                    });
               },
               {catalog}));

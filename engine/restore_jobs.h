@@ -31,6 +31,7 @@ struct RestoreWork {
   const SchemaScript* schema = nullptr;
   const std::set<std::string>* done = nullptr;  // ledger keys committed before this run
   SessionPool* sessions = nullptr;
+  int slots = 1;  // connections the run uses (decides which split tables load as one job)
   bool analyze = true;
   bool verbose = false;
 

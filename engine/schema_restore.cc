@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <future>
 #include <set>
 #include <sstream>
 
@@ -30,9 +31,10 @@ const char* ItemPassName(ItemPass pass) {
 namespace {
 
 // Runs pg_restore with `args` (the archive path last) and returns what it
-// printed, via a file in `dir`.
-Result<std::string> PgRestore(const std::string& dir, const std::vector<std::string>& args) {
-  std::string out = dir + "/pg_restore.out";
+// printed, via the file `dir`/`name` (distinct names may run at once).
+Result<std::string> PgRestore(const std::string& dir, const std::vector<std::string>& args,
+                              const std::string& name = "pg_restore.out") {
+  std::string out = dir + "/" + name;
   HD_RETURN_IF_ERROR(RunProgram(args, out, "pg_restore", nullptr));
   return ReadWholeFile(out);
 }
@@ -216,13 +218,21 @@ bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
                                       const SchemaOptions& options) {
   HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
-  HD_ASSIGN_OR_RETURN(std::string listing,
-                      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-l"})));
-  HD_ASSIGN_OR_RETURN(
-      std::string post_listing,
-      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-l", "--section=post-data"})));
-  HD_ASSIGN_OR_RETURN(std::string text,
-                      PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"-f", "-"})));
+  // Three independent pg_restore runs, at once: they are most of restore's
+  // start-up time, before the first job can start.
+  const std::string& d = dir.path();
+  auto list_all = std::async(std::launch::async, [&] {
+    return PgRestore(d, ToolArgs(pgdump_path, options, {"-l"}), "list.out");
+  });
+  auto list_post = std::async(std::launch::async, [&] {
+    return PgRestore(d, ToolArgs(pgdump_path, options, {"-l", "--section=post-data"}), "post.out");
+  });
+  Result<std::string> sql = PgRestore(d, ToolArgs(pgdump_path, options, {"-f", "-"}), "sql.out");
+  Result<std::string> listed = list_all.get();
+  Result<std::string> post_listed = list_post.get();
+  HD_ASSIGN_OR_RETURN(std::string listing, std::move(listed));
+  HD_ASSIGN_OR_RETURN(std::string post_listing, std::move(post_listed));
+  HD_ASSIGN_OR_RETURN(std::string text, std::move(sql));
   std::vector<TocEntry> toc = ParseToc(listing);
   std::set<int> post_ids;
   for (const TocEntry& e : ParseToc(post_listing)) post_ids.insert(e.dump_id);

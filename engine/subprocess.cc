@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace hyperdump::engine {
@@ -77,6 +78,25 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The child's environment, built before fork: between fork and exec the
+  // child of a multi-threaded process may only make async-signal-safe calls
+  // (setenv may malloc, and another thread may hold malloc's lock).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    bool overridden = false;
+    for (const auto& kv : env) {
+      if (entry.size() > kv.first.size() && entry.compare(0, kv.first.size(), kv.first) == 0 &&
+          entry[kv.first.size()] == '=') {
+        overridden = true;
+      }
+    }
+    if (!overridden) env_strings.emplace_back(entry);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return Internal("cannot start " + argv[0] + ": " + std::strerror(errno));
   if (pid == 0) {
@@ -86,13 +106,13 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches us; we decide when it stops
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     dprintf(2, "cannot run %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }
   int wstatus = 0;
   bool killed = false;
+  int polls = 0;
   for (;;) {
     pid_t r = ::waitpid(pid, &wstatus, WNOHANG);
     if (r == pid) break;
@@ -102,7 +122,10 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
       ::kill(pid, SIGTERM);
       killed = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Poll quickly at first (short runs such as pg_restore -l end within
+    // milliseconds), then every 20 ms.
+    std::this_thread::sleep_for(std::chrono::milliseconds(polls < 20 ? 1 : 20));
+    ++polls;
   }
   if (killed) return Cancelled(what + " interrupted");
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Status::Ok();

@@ -449,5 +449,90 @@ TEST_F(RestoreTest, NoOwnerNoPrivilegesAndRolesBehaveAsPgRestore) {
   EXPECT_EQ(Count(b, "SELECT x FROM public.owned"), 7);
 }
 
+// A table dumped as several ctid ranges, alone big enough to matter: one
+// large table and a small one.
+void BuildSplitTable(PgConnection& conn) {
+  Status s = conn.Run(
+      "CREATE TABLE big (id int PRIMARY KEY, t text);"
+      "INSERT INTO big SELECT g, repeat('y', 40) || g FROM generate_series(1, 30000) g;"
+      "CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 100);"
+      "ANALYZE;");
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+// Pages of `table` that are all-frozen (the visibility map), and all pages.
+std::pair<int64_t, int64_t> FrozenPages(PgConnection& conn, const std::string& table) {
+  EXPECT_TRUE(conn.Run("CREATE EXTENSION IF NOT EXISTS pg_visibility").ok());
+  auto r = conn.Exec("SELECT all_frozen, pg_relation_size('" + table +
+                     "') / current_setting('block_size')::int FROM pg_visibility_map_summary('" +
+                     table + "')");
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return {-1, -1};
+  return {r->GetInt(0, 0), r->GetInt(0, 1)};
+}
+
+int DataFilesOf(const std::string& archive, const std::string& table) {
+  auto reader = format::ArchiveReader::Open(archive);
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  int n = 0;
+  for (const format::FileEntry& f : (*reader)->manifest().files) {
+    if (f.kind == format::FileKind::kData && f.meta.value("name", "") == table) ++n;
+  }
+  return n;
+}
+
+// With one connection the whole table is a fair share: its ranges load in
+// one transaction, TRUNCATE + COPY FREEZE, so every page is frozen at once.
+// With two, the table is most of the work: its ranges load in parallel.
+TEST_F(RestoreTest, SplitTableLoadsFrozenInOneJobWhenItIsAFairShare) {
+  ScratchDatabase src("restore_freeze_src");
+  PgConnection conn = src.Connect();
+  BuildSplitTable(conn);
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  ASSERT_GT(DataFilesOf(archive, "big"), 1);
+
+  ScratchDatabase one("restore_freeze_one");
+  RunResult r =
+      RunHyperdump("", {"restore", "-d", one.uri(), "-j", "1", "--log-format", "json", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"name\":\"copy public.big\""), std::string::npos) << r.output;
+  ExpectSameDatabase(src.uri(), one.uri());
+  PgConnection c1 = one.Connect();
+  auto [frozen, pages] = FrozenPages(c1, "public.big");
+  EXPECT_GT(pages, 0);
+  EXPECT_EQ(frozen, pages);
+
+  ScratchDatabase two("restore_freeze_two");
+  r = RunHyperdump("", {"restore", "-d", two.uri(), "-j", "2", "--log-format", "json", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("\"name\":\"copy public.big\""), std::string::npos)
+      << "ranges of a table bigger than a fair share load in parallel";
+  ExpectSameDatabase(src.uri(), two.uri());
+}
+
+// A crash after some ranges of the table committed; --resume with one
+// connection (which alone would merge the ranges and TRUNCATE first) must
+// keep the committed ranges and load only the others.
+TEST_F(RestoreTest, ResumeNeverTruncatesRangesAnEarlierRunCommitted) {
+  ScratchDatabase src("restore_freeze_resume_src");
+  PgConnection conn = src.Connect();
+  BuildSplitTable(conn);
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  ASSERT_GT(DataFilesOf(archive, "big"), 2);
+  ScratchDatabase dst("restore_freeze_resume_dst");
+  // Jobs commit in order: pre-data, catalog, then the ranges (largest first).
+  RunResult r = RunHyperdump("HYPERDUMP_TEST_CRASH_AFTER_JOBS=4",
+                             {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 137) << r.output;
+  PgConnection t = dst.Connect();
+  int64_t committed =
+      Count(t, "SELECT count(*) FROM _hyperdump.restore_ledger WHERE job LIKE 'data:%'");
+  ASSERT_GT(committed, 0) << "the crash must come after a range committed";
+  ASSERT_LT(committed, DataFilesOf(archive, "big"));
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "1", "--resume", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+}
+
 }  // namespace
 }  // namespace hyperdump
