@@ -64,7 +64,7 @@ Status PauseTimescaleJobs(const std::string& conninfo, const std::string& databa
   return SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs");
 }
 
-// pg_dump --schema-only under the snapshot -> schema.pgdump, and the map of
+// pg_dump (pre- and post-data) under the snapshot -> schema.pgdump, and the map of
 // its post-data items to their tables (read in the leader's snapshot).
 Result<nlohmann::json> DumpSchemaPhase(const DumpOptions& o, const std::string& snapshot,
                                        PgConnection& leader, const Plan& plan,

@@ -10,6 +10,7 @@
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
+#include "engine/matview_refresh.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
 #include "engine/restore_jobs.h"
@@ -189,6 +190,10 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   // 5. Phase 6: leave restore mode, then drop the ledger (a synchronous
   //    commit, so everything before it is durable when we report success).
   if (window) HD_RETURN_IF_ERROR(window->Close());
+  // 6. Materialized views refreshed, now that TimescaleDB reads every row.
+  HD_ASSIGN_OR_RETURN(int refreshed,
+                      RefreshMaterializedViews(options.target, schema, state->done, interrupt));
+  summary->jobs_run += refreshed;
   return ledger::Drop(conn);
 }
 
