@@ -104,11 +104,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
   if (options.clean) {
     HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema_path, schema_options));
-    Status cleaned = conn.Run("BEGIN;\n" + drops + "COMMIT;");
-    if (!cleaned.ok()) {
-      conn.Run("ROLLBACK").IgnoreError();
-      return cleaned.WithContext("--clean: dropping the archive's objects from the target");
-    }
+    HD_RETURN_IF_ERROR(CleanTarget(conn, drops));
     HD_RETURN_IF_ERROR(ledger::Drop(conn));
     state.reset();
   } else if (state && !options.resume) {
