@@ -183,10 +183,11 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
     return Unfinished(report);
   }
 
-  // 5. Phase 6: leave restore mode, then drop the ledger (a synchronous
-  //    commit, so everything before it is durable when we report success).
+  // 5. Phase 6: leave restore mode.
   if (window) HD_RETURN_IF_ERROR(window->Close());
-  // 6. Materialized views refreshed, now that TimescaleDB reads every row.
+  // 6. Materialized views refreshed, now that TimescaleDB reads every row;
+  //    then drop the ledger (a synchronous commit, so everything before it
+  //    is durable when we report success).
   HD_ASSIGN_OR_RETURN(int refreshed,
                       RefreshMaterializedViews(options.target, schema, state->done, interrupt));
   summary->jobs_run += refreshed;
