@@ -3,7 +3,9 @@
 // dump` and `hyperdump restore`; docs/format.md specifies the container itself.
 //
 // Blobs (format::ArchiveWriter::PutBlob, stored uncompressed):
-//   schema.pgdump   pg_dump --format=custom --schema-only --snapshot=<S>
+//   schema.pgdump   pg_dump --format=custom --section=pre-data --section=post-data
+//                   --no-blobs --snapshot=<S> (the schema, plus the REFRESH
+//                   of each populated materialized view)
 //                   (-n/-N/-t/-T passed through): read section by section /
 //                   item by item with pg_restore -l/-L.
 //   plan.json       the dump's view of the source (see below).

@@ -67,13 +67,13 @@ Status PauseTimescaleJobs(const std::string& conninfo, const std::string& databa
   return SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs");
 }
 
-// What pg_dump --schema-only produced: schema.pgdump and its post-data items.
+// What pg_dump produced (the schema): schema.pgdump and its post-data items.
 struct SchemaFile {
   std::string bytes;
   std::vector<TocItem> items;
 };
 
-// pg_dump --schema-only under the snapshot, then pg_restore -l of its
+// pg_dump (pre- and post-data) under the snapshot, then pg_restore -l of its
 // post-data section. Uses no connection of ours, so it can run on its own
 // thread while the data moves; `stop` kills the child programs.
 Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snapshot,

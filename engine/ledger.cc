@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -77,16 +78,28 @@ Status Drop(PgConnection& conn) {
                   QuoteIdent(kSchema) + " CASCADE; RESET client_min_messages");
 }
 
+namespace {
+long EnvCount(const char* name) {
+  const char* env = std::getenv(name);
+  return env ? std::atol(env) : 0L;
+}
+}  // namespace
+
 void AfterCommit() {
-  static const long crash_after = [] {
-    const char* env = std::getenv("HYPERDUMP_TEST_CRASH_AFTER_JOBS");
-    return env ? std::atol(env) : 0L;
-  }();
+  static const long crash_after = EnvCount("HYPERDUMP_TEST_CRASH_AFTER_JOBS");
+  static const long interrupt_after = EnvCount("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS");
   static std::atomic<long> committed{0};
-  if (crash_after > 0 && committed.fetch_add(1) + 1 == crash_after) {
+  if (crash_after <= 0 && interrupt_after <= 0) return;
+  long n = committed.fetch_add(1) + 1;
+  if (n == crash_after) {
     std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_CRASH_AFTER_JOBS=%ld reached: exiting\n",
                  crash_after);
     _exit(137);
+  }
+  if (n == interrupt_after) {
+    std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=%ld reached: SIGINT\n",
+                 interrupt_after);
+    kill(getpid(), SIGINT);  // through the process's own handler, as Ctrl-C
   }
 }
 

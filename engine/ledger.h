@@ -43,8 +43,10 @@ Status Drop(PgConnection& conn);
 
 // Test hook, called after each committed job: when the environment variable
 // HYPERDUMP_TEST_CRASH_AFTER_JOBS=N is set, the N-th call ends the process
-// at once with _exit(137), as kill -9 would (no cleanup, no post_restore).
-// Documented in tests/README.md; costs one atomic increment otherwise.
+// at once with _exit(137), as kill -9 would (no cleanup, no post_restore);
+// HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=N sends the process SIGINT instead, as
+// Ctrl-C would (the run winds down through its normal exit path).
+// Documented in tests/README.md; costs nothing when neither is set.
 void AfterCommit();
 
 }  // namespace hyperdump::engine::ledger

@@ -10,6 +10,7 @@
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
+#include "engine/matview_refresh.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
 #include "engine/restore_jobs.h"
@@ -103,11 +104,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
   if (options.clean) {
     HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema_path, schema_options));
-    Status cleaned = conn.Run("BEGIN;\n" + drops + "COMMIT;");
-    if (!cleaned.ok()) {
-      conn.Run("ROLLBACK").IgnoreError();
-      return cleaned.WithContext("--clean: dropping the archive's objects from the target");
-    }
+    HD_RETURN_IF_ERROR(CleanTarget(conn, drops));
     HD_RETURN_IF_ERROR(ledger::Drop(conn));
     state.reset();
   } else if (state && !options.resume) {
@@ -191,9 +188,14 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
     return Unfinished(report);
   }
 
-  // 5. Phase 6: leave restore mode, then drop the ledger (a synchronous
-  //    commit, so everything before it is durable when we report success).
+  // 5. Phase 6: leave restore mode.
   if (window) HD_RETURN_IF_ERROR(window->Close());
+  // 6. Materialized views refreshed, now that TimescaleDB reads every row;
+  //    then drop the ledger (a synchronous commit, so everything before it
+  //    is durable when we report success).
+  HD_ASSIGN_OR_RETURN(int refreshed,
+                      RefreshMaterializedViews(options.target, schema, state->done, interrupt));
+  summary->jobs_run += refreshed;
   return ledger::Drop(conn);
 }
 

@@ -2,7 +2,7 @@
 //
 // RunRestore reads as the list of its phases; each phase lives in its own
 // file (restore_checks, timescale_window, schema_restore, restore_jobs,
-// copy_in, ledger). Nothing is written to the target before the archive and
+// copy_in, ledger, matview_refresh). Nothing is written to the target before the archive and
 // the target have passed every check.
 #ifndef HYPERDUMP_ENGINE_RESTORE_H_
 #define HYPERDUMP_ENGINE_RESTORE_H_

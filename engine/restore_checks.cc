@@ -138,6 +138,46 @@ LIMIT 6)SQL";
                     "objects first");
 }
 
+Status CleanTarget(PgConnection& conn, const std::string& drops) {
+  std::vector<std::string> statements;
+  std::string current;
+  std::istringstream in(drops);
+  for (std::string line; std::getline(in, line);) {
+    current += line + "\n";
+    if (!line.empty() && line.back() == ';') statements.push_back(std::move(current)), current = "";
+  }
+  if (!current.empty()) statements.push_back(current);
+  auto fail = [&conn](Status s) {
+    conn.Run("ROLLBACK").IgnoreError();
+    return s.WithContext("--clean: dropping the archive's objects from the target");
+  };
+  HD_RETURN_IF_ERROR(conn.Run("BEGIN"));
+  std::string batch;
+  for (const std::string& sql : statements) {
+    bool part_of_table =
+        (StartsWith(sql, "ALTER TABLE ") && sql.find(" DROP CONSTRAINT ") != std::string::npos) ||
+        StartsWith(sql, "DROP INDEX ");
+    if (!part_of_table) {
+      batch += sql;
+      continue;
+    }
+    if (!batch.empty()) {
+      Status s = conn.Run(batch);
+      if (!s.ok()) return fail(s);
+      batch.clear();
+    }
+    Status s = conn.Run("SAVEPOINT hd_clean;\n" + sql);
+    if (!s.ok()) {
+      if (s.sqlstate() != "42P16" && s.sqlstate() != "2BP01") return fail(s);
+      s = conn.Run("ROLLBACK TO SAVEPOINT hd_clean");
+      if (!s.ok()) return fail(s);
+    }
+  }
+  batch += "COMMIT;";
+  Status s = conn.Run(batch);
+  return s.ok() ? s : fail(s);
+}
+
 Status CheckTimescaleVersion(PgConnection& conn, const std::string& source_version,
                              bool allow_mismatch, std::string* warning) {
   if (source_version.empty()) return Status::Ok();

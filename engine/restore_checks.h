@@ -44,6 +44,14 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive);
 // kAlreadyExists naming a few and the ways out (--clean, another database).
 Status CheckTargetEmpty(PgConnection& conn);
 
+// --clean: runs `drops` (LoadCleanScript: pg_restore --clean --if-exists's
+// statements, dependents first) in one transaction, statement by statement.
+// A constraint or index of a partition that pg_restore drops on its own but
+// PostgreSQL refuses to drop apart from its parent's ("cannot drop inherited
+// constraint", "index ... requires it") is left to go with its table, whose
+// DROP TABLE follows; any other error rolls everything back.
+Status CleanTarget(PgConnection& conn, const std::string& drops);
+
 // Refuses (kUnsupportedVersion) unless the target has, or can create,
 // exactly `source_version` of TimescaleDB; the message names both versions
 // and the fix. With `allow_mismatch` a mismatch only fills `warning`.

@@ -90,8 +90,6 @@ JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::string& key,
   return RunLedgered(w, ctx, std::vector<std::string>{key}, what, work);
 }
 
-std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
-
 // Runs schema items in order, kItemsPerTransaction per transaction, each
 // batch with its ledger rows.
 JobOutcome RunItems(RestoreWork& w, JobContext& ctx, const std::vector<const SchemaItem*>& items,
@@ -209,6 +207,8 @@ std::vector<const RestoreTable*> CatalogOrder(const RestoreInput& input) {
 }
 
 }  // namespace
+
+std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
 
 Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
   Elapsed();  // starts the -v clock

@@ -41,7 +41,11 @@ struct RestoreWork {
   std::atomic<int> skipped{0};
 };
 
-// Adds every job of the restore to `graph` (empty on entry).
+// The ledger key of a schema item's job ("item:<dump id>").
+std::string ItemKey(const SchemaItem& item);
+
+// Adds every job of the restore to `graph` (empty on entry). Items of pass
+// kRefresh are not in the graph: RefreshMaterializedViews runs them later.
 Status BuildRestoreGraph(RestoreWork& work, scheduler::JobGraph& graph);
 
 }  // namespace hyperdump::engine

@@ -27,7 +27,9 @@ struct SchemaDumpRequest {
   int lock_timeout_ms = 0;                      // pg_dump --lock-wait-timeout
 };
 
-// pg_dump --format=custom --schema-only --snapshot=... into `out_path`.
+// pg_dump --format=custom --section=pre-data --section=post-data --no-blobs
+// --snapshot=... into `out_path`: what --schema-only gives, plus the
+// MATERIALIZED VIEW DATA items (restore refreshes those views).
 Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
                   const std::atomic<bool>& interrupt);
 

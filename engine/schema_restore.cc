@@ -1,5 +1,6 @@
 #include "engine/schema_restore.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <future>
@@ -24,6 +25,8 @@ const char* ItemPassName(ItemPass pass) {
       return "acl";
     case ItemPass::kPostAcl:
       return "post-acl";
+    case ItemPass::kRefresh:
+      return "refresh";
   }
   return "?";
 }
@@ -153,6 +156,26 @@ std::vector<TocEntry> ParseToc(const std::string& listing) {
   return out;
 }
 
+// pg_restore prints items in three passes (pg_backup_archiver.c,
+// _tocEntryRestorePass): everything else in listing order, then the ACLs,
+// then event triggers (with their comments) and materialized view data. The
+// listing in the order its items are printed, so that both match one to one.
+std::vector<TocEntry> PrintOrder(std::vector<TocEntry> toc) {
+  auto pass = [](const TocEntry& e) {
+    const std::string& r = e.rest;
+    if (r.rfind("ACL ", 0) == 0 || r.rfind("ACL LANGUAGE ", 0) == 0 ||
+        r.rfind("DEFAULT ACL ", 0) == 0)
+      return 1;
+    if (r.rfind("EVENT TRIGGER ", 0) == 0 || r.rfind("MATERIALIZED VIEW DATA ", 0) == 0 ||
+        r.rfind("COMMENT - EVENT TRIGGER ", 0) == 0)
+      return 2;
+    return 0;
+  };
+  std::stable_sort(toc.begin(), toc.end(),
+                   [&](const TocEntry& a, const TocEntry& b) { return pass(a) < pass(b); });
+  return toc;
+}
+
 std::vector<std::string> ToolArgs(const std::string& pgdump_path, const SchemaOptions& o,
                                   std::initializer_list<const char*> extra) {
   std::vector<std::string> args = {o.pg_bindir + "/pg_restore"};
@@ -192,7 +215,8 @@ std::string DescOfHeader(const std::string& header) {
 
 ItemPass Classify(const std::string& desc, bool post_data) {
   if (desc == "ACL" || desc == "DEFAULT ACL" || desc == "LARGE OBJECT ACL") return ItemPass::kAcl;
-  if (desc == "EVENT TRIGGER" || desc == "MATERIALIZED VIEW DATA") return ItemPass::kPostAcl;
+  if (desc == "MATERIALIZED VIEW DATA") return ItemPass::kRefresh;
+  if (desc == "EVENT TRIGGER") return ItemPass::kPostAcl;
   if (!post_data) return ItemPass::kPreData;
   if (desc == "INDEX" || desc == "CONSTRAINT" || desc == "CHECK CONSTRAINT")
     return ItemPass::kTable;
@@ -233,7 +257,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
   HD_ASSIGN_OR_RETURN(std::string listing, std::move(listed));
   HD_ASSIGN_OR_RETURN(std::string post_listing, std::move(post_listed));
   HD_ASSIGN_OR_RETURN(std::string text, std::move(sql));
-  std::vector<TocEntry> toc = ParseToc(listing);
+  std::vector<TocEntry> toc = PrintOrder(ParseToc(listing));
   std::set<int> post_ids;
   for (const TocEntry& e : ParseToc(post_listing)) post_ids.insert(e.dump_id);
 

@@ -1,4 +1,4 @@
-// The archived schema (schema.pgdump, pg_dump --format=custom --schema-only),
+// The archived schema (schema.pgdump: pg_dump --format=custom, pre- and post-data),
 // cut into items that restore runs over its own connections.
 //
 // pg_restore is run once to list the archive (-l, per section) and once to
@@ -28,7 +28,11 @@ enum class ItemPass {
   kForeignKey,  // FK CONSTRAINT: once both tables' data and keys are in
   kRest,        // triggers, rules, policies, comments, INDEX ATTACH...: after all of the above
   kAcl,         // GRANT/REVOKE, DEFAULT ACL: pg_restore's ACL pass
-  kPostAcl,     // EVENT TRIGGER, MATERIALIZED VIEW DATA: after the ACLs
+  kPostAcl,     // EVENT TRIGGER: after the ACLs
+  // MATERIALIZED VIEW DATA (REFRESH): after all of the above AND after
+  // TimescaleDB's restore mode has ended, so that views over hypertables see
+  // every row (in restore mode TimescaleDB is inactive: no decompression).
+  kRefresh,
 };
 const char* ItemPassName(ItemPass pass);
 
