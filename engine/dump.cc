@@ -41,7 +41,8 @@ Status CheckLargeObjects(const Plan& plan, const DumpOptions& o) {
   if (plan.large_objects == 0 || o.no_large_objects) return Status::Ok();
   return InvalidArgument("database " + plan.server.database + " holds " +
                          std::to_string(plan.large_objects) +
-                         " large objects, which hyperdump does not dump; nothing was written. "
+                         (plan.large_objects == 1 ? " large object" : " large objects") +
+                         ", which hyperdump does not dump; nothing was written. "
                          "Dump them with pg_dump (they are in its default output), or pass "
                          "--no-large-objects to dump everything else without them");
 }
@@ -71,7 +72,8 @@ Result<nlohmann::json> DumpSchemaPhase(const DumpOptions& o, const std::string& 
                                        format::ArchiveWriter& archive, const std::string& scratch,
                                        const std::atomic<bool>& interrupt) {
   std::string path = scratch + "/" + layout::kSchemaBlob;
-  SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms};
+  SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms,
+                        &plan.schema_selection};
   HD_RETURN_IF_ERROR(DumpSchema(req, path, interrupt));
   HD_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, bytes));
