@@ -59,6 +59,9 @@ std::vector<std::string> SplitLines(const std::string& text) {
 // With `filter` (an extension configuration table's extcondition): only those rows.
 Lines SourceLines(PgConnection& conn, const std::string& schema, const std::string& name,
                   const std::string& filter = "") {
+  // With pg_dump's (and the dump's) empty search_path, so regclass values
+  // come out schema-qualified as in the archive.
+  EXPECT_TRUE(conn.Run("SET search_path = ''").ok());
   std::string data;
   std::string sql = filter.empty() ? "COPY " + QualifiedName(schema, name) + " TO STDOUT"
                                    : "COPY (SELECT * FROM ONLY " + QualifiedName(schema, name) +
@@ -70,6 +73,7 @@ Lines SourceLines(PgConnection& conn, const std::string& schema, const std::stri
                                },
                                {}, {});
   EXPECT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_TRUE(conn.Run("RESET search_path").ok());
   Lines lines = SplitLines(data);
   std::sort(lines.begin(), lines.end());
   return lines;

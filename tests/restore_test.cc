@@ -502,6 +502,27 @@ TEST_F(RestoreTest, HypertableSelectedByTableOrSchemaRestoresAWorkingHypertable)
     EXPECT_EQ(Count(t, "SELECT count(*) FROM ONLY public.m"), 0);
     EXPECT_EQ(Count(t, "SELECT count(*) FROM show_chunks('public.m')"), chunks + 1);
   }
+  // -T on the hypertable: neither it nor any chunk definition is left behind
+  // (pg_dump alone would keep the chunks' CREATE TABLE ... INHERITS public.m).
+  ScratchDatabase dst("restore_selht_dst");
+  engine::DumpOptions o;
+  o.source = src.uri();
+  o.dir = tmp_ + "/archive" + std::to_string(archives_++);
+  o.selection.exclude_tables = {"public.m"};
+  o.tool_version = "test";
+  Status s = engine::RunDump(o, no_interrupt);
+  ASSERT_TRUE(s.ok()) << s.message();
+  s = Restore(o.dir, dst.uri());
+  ASSERT_TRUE(s.ok()) << s.message();
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM other.plain"), 1);
+  EXPECT_EQ(Count(t,
+                  "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                  "c.relnamespace WHERE n.nspname = '_timescaledb_internal' AND c.relkind = 'r'"
+                  " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid"
+                  " AND d.deptype = 'e')"),
+            0);
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.m')"), 0);
 }
 
 TEST_F(RestoreTest, TimescaleDbVersionMismatchIsRefusedNamingBothVersions) {
