@@ -246,6 +246,120 @@ bool ClassifyTimescale(const Relation& rel, const TimescaleCatalog& cat, const S
   return true;
 }
 
+// The partitioned tables above partition `rel`, nearest first.
+std::vector<const Relation*> PartitionAncestors(
+    const Relation& rel, const std::unordered_map<uint32_t, const Relation*>& by_oid) {
+  std::vector<const Relation*> out;
+  for (const Relation* r = &rel; r->is_partition && r->parent != 0;) {
+    auto it = by_oid.find(r->parent);
+    if (it == by_oid.end() || out.size() > 64) break;
+    r = it->second;
+    out.push_back(r);
+  }
+  return out;
+}
+
+// A partition (or partitioned table) follows its partitioned ancestors: it
+// is selected when it or an ancestor is, and neither it nor any ancestor is
+// excluded. (pg_dump 15's -t on a partitioned parent takes no partitions,
+// so none of its rows; pg_dump 16 added --table-and-children for that.)
+bool PartitionSelected(const Relation& rel, const std::vector<const Relation*>& ancestors,
+                       const Selection& sel) {
+  if (sel.Excluded(rel.nsp, rel.oid)) return false;
+  for (const Relation* a : ancestors) {
+    if (sel.Excluded(a->nsp, a->oid)) return false;
+  }
+  if (sel.Table(rel.nsp, rel.oid)) return true;
+  for (const Relation* a : ancestors) {
+    if (sel.Table(a->nsp, a->oid)) return true;
+  }
+  return false;
+}
+
+// SchemaSelection (engine/plan.h): what pg_dump's own patterns would select
+// (Selection::Table) compared with what the data needs: the plan's tables,
+// the selected hypertables (with their compressed and materialization
+// hypertables, even when empty), selected partitioned tables and every
+// ancestor of a partition in the plan.
+Result<SchemaSelection> SchemaSelectionFor(
+    PgConnection& conn, const DiscoveryOptions& opts, const Selection& sel,
+    const std::vector<Relation>& rels, const std::unordered_map<uint32_t, const Relation*>& by_oid,
+    const TimescaleCatalog& ts, const std::vector<TableInfo>& tables,
+    const std::vector<SequenceInfo>& sequences) {
+  SchemaSelection out;
+  if (opts.include_schemas.empty() && opts.exclude_schemas.empty() && opts.include_tables.empty() &&
+      opts.exclude_tables.empty()) {
+    return out;
+  }
+  std::set<uint32_t> needed;
+  for (const TableInfo& t : tables) {
+    if (t.kind != TableKind::kExtensionConfig) needed.insert(t.oid);
+  }
+  for (const auto& [id, ht] : ts.hypertables) {
+    if (ht.internal_compressed || !HypertableSelected(ht, sel)) continue;
+    needed.insert(ht.oid);
+    if (auto c = ts.hypertables.find(ht.compressed_hypertable_id); c != ts.hypertables.end()) {
+      needed.insert(c->second.oid);
+    }
+  }
+  for (const Relation& rel : rels) {
+    if (rel.extension != 0 || (rel.relkind != 'r' && rel.relkind != 'p')) continue;
+    auto ancestors = PartitionAncestors(rel, by_oid);
+    if (rel.relkind == 'p' && PartitionSelected(rel, ancestors, sel)) needed.insert(rel.oid);
+    if (needed.count(rel.oid)) {
+      for (const Relation* a : ancestors) needed.insert(a->oid);
+    }
+  }
+  std::set<std::string> extra_schemas;
+  for (const Relation& rel : rels) {
+    if (rel.extension != 0 || (rel.relkind != 'r' && rel.relkind != 'p')) continue;
+    const bool pg_dump_selects = sel.Table(rel.nsp, rel.oid);
+    const bool need = needed.count(rel.oid) > 0;
+    if (need && !pg_dump_selects) {
+      if (sel.has_table_includes) {
+        out.include_tables.emplace_back(rel.schema, rel.name);
+      } else if (sel.has_schema_includes && !sel.include_schemas.count(rel.nsp)) {
+        extra_schemas.insert(rel.schema);
+      }
+    }
+    const bool follower =
+        rel.is_partition || ts.chunk_by_oid.count(rel.oid) || ts.hypertable_by_oid.count(rel.oid);
+    if (!need && pg_dump_selects && follower) out.exclude_tables.emplace_back(rel.schema, rel.name);
+  }
+  if (extra_schemas.empty()) return out;
+  // -n on a schema the user did not name (e.g. _timescaledb_internal, for
+  // chunks) must not bring the rest of it: every other relation there is
+  // excluded by name (sequences the plan sets are kept).
+  out.include_schemas.assign(extra_schemas.begin(), extra_schemas.end());
+  std::set<std::pair<std::string, std::string>> keep_sequences;
+  for (const SequenceInfo& s : sequences) keep_sequences.emplace(s.schema, s.name);
+  std::string list = "{";
+  for (const std::string& nsp : extra_schemas) {
+    list += (list.size() > 1 ? "," : "") + std::string("\"");
+    for (char ch : nsp)
+      list += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
+    list += "\"";
+  }
+  list += "}";
+  HD_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.ExecParams("SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c"
+                      " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE n.nspname = ANY($1::pg_catalog.text[])"
+                      " AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+                      " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+                      "   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+                      "   AND d.objid = c.oid AND d.deptype = 'e')",
+                      {list}));
+  for (int i = 0; i < r.rows(); ++i) {
+    if (needed.count(static_cast<uint32_t>(r.GetInt(i, 0)))) continue;
+    std::pair<std::string, std::string> name{r.GetString(i, 1), r.GetString(i, 2)};
+    if (r.Get(i, 3) == "S" && keep_sequences.count(name)) continue;
+    out.exclude_tables.push_back(std::move(name));
+  }
+  return out;
+}
+
 // load_after from the foreign keys among the selected config tables, then
 // the config tables first in the plan, parents before children.
 Status OrderExtensionConfig(PgConnection& conn, std::vector<TableInfo>* tables) {
@@ -359,7 +473,8 @@ Result<Plan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
                   : rel.parent     ? TableKind::kInheritanceChild
                                    : TableKind::kTable;
       info.parent = qualified(rel.parent);
-      keep = sel.Table(rel.nsp, rel.oid);
+      keep = rel.is_partition ? PartitionSelected(rel, PartitionAncestors(rel, by_oid), sel)
+                              : sel.Table(rel.nsp, rel.oid);
     }
     if (keep) listed.emplace_back(&rel, std::move(info));
   }
@@ -407,6 +522,8 @@ Result<Plan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
   HD_ASSIGN_OR_RETURN(PgResult lo,
                       conn.Exec("SELECT count(*) FROM pg_catalog.pg_largeobject_metadata"));
   plan.large_objects = lo.GetInt(0, 0);
+  HD_ASSIGN_OR_RETURN(plan.schema_selection, SchemaSelectionFor(conn, opts, sel, rels, by_oid, ts,
+                                                                plan.tables, plan.sequences));
   return plan;
 }
 

@@ -31,6 +31,10 @@
 //    -t/-n is listed with a copy_filter that keeps only the rows of the
 //    selected hypertables (CatalogRowFilter in engine/timescale_catalog.h),
 //    and its id sequences are kept. Named by -t/-n: whole, like pg_dump.
+//  - with -n/-N/-t/-T, Plan::schema_selection: the exact names pg_dump
+//    --schema-only needs added (-t, or -n plus -T for the rest of that
+//    schema) or excluded (-T) so that its schema defines exactly the
+//    relations whose data is dumped, and their parents.
 //  - sequences selected like pg_dump (see engine/selection.h), values read
 //    in the snapshot; large objects are counted whatever the filters.
 // Sizes: see DiscoveryOptions::exact_sizes. Selection: engine/selection.h.

@@ -44,7 +44,8 @@ Status CheckLargeObjects(const Plan& plan, const DumpOptions& o) {
   if (plan.large_objects == 0 || o.no_large_objects) return Status::Ok();
   return InvalidArgument("database " + plan.server.database + " holds " +
                          std::to_string(plan.large_objects) +
-                         " large objects, which hyperdump does not dump; nothing was written. "
+                         (plan.large_objects == 1 ? " large object" : " large objects") +
+                         ", which hyperdump does not dump; nothing was written. "
                          "Dump them with pg_dump (they are in its default output), or pass "
                          "--no-large-objects to dump everything else without them");
 }
@@ -77,9 +78,11 @@ struct SchemaFile {
 // post-data section. Uses no connection of ours, so it can run on its own
 // thread while the data moves; `stop` kills the child programs.
 Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snapshot,
-                                  const std::string& scratch, const std::atomic<bool>& stop) {
+                                  const Plan& plan, const std::string& scratch,
+                                  const std::atomic<bool>& stop) {
   std::string path = scratch + "/" + layout::kSchemaBlob;
-  SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms};
+  SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms,
+                        &plan.schema_selection};
   HD_RETURN_IF_ERROR(DumpSchema(req, path, stop));
   SchemaFile out;
   HD_ASSIGN_OR_RETURN(out.bytes, ReadWholeFile(path));
@@ -98,7 +101,7 @@ Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& sn
                                      DataPhaseTotals* totals) {
   std::atomic<bool> stop_schema{false}, stop_data{false}, schema_failed{false};
   std::future<Result<SchemaFile>> schema = std::async(std::launch::async, [&] {
-    Result<SchemaFile> r = DumpSchemaFile(o, snapshot, scratch, stop_schema);
+    Result<SchemaFile> r = DumpSchemaFile(o, snapshot, plan, scratch, stop_schema);
     if (!r.ok()) schema_failed = true;
     return r;
   });

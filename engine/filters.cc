@@ -98,4 +98,14 @@ Result<NamePattern> ParseTablePattern(std::string_view pattern) {
   return Parse(pattern, 3, "table");
 }
 
+std::string ExactSchemaPattern(std::string_view schema) {
+  std::string out = "\"";
+  for (char ch : schema) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string ExactTablePattern(std::string_view schema, std::string_view name) {
+  return ExactSchemaPattern(schema) + "." + ExactSchemaPattern(name);
+}
+
 }  // namespace hyperdump::engine

@@ -37,6 +37,12 @@ Result<NamePattern> ParseTablePattern(std::string_view pattern);
 // psql then drops the condition.
 inline bool MatchesEverything(const std::string& regex) { return regex == "^(.*)$"; }
 
+// A pattern matching exactly one name, whatever characters it holds: each
+// part double-quoted (so `*`, `?`, `.` and regex characters are literal and
+// case is kept), `"` doubled. "public"."a*b"; ExactSchemaPattern: "public".
+std::string ExactSchemaPattern(std::string_view schema);
+std::string ExactTablePattern(std::string_view schema, std::string_view name);
+
 }  // namespace hyperdump::engine
 
 #endif  // HYPERDUMP_ENGINE_FILTERS_H_

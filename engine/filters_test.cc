@@ -13,6 +13,22 @@ bool Matches(const std::string& regex, const std::string& name) {
   return std::regex_match(name, std::regex(regex));
 }
 
+TEST(ExactPatternTest, MatchesExactlyTheNameWhateverItHolds) {
+  const std::string schema = "Sel *.?\"x", name = "Par.t*ed$ (a|b)[]";
+  EXPECT_EQ(ExactTablePattern("public", "m"), "\"public\".\"m\"");
+  auto p = ParseTablePattern(ExactTablePattern(schema, name));
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_TRUE(p->schema.has_value());
+  EXPECT_TRUE(Matches(*p->schema, schema));
+  EXPECT_FALSE(Matches(*p->schema, "Sel xx?\"x"));
+  EXPECT_TRUE(Matches(p->name, name));
+  EXPECT_FALSE(Matches(p->name, "Parxted$ (a|b)[]"));
+  EXPECT_FALSE(Matches(p->name, "par.t*ed$ (a|b)[]"));
+  auto n = ParseSchemaPattern(ExactSchemaPattern(schema));
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(Matches(n->name, schema));
+}
+
 TEST(ParseTablePatternTest, UnquotedNamesFoldToLowerCase) {
   auto p = ParseTablePattern("Metrics");
   ASSERT_TRUE(p.ok());

@@ -17,32 +17,39 @@ std::string Truncated(std::string s, size_t max) {
 
 }  // namespace
 
+Status LockCapacityVerdict(const LockTableFacts& t, int64_t locks_needed, bool per_job_hint) {
+  const int64_t capacity = t.max_locks_per_transaction * t.max_connections;
+  if (locks_needed + t.in_use <= capacity) return Status::Ok();
+  // The smallest setting that fits, with 10% headroom for other sessions.
+  int64_t want = ((locks_needed + t.in_use) * 11 / 10 + t.max_connections - 1) / t.max_connections;
+  want = std::max<int64_t>(want, t.max_locks_per_transaction + 1);
+  std::string why =
+      per_job_hint
+          ? " (pg_dump --schema-only locks every table it dumps, and so does the snapshot "
+            "transaction unless --lock-per-job)"
+          : " even with --lock-per-job: pg_dump --schema-only still takes ACCESS SHARE on every "
+            "table it dumps, all in one transaction, before any data moves";
+  std::string msg =
+      "the dump needs about " + std::to_string(locks_needed) + " table locks at once" + why +
+      ", but the server's lock table holds about max_locks_per_transaction (" +
+      std::to_string(t.max_locks_per_transaction) + ") x max_connections (" +
+      std::to_string(t.max_connections) + ") = " + std::to_string(capacity) + " locks, " +
+      std::to_string(t.in_use) + " of them in use: set max_locks_per_transaction to at least " +
+      std::to_string(want) +
+      " (ALTER SYSTEM SET max_locks_per_transaction = " + std::to_string(want) +
+      "; then restart the server)";
+  if (per_job_hint) msg += ", or dump with --lock-per-job (each job then locks only its own table)";
+  if (!per_job_hint) msg += ", or dump fewer tables at once (-n/-t/-N/-T)";
+  return InvalidArgument(msg);
+}
+
 Status CheckLockCapacity(PgConnection& conn, int64_t locks_needed, bool per_job_hint) {
   HD_ASSIGN_OR_RETURN(PgResult r,
                       conn.Exec("SELECT current_setting('max_locks_per_transaction')::bigint,"
                                 " current_setting('max_connections')::bigint,"
                                 " (SELECT count(*) FROM pg_locks WHERE NOT fastpath)"));
-  const int64_t per_tx = r.GetInt(0, 0);
-  const int64_t connections = r.GetInt(0, 1);
-  const int64_t in_use = r.GetInt(0, 2);
-  const int64_t capacity = per_tx * connections;
-  if (locks_needed + in_use <= capacity) return Status::Ok();
-  // The smallest setting that fits, with 10% headroom for other sessions.
-  int64_t want = ((locks_needed + in_use) * 11 / 10 + connections - 1) / connections;
-  want = std::max<int64_t>(want, per_tx + 1);
-  std::string msg =
-      "the dump needs about " + std::to_string(locks_needed) +
-      " table locks at once (pg_dump --schema-only locks every table it dumps, and so does the "
-      "snapshot transaction unless --lock-per-job), but the server's lock table "
-      "holds about " +
-      "max_locks_per_transaction (" + std::to_string(per_tx) + ") x max_connections (" +
-      std::to_string(connections) + ") = " + std::to_string(capacity) + " locks, " +
-      std::to_string(in_use) + " of them in use: set max_locks_per_transaction to at least " +
-      std::to_string(want) +
-      " (ALTER SYSTEM SET max_locks_per_transaction = " + std::to_string(want) +
-      "; then restart the server)";
-  if (per_job_hint) msg += ", or dump with --lock-per-job (each job then locks only its own table)";
-  return InvalidArgument(msg);
+  return LockCapacityVerdict({r.GetInt(0, 0), r.GetInt(0, 1), r.GetInt(0, 2)}, locks_needed,
+                             per_job_hint);
 }
 
 std::string DescribeLockBlockers(PgConnection& conn, uint32_t oid, int self_pid) {

@@ -28,7 +28,18 @@ namespace hyperdump::engine {
 // `locks_needed` more locks: it holds about max_locks_per_transaction x
 // max_connections, minus the locks held right now. The message says which
 // setting to raise, to what, and mentions --lock-per-job when `per_job_hint`.
+// `per_job_hint` is false with --lock-per-job: the message then says that
+// pg_dump --schema-only still locks every table it dumps.
 Status CheckLockCapacity(PgConnection& conn, int64_t locks_needed, bool per_job_hint);
+
+// What CheckLockCapacity reads from the server, and its verdict on them
+// (pure: tests give small capacities).
+struct LockTableFacts {
+  int64_t max_locks_per_transaction = 0;
+  int64_t max_connections = 0;
+  int64_t in_use = 0;  // locks held right now outside the fast path
+};
+Status LockCapacityVerdict(const LockTableFacts& facts, int64_t locks_needed, bool per_job_hint);
 
 // In the leader's snapshot transaction: locks every table ACCESS SHARE
 // (ONLY: children are listed themselves) with `lock_timeout_ms`, then checks

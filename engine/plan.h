@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hyperdump::engine {
@@ -78,12 +79,25 @@ struct ServerFacts {
   std::vector<std::pair<std::string, std::string>> extensions;  // name, version
 };
 
+// What pg_dump --schema-only must be told beyond the user's -n/-N/-t/-T so
+// that the schema defines exactly the relations the data needs: chunks and
+// partitions follow their hypertable or partitioned parent here, which
+// pg_dump's patterns do not do. Names are (schema, name), matched exactly.
+// Empty without patterns (pg_dump then dumps everything, as the plan does).
+struct SchemaSelection {
+  using Name = std::pair<std::string, std::string>;
+  std::vector<Name> include_tables;          // -t: with the user's -t (table mode)
+  std::vector<std::string> include_schemas;  // -n: with the user's -n (schema mode)
+  std::vector<Name> exclude_tables;          // -T: in every mode
+};
+
 struct Plan {
   ServerFacts server;
   std::vector<TableInfo> tables;  // every relation whose data is dumped, exactly once
   std::vector<DataJob> jobs;      // largest first
   std::vector<SequenceInfo> sequences;
-  int64_t large_objects = 0;  // counted, never dropped silently
+  int64_t large_objects = 0;         // counted, never dropped silently
+  SchemaSelection schema_selection;  // for pg_dump --schema-only (not in plan.json)
 };
 
 // pg_dump-like selection: -n/-N schema patterns, -t/-T table patterns

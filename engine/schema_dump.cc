@@ -3,6 +3,7 @@
 #include <map>
 #include <regex>
 
+#include "engine/filters.h"
 #include "engine/subprocess.h"
 
 namespace hyperdump::engine {
@@ -30,6 +31,17 @@ Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
       argv.push_back("--exclude-schema=" + p);
     for (const auto& p : request.selection->include_tables) argv.push_back("--table=" + p);
     for (const auto& p : request.selection->exclude_tables) argv.push_back("--exclude-table=" + p);
+  }
+  if (request.extra) {
+    for (const auto& [schema, name] : request.extra->include_tables) {
+      argv.push_back("--table=" + ExactTablePattern(schema, name));
+    }
+    for (const auto& schema : request.extra->include_schemas) {
+      argv.push_back("--schema=" + ExactSchemaPattern(schema));
+    }
+    for (const auto& [schema, name] : request.extra->exclude_tables) {
+      argv.push_back("--exclude-table=" + ExactTablePattern(schema, name));
+    }
   }
   // Last, so that nothing after it can be read as a database name.
   std::vector<std::pair<std::string, std::string>> env;

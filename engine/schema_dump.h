@@ -25,6 +25,8 @@ struct SchemaDumpRequest {
   std::string snapshot;                         // exported by the leader, still open
   const DiscoveryOptions* selection = nullptr;  // -n/-N/-t/-T, passed through
   int lock_timeout_ms = 0;                      // pg_dump --lock-wait-timeout
+  // Exact names added to the selection (Plan::schema_selection), may be null.
+  const SchemaSelection* extra = nullptr;
 };
 
 // pg_dump --format=custom --section=pre-data --section=post-data --no-blobs

@@ -321,6 +321,12 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
       if (body.empty() && lines[i].empty()) continue;
       body += lines[i] + "\n";
     }
+    // pg_dump -n public (or the -n a dump adds for partitions in public)
+    // creates the schema that every new database already has.
+    if (desc == "SCHEMA" && StartsWith(body, "CREATE SCHEMA public;")) {
+      body.replace(0, std::string("CREATE SCHEMA public").size(),
+                   "CREATE SCHEMA IF NOT EXISTS public");
+    }
     SchemaItem item;
     item.dump_id = entry.dump_id;
     item.desc = desc;

@@ -13,9 +13,12 @@
 //    by -n and is not itself an extension member; -T and -N always exclude;
 //  - a sequence is also selected when the table owning it is (identity
 //    sequences only then).
-// hyperdump's one addition: a TimescaleDB chunk or compressed companion
+// hyperdump's additions: a TimescaleDB chunk or compressed companion
 // follows its hypertable (a continuous aggregate's materialization hypertable
-// follows the aggregate's view), see Discover().
+// follows the aggregate's view), and a partition follows its partitioned
+// ancestors (selected with any of them, excluded with any of them), like
+// pg_dump 16's --table-and-children; see Discover(). pg_dump --schema-only
+// is then given the difference as exact names (Plan::schema_selection).
 #ifndef HYPERDUMP_ENGINE_SELECTION_H_
 #define HYPERDUMP_ENGINE_SELECTION_H_
 

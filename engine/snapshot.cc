@@ -11,9 +11,13 @@ Result<std::string> BeginExportedSnapshot(PgConnection& leader) {
 }
 
 Status BeginImportedSnapshot(PgConnection& conn, const std::string& snapshot_id) {
-  Status s =
-      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
-               QuoteLiteral(snapshot_id));
+  // search_path empty for the transaction, as pg_dump does: COPY TO writes
+  // regclass/regproc values (e.g. TimescaleDB's compression_settings.relid)
+  // schema-qualified only when their schema is not on the path, and restore
+  // reads them with pg_dump's empty path.
+  Status s = conn.Run(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
+      QuoteLiteral(snapshot_id) + "; SELECT pg_catalog.set_config('search_path', '', true)");
   if (!s.ok()) {
     // A failed SET TRANSACTION SNAPSHOT leaves the transaction aborted.
     conn.Run("ROLLBACK").IgnoreError();

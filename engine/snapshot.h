@@ -23,7 +23,8 @@ namespace hyperdump::engine {
 Result<std::string> BeginExportedSnapshot(PgConnection& leader);
 
 // Begins a REPEATABLE READ, READ ONLY transaction on `conn` that sees the
-// snapshot `snapshot_id`. Fails (SQLSTATE 22023) once the exporting
+// snapshot `snapshot_id`, with an empty search_path (as pg_dump: COPY writes
+// regclass values schema-qualified). Fails (SQLSTATE 22023) once the exporting
 // transaction has ended.
 Status BeginImportedSnapshot(PgConnection& conn, const std::string& snapshot_id);
 

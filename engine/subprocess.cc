@@ -127,8 +127,10 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
     std::this_thread::sleep_for(std::chrono::milliseconds(polls < 20 ? 1 : 20));
     ++polls;
   }
-  if (killed) return Cancelled(what + " interrupted");
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Status::Ok();
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && !killed) return Status::Ok();
+  // Ctrl-C in a terminal reaches the child too (its whole process group): a
+  // child that died of it, or that we stopped, failed because of the interrupt.
+  if (killed || (interrupt && interrupt->load())) return Cancelled(what + " interrupted");
   auto err = ReadWholeFile(err_path);
   std::string text = err.ok() ? *err : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -3,7 +3,10 @@
 // format::ArchiveReader and compared, row for row, with COPY of the source.
 #include "engine/dump.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +59,9 @@ std::vector<std::string> SplitLines(const std::string& text) {
 // With `filter` (an extension configuration table's extcondition): only those rows.
 Lines SourceLines(PgConnection& conn, const std::string& schema, const std::string& name,
                   const std::string& filter = "") {
+  // With pg_dump's (and the dump's) empty search_path, so regclass values
+  // come out schema-qualified as in the archive.
+  EXPECT_TRUE(conn.Run("SET search_path = ''").ok());
   std::string data;
   std::string sql = filter.empty() ? "COPY " + QualifiedName(schema, name) + " TO STDOUT"
                                    : "COPY (SELECT * FROM ONLY " + QualifiedName(schema, name) +
@@ -66,6 +73,7 @@ Lines SourceLines(PgConnection& conn, const std::string& schema, const std::stri
                                },
                                {}, {});
   EXPECT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_TRUE(conn.Run("RESET search_path").ok());
   Lines lines = SplitLines(data);
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -369,8 +377,11 @@ TEST_F(DumpTest, LargeObjectsAreRefusedUnlessExcludedOnPurpose) {
   engine::DumpOptions o = Options();
   Status s = engine::RunDump(o, no_interrupt_);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("holds 1 large objects"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("--no-large-objects"), std::string::npos);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "database " + db_->name() +
+                             " holds 1 large object, which hyperdump does not dump; nothing was "
+                             "written. Dump them with pg_dump (they are in its default output), "
+                             "or pass --no-large-objects to dump everything else without them");
   EXPECT_FALSE(fs::exists(o.dir));
   o.no_large_objects = true;
   s = engine::RunDump(o, no_interrupt_);
@@ -428,6 +439,26 @@ TEST_F(DumpTest, LockCapacityCheckSaysWhatToRaise) {
       << s.message();
   EXPECT_NE(s.message().find("ALTER SYSTEM SET max_locks_per_transaction = "), std::string::npos);
   EXPECT_NE(s.message().find("--lock-per-job"), std::string::npos);
+}
+
+// --lock-per-job still needs a lock per table for pg_dump --schema-only:
+// with a lock table too small for them, the dump fails before writing
+// anything, saying which setting to raise and to what.
+TEST(DumpUnitTest, LockPerJobCapacityMessageNamesPgDumpAndTheSettingToRaise) {
+  engine::LockTableFacts small{64, 100, 10};  // 6400 locks
+  EXPECT_TRUE(engine::LockCapacityVerdict(small, 6390, false).ok());
+  Status s = engine::LockCapacityVerdict(small, 10'000, false);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "the dump needs about 10000 table locks at once even with --lock-per-job: pg_dump "
+            "--schema-only still takes ACCESS SHARE on every table it dumps, all in one "
+            "transaction, before any data moves, but the server's lock table holds about "
+            "max_locks_per_transaction (64) x max_connections (100) = 6400 locks, 10 of them in "
+            "use: set max_locks_per_transaction to at least 111 (ALTER SYSTEM SET "
+            "max_locks_per_transaction = 111; then restart the server), or dump fewer tables at "
+            "once (-n/-t/-N/-T)");
+  s = engine::LockCapacityVerdict(small, 10'000, true);
+  EXPECT_NE(s.message().find("or dump with --lock-per-job"), std::string::npos) << s.message();
 }
 
 TEST(DumpUnitTest, TocListingParsesIdsCatalogIdsAndDescriptions) {
@@ -535,6 +566,74 @@ TEST_F(DumpTimescaleTest, JobsAreRescheduledWhenTheDumpFails) {
       << s.message();
   EXPECT_TRUE(Scheduled(conn_)) << "job " << job_ << " was left unscheduled";
   EXPECT_FALSE(fs::exists(o.dir + "/manifest.json"));
+}
+
+// Ctrl-C (SIGINT to hyperdump's process group, as a terminal sends it) while
+// pg_dump waits for a chunk's lock, after the jobs were paused: the process
+// exits 5 (interrupted), the job is scheduled as before, no manifest.
+TEST_F(DumpTimescaleTest, CtrlCReschedulesPausedJobsAndExitsInterrupted) {
+  const std::string schedule_sql =
+      "SELECT scheduled::text || ' ' || schedule_interval::text FROM "
+      "timescaledb_information.jobs WHERE job_id = " +
+      std::to_string(job_);
+  auto text = [&](const std::string& sql) {
+    auto r = conn_.Exec(sql);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && r->rows() == 1 ? r->GetString(0, 0) : std::string("?");
+  };
+  const std::string before = text(schedule_sql);
+  ASSERT_EQ(before.rfind("true ", 0), 0u) << before;
+  const std::string chunk = text("SELECT c::text FROM show_chunks('public.m') c LIMIT 1");
+  PgConnection locker = db_->Connect();
+  ASSERT_TRUE(locker.Run("BEGIN; LOCK TABLE " + chunk + " IN ACCESS EXCLUSIVE MODE").ok());
+
+  const std::string dir = tmp_ + "/archive", log = tmp_ + "/output.txt";
+  const std::string uri = db_->uri();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(HYPERDUMP_BIN, "hyperdump", "dump", "-d", uri.c_str(), "-f", dir.c_str(), "-j", "1",
+            "--lock-per-job", "--lock-timeout", "5min", "--quiet", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  // Until the job is paused and pg_dump (--schema-only) queues for the lock.
+  const std::string waiting_sql =
+      "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '" + chunk + "'::regclass";
+  bool waiting = false;
+  int status = 0;
+  for (int i = 0; i < 1200 && !waiting; ++i) {
+    waiting = text(schedule_sql).rfind("false ", 0) == 0 && Int(waiting_sql) > 0;
+    if (!waiting) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) break;  // ended early: reported below
+      ::usleep(50'000);
+    }
+  }
+  std::string output;
+  if (waiting) {
+    ::kill(-pid, SIGINT);
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  } else if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  locker.Run("ROLLBACK").IgnoreError();
+  {
+    std::ifstream in(log);
+    output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_TRUE(waiting) << "the dump never waited for the chunk with its jobs paused: " << output;
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), kExitInterrupted) << output;
+  EXPECT_NE(output.find("interrupted"), std::string::npos) << output;
+  EXPECT_EQ(text(schedule_sql), before) << "job " << job_ << " not rescheduled as before";
+  EXPECT_FALSE(fs::exists(dir + "/manifest.json"));
+  // Nothing worth keeping was written (no data file, no job left paused).
+  EXPECT_FALSE(fs::exists(dir)) << output;
 }
 
 TEST_F(DumpTimescaleTest, NoPauseJobsLeavesThemScheduled) {

@@ -18,7 +18,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -379,6 +381,149 @@ TEST_F(RestoreTest, CorruptDataFileFailsItsJobWithoutRowsThenResumeCompletes) {
   r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectSameDatabase(src.uri(), dst.uri());
+}
+
+// Digests of every table of `uri` (engine/compare.h), keyed "schema.name".
+std::map<std::string, engine::TableDigest> Digests(const std::string& uri) {
+  auto conn = PgConnection::Connect(uri);
+  EXPECT_TRUE(conn.ok()) << conn.status().message();
+  if (!conn.ok()) return {};
+  auto d = engine::DigestDatabase(*conn);
+  EXPECT_TRUE(d.ok()) << d.status().message();
+  return d.ok() ? *d : std::map<std::string, engine::TableDigest>{};
+}
+
+// The target holds exactly the source's tables but `left_out`, row for row.
+void ExpectSameTablesBut(const std::string& source, const std::string& target,
+                         const std::set<std::string>& left_out) {
+  std::map<std::string, engine::TableDigest> want = Digests(source);
+  for (const std::string& t : left_out) EXPECT_EQ(want.erase(t), 1u) << t;
+  engine::CompareReport report = engine::CompareDigests(want, Digests(target));
+  std::string diff;
+  for (const auto& d : report.different) diff += "\n  different: " + d;
+  for (const auto& d : report.missing) diff += "\n  missing: " + d;
+  for (const auto& d : report.extra) diff += "\n  extra: " + d;
+  EXPECT_TRUE(report.ok()) << diff;
+  EXPECT_GT(report.equal.size(), 0u);
+}
+
+// -t/-n on a partitioned table: its partitions (at any depth, in any schema)
+// come along, data and definitions, so the restore is complete. Names hold
+// pattern characters (* ? . and quotes) and a decoy matches them unquoted.
+TEST_F(RestoreTest, PartitionedTableSelectedByTableOrSchemaRestoresEveryPartition) {
+  ScratchDatabase src("restore_selpart_src");
+  PgConnection conn = src.Connect();
+  ASSERT_TRUE(conn.Run(R"SQL(
+CREATE SCHEMA "Sel *.?";
+CREATE TABLE "Sel *.?"."Par.t*ed" (id int PRIMARY KEY, k text) PARTITION BY RANGE (id);
+CREATE TABLE "Sel *.?"."p?1" PARTITION OF "Sel *.?"."Par.t*ed" FOR VALUES FROM (0) TO (100);
+CREATE TABLE public."P ""2" PARTITION OF "Sel *.?"."Par.t*ed" FOR VALUES FROM (100) TO (1000)
+  PARTITION BY RANGE (id);
+CREATE TABLE public."p2 low" PARTITION OF public."P ""2" FOR VALUES FROM (100) TO (500);
+CREATE TABLE public."p2 high" PARTITION OF public."P ""2" FOR VALUES FROM (500) TO (1000);
+INSERT INTO "Sel *.?"."Par.t*ed" SELECT g, 'k' || g FROM generate_series(0, 999) g;
+CREATE TABLE "Sel *.?"."Parxed" (x int);
+INSERT INTO "Sel *.?"."Parxed" VALUES (1);
+CREATE TABLE public.unrelated (x int);
+INSERT INTO public.unrelated VALUES (2);
+)SQL")
+                  .ok());
+  struct Case {
+    std::vector<std::string> tables, schemas;
+    std::set<std::string> left_out;
+  };
+  std::vector<Case> cases = {
+      {{"\"Sel *.?\".\"Par.t*ed\""}, {}, {"Sel *.?.Parxed", "public.unrelated"}},
+      {{}, {"\"Sel *.?\""}, {"public.unrelated"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.tables.empty() ? "-n " + c.schemas[0] : "-t " + c.tables[0]);
+    ScratchDatabase dst("restore_selpart_dst");
+    engine::DumpOptions o;
+    o.source = src.uri();
+    o.dir = tmp_ + "/archive" + std::to_string(archives_++);
+    o.selection.include_tables = c.tables;
+    o.selection.include_schemas = c.schemas;
+    o.tool_version = "test";
+    Status s = engine::RunDump(o, no_interrupt);
+    ASSERT_TRUE(s.ok()) << s.message();
+    // Like pg_dump -t, the archive does not create the schema: the user does.
+    if (!c.tables.empty()) {
+      ASSERT_TRUE(dst.Connect().Run("CREATE SCHEMA \"Sel *.?\"").ok());
+    }
+    s = Restore(o.dir, dst.uri());
+    ASSERT_TRUE(s.ok()) << s.message();
+    ExpectSameTablesBut(src.uri(), dst.uri(), c.left_out);
+    PgConnection t = dst.Connect();
+    EXPECT_EQ(Count(t, "SELECT count(*) FROM \"Sel *.?\".\"Par.t*ed\""), 1000);
+  }
+}
+
+// -t/-n on a hypertable: the restore yields a working hypertable (chunks,
+// compressed companions and the TimescaleDB catalog rows of that hypertable),
+// never an empty table.
+TEST_F(RestoreTest, HypertableSelectedByTableOrSchemaRestoresAWorkingHypertable) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_selht_src");
+  PgConnection conn = src.Connect();
+  ASSERT_TRUE(conn.Run("CREATE EXTENSION IF NOT EXISTS timescaledb").ok());
+  ASSERT_TRUE(conn.Run("CREATE TABLE public.m (t timestamptz NOT NULL, v double precision);"
+                       "SELECT create_hypertable('public.m', 't', chunk_time_interval => "
+                       "interval '1 day');"
+                       "INSERT INTO public.m SELECT timestamptz '2024-01-01' + i * interval "
+                       "'1 hour', i FROM generate_series(0, 200) i;"
+                       "CREATE SCHEMA other; CREATE TABLE other.plain (x int);"
+                       "INSERT INTO other.plain VALUES (1);")
+                  .ok());
+  ASSERT_TRUE(
+      conn.Run(testing::TimescaleMode() == "real"
+                   ? "ALTER TABLE public.m SET (timescaledb.compress)"
+                   : "SELECT _timescaledb_functions.emulation_enable_compression('public.m')")
+          .ok());
+  ASSERT_TRUE(conn.Run("SELECT compress_chunk(c) FROM show_chunks('public.m') c LIMIT 2").ok());
+  const int64_t chunks = Count(conn, "SELECT count(*) FROM show_chunks('public.m')");
+  ASSERT_GT(chunks, 2);
+  for (const auto& [flag, pattern] :
+       std::vector<std::pair<std::string, std::string>>{{"-t", "public.m"}, {"-n", "public"}}) {
+    SCOPED_TRACE(flag + " " + pattern);
+    ScratchDatabase dst("restore_selht_dst");
+    engine::DumpOptions o;
+    o.source = src.uri();
+    o.dir = tmp_ + "/archive" + std::to_string(archives_++);
+    (flag == "-t" ? o.selection.include_tables : o.selection.include_schemas) = {pattern};
+    o.tool_version = "test";
+    Status s = engine::RunDump(o, no_interrupt);
+    ASSERT_TRUE(s.ok()) << s.message();
+    s = Restore(o.dir, dst.uri());
+    ASSERT_TRUE(s.ok()) << s.message();
+    ExpectSameTablesBut(src.uri(), dst.uri(), {"other.plain"});
+    PgConnection t = dst.Connect();
+    EXPECT_EQ(Count(t, "SELECT count(*) FROM show_chunks('public.m')"), chunks);
+    ASSERT_TRUE(t.Run("INSERT INTO public.m VALUES ('2030-01-01 00:00+00', -1)").ok());
+    EXPECT_EQ(Count(t, "SELECT count(*) FROM ONLY public.m"), 0);
+    EXPECT_EQ(Count(t, "SELECT count(*) FROM show_chunks('public.m')"), chunks + 1);
+  }
+  // -T on the hypertable: neither it nor any chunk definition is left behind
+  // (pg_dump alone would keep the chunks' CREATE TABLE ... INHERITS public.m).
+  ScratchDatabase dst("restore_selht_dst");
+  engine::DumpOptions o;
+  o.source = src.uri();
+  o.dir = tmp_ + "/archive" + std::to_string(archives_++);
+  o.selection.exclude_tables = {"public.m"};
+  o.tool_version = "test";
+  Status s = engine::RunDump(o, no_interrupt);
+  ASSERT_TRUE(s.ok()) << s.message();
+  s = Restore(o.dir, dst.uri());
+  ASSERT_TRUE(s.ok()) << s.message();
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM other.plain"), 1);
+  EXPECT_EQ(Count(t,
+                  "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                  "c.relnamespace WHERE n.nspname = '_timescaledb_internal' AND c.relkind = 'r'"
+                  " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid"
+                  " AND d.deptype = 'e')"),
+            0);
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.m')"), 0);
 }
 
 TEST_F(RestoreTest, TimescaleDbVersionMismatchIsRefusedNamingBothVersions) {
