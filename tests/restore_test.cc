@@ -678,267 +678,267 @@ TEST_F(RestoreTest, ResumeNeverTruncatesRangesAnEarlierRunCommitted) {
   r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "1", "--resume", archive});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ExpectSameDatabase(src.uri(), dst.uri());
-  // --- TimescaleDB restore mode on every way out (issue 7, phase 6) ----------
+}
 
-  // A demo source (hypertable with compressed chunks, continuous aggregate,
-  // policy jobs) in `src`; false (with a skip) when the server has no
-  // TimescaleDB.
-  bool BuildTimescaleDemo(ScratchDatabase & src) {
-    PgConnection conn = src.Connect();
-    engine::DemoOptions demo;
-    demo.target_bytes = 3ull << 20;
-    demo.partitions = 4;
-    auto built = engine::BuildDemo(conn, demo);
-    EXPECT_TRUE(built.ok()) << built.status().message();
-    return built.ok() && built->timescaledb != "none";
+// --- TimescaleDB restore mode on every way out (issue 7, phase 6) ----------
+
+// A demo source (hypertable with compressed chunks, continuous aggregate,
+// policy jobs) in `src`; false (with a skip) when the server has no
+// TimescaleDB.
+bool BuildTimescaleDemo(ScratchDatabase& src) {
+  PgConnection conn = src.Connect();
+  engine::DemoOptions demo;
+  demo.target_bytes = 3ull << 20;
+  demo.partitions = 4;
+  auto built = engine::BuildDemo(conn, demo);
+  EXPECT_TRUE(built.ok()) << built.status().message();
+  return built.ok() && built->timescaledb != "none";
+}
+
+// Policy jobs (ids >= 1000) that are scheduled, wherever this version keeps them.
+int64_t ScheduledJobs(PgConnection& conn) {
+  std::string table = Count(conn,
+                            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                            "c.relnamespace WHERE n.nspname = '_timescaledb_config' AND "
+                            "c.relname = 'bgw_job'") > 0
+                          ? "_timescaledb_config.bgw_job"
+                          : "_timescaledb_catalog.bgw_job";
+  return Count(conn, "SELECT count(*) FROM " + table + " WHERE id >= 1000 AND scheduled");
+}
+
+// What timescaledb_post_restore() undoes, seen from a NEW session of `uri`:
+// no database-level timescaledb.restoring, the session not restoring, the
+// policy jobs scheduled as on the source, and (once the restore is
+// `complete`) an insert into the hypertable routed to a chunk (rolled back).
+// Not before: the emulation routes inserts with a trigger, which a restore
+// creates last, where the real extension has a hook.
+void ExpectOutOfRestoreMode(const std::string& uri, PgConnection& source, bool complete = true) {
+  auto fresh = PgConnection::Connect(uri);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  EXPECT_EQ(Count(*fresh,
+                  "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d "
+                  "ON d.oid = s.setdatabase WHERE d.datname = current_database() "
+                  "AND array_to_string(s.setconfig, ',') LIKE '%timescaledb.restoring%'"),
+            0);
+  auto restoring =
+      fresh->Exec("SELECT coalesce(current_setting('timescaledb.restoring', true), '')");
+  ASSERT_TRUE(restoring.ok()) << restoring.status().message();
+  EXPECT_NE(restoring->GetString(0, 0), "on");
+  EXPECT_GT(ScheduledJobs(source), 0);
+  EXPECT_EQ(ScheduledJobs(*fresh), ScheduledJobs(source));
+  if (!complete) return;
+  ASSERT_TRUE(fresh->Run("BEGIN").ok());
+  Status inserted = fresh->Run(
+      "INSERT INTO demo.metrics (\"time\", device_id, cpu, mem, label) VALUES "
+      "('2031-01-01 00:00+00', 1, 1, 1, 'routed?')");
+  EXPECT_TRUE(inserted.ok()) << inserted.message();
+  EXPECT_EQ(Count(*fresh, "SELECT count(*) FROM ONLY demo.metrics WHERE label = 'routed?'"), 0)
+      << "the insert landed in the hypertable itself: restore mode is still on";
+  EXPECT_EQ(Count(*fresh, "SELECT count(*) FROM demo.metrics WHERE label = 'routed?'"), 1);
+  ASSERT_TRUE(fresh->Run("ROLLBACK").ok());
+}
+
+TEST_F(RestoreTest, FailedDataJobStillEndsTimescaleDbRestoreModeThenResumeCompletes) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_tsfail_src");
+  ScratchDatabase dst("restore_tsfail_dst");
+  ASSERT_TRUE(BuildTimescaleDemo(src));
+  std::string archive = Dump(src.uri());
+  auto [name, table] = LargestDataFile(archive);
+  ASSERT_FALSE(name.empty());
+  std::string path = archive + "/" + name;
+  fs::copy_file(path, tmp_ + "/good");
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+    f.put('\x5a').put('\xa5').put('\x00');
   }
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, kExitCorrupt) << r.output;
+  EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("timescaledb_post_restore() failed"), std::string::npos) << r.output;
+  PgConnection source = src.Connect();
+  ExpectOutOfRestoreMode(dst.uri(), source, /*complete=*/false);
 
-  // Policy jobs (ids >= 1000) that are scheduled, wherever this version keeps them.
-  int64_t ScheduledJobs(PgConnection & conn) {
-    std::string table = Count(conn,
-                              "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                              "c.relnamespace WHERE n.nspname = '_timescaledb_config' AND "
-                              "c.relname = 'bgw_job'") > 0
-                            ? "_timescaledb_config.bgw_job"
-                            : "_timescaledb_catalog.bgw_job";
-    return Count(conn, "SELECT count(*) FROM " + table + " WHERE id >= 1000 AND scheduled");
-  }
+  fs::remove(path);
+  fs::copy_file(tmp_ + "/good", path);
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+  ExpectOutOfRestoreMode(dst.uri(), source);
+}
 
-  // What timescaledb_post_restore() undoes, seen from a NEW session of `uri`:
-  // no database-level timescaledb.restoring, the session not restoring, the
-  // policy jobs scheduled as on the source, and (once the restore is
-  // `complete`) an insert into the hypertable routed to a chunk (rolled back).
-  // Not before: the emulation routes inserts with a trigger, which a restore
-  // creates last, where the real extension has a hook.
-  void ExpectOutOfRestoreMode(const std::string& uri, PgConnection& source, bool complete = true) {
-    auto fresh = PgConnection::Connect(uri);
-    ASSERT_TRUE(fresh.ok()) << fresh.status().message();
-    EXPECT_EQ(Count(*fresh,
-                    "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d "
-                    "ON d.oid = s.setdatabase WHERE d.datname = current_database() "
-                    "AND array_to_string(s.setconfig, ',') LIKE '%timescaledb.restoring%'"),
-              0);
-    auto restoring =
-        fresh->Exec("SELECT coalesce(current_setting('timescaledb.restoring', true), '')");
-    ASSERT_TRUE(restoring.ok()) << restoring.status().message();
-    EXPECT_NE(restoring->GetString(0, 0), "on");
-    EXPECT_GT(ScheduledJobs(source), 0);
-    EXPECT_EQ(ScheduledJobs(*fresh), ScheduledJobs(source));
-    if (!complete) return;
-    ASSERT_TRUE(fresh->Run("BEGIN").ok());
-    Status inserted = fresh->Run(
-        "INSERT INTO demo.metrics (\"time\", device_id, cpu, mem, label) VALUES "
-        "('2031-01-01 00:00+00', 1, 1, 1, 'routed?')");
-    EXPECT_TRUE(inserted.ok()) << inserted.message();
-    EXPECT_EQ(Count(*fresh, "SELECT count(*) FROM ONLY demo.metrics WHERE label = 'routed?'"), 0)
-        << "the insert landed in the hypertable itself: restore mode is still on";
-    EXPECT_EQ(Count(*fresh, "SELECT count(*) FROM demo.metrics WHERE label = 'routed?'"), 1);
-    ASSERT_TRUE(fresh->Run("ROLLBACK").ok());
-  }
+TEST_F(RestoreTest, SigintMidRestoreExitsFiveOutOfRestoreModeThenResumeCompletes) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_tsint_src");
+  ScratchDatabase dst("restore_tsint_dst");
+  ASSERT_TRUE(BuildTimescaleDemo(src));
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  // The 4th commit comes after the pre-data schema and the TimescaleDB
+  // catalog, with data jobs still to run.
+  RunResult r = RunHyperdump("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=4",
+                             {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, kExitInterrupted) << r.output;
+  EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 1)
+      << "the ledger stays for --resume";
+  PgConnection source = src.Connect();
+  ExpectOutOfRestoreMode(dst.uri(), source, /*complete=*/false);
 
-  TEST_F(RestoreTest, FailedDataJobStillEndsTimescaleDbRestoreModeThenResumeCompletes) {
-    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
-    ScratchDatabase src("restore_tsfail_src");
-    ScratchDatabase dst("restore_tsfail_dst");
-    ASSERT_TRUE(BuildTimescaleDemo(src));
-    std::string archive = Dump(src.uri());
-    auto [name, table] = LargestDataFile(archive);
-    ASSERT_FALSE(name.empty());
-    std::string path = archive + "/" + name;
-    fs::copy_file(path, tmp_ + "/good");
-    {
-      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
-      f.put('\x5a').put('\xa5').put('\x00');
-    }
-    RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
-    ASSERT_EQ(r.exit_code, kExitCorrupt) << r.output;
-    EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
-    EXPECT_EQ(r.output.find("timescaledb_post_restore() failed"), std::string::npos) << r.output;
-    PgConnection source = src.Connect();
-    ExpectOutOfRestoreMode(dst.uri(), source, /*complete=*/false);
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("already done before"), std::string::npos) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+  ExpectOutOfRestoreMode(dst.uri(), source);
+}
 
-    fs::remove(path);
-    fs::copy_file(tmp_ + "/good", path);
-    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-    ExpectOutOfRestoreMode(dst.uri(), source);
-  }
+// The repair command carries the connection string without its password,
+// quoted for the shell.
+TEST(TimescaleWindowRepairCommand, LeavesOutThePasswordAndQuotesForTheShell) {
+  EXPECT_EQ(engine::TimescaleWindow::RepairCommand(
+                "postgresql://ann:s3cret@db.example:5433/tsdb?sslmode=require&password=x"),
+            "psql -d 'postgresql://ann@db.example:5433/tsdb?sslmode=require' "
+            "-c 'SELECT timescaledb_post_restore()'");
+  EXPECT_EQ(engine::TimescaleWindow::RepairCommand(
+                "host=h password='se cret' dbname=it's application_name=x"),
+            "psql -d 'host=h dbname=it'\\''s application_name=x' "
+            "-c 'SELECT timescaledb_post_restore()'");
+}
 
-  TEST_F(RestoreTest, SigintMidRestoreExitsFiveOutOfRestoreModeThenResumeCompletes) {
-    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
-    ScratchDatabase src("restore_tsint_src");
-    ScratchDatabase dst("restore_tsint_dst");
-    ASSERT_TRUE(BuildTimescaleDemo(src));
-    std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
-    // The 4th commit comes after the pre-data schema and the TimescaleDB
-    // catalog, with data jobs still to run.
-    RunResult r = RunHyperdump("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=4",
-                               {"restore", "-d", dst.uri(), "-j", "2", archive});
-    ASSERT_EQ(r.exit_code, kExitInterrupted) << r.output;
-    EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
-    PgConnection t = dst.Connect();
-    EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 1)
-        << "the ledger stays for --resume";
-    PgConnection source = src.Connect();
-    ExpectOutOfRestoreMode(dst.uri(), source, /*complete=*/false);
+// When post_restore cannot run (here: the database refuses connections),
+// Close() says so with the exact command, the destructor prints it, and
+// that command, run as printed, ends restore mode.
+TEST_F(RestoreTest, PostRestoreThatCannotRunPrintsTheRepairCommandThatWorks) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase dst("restore_repair_dst");
+  auto admin = PgConnection::Connect(testing::TestServerUri());
+  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  const std::string allow =
+      "ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " ALLOW_CONNECTIONS ";
+  const std::string command = "psql -d '" + dst.uri() + "' -c 'SELECT timescaledb_post_restore()'";
+  auto restoring = [&] {
+    return Count(*admin,
+                 "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+                 "s.setdatabase WHERE d.datname = '" +
+                     dst.name() +
+                     "' AND array_to_string(s.setconfig, ',') LIKE '%timescaledb.restoring=on%'");
+  };
 
-    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--resume", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_NE(r.output.find("already done before"), std::string::npos) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-    ExpectOutOfRestoreMode(dst.uri(), source);
-  }
+  auto window = engine::TimescaleWindow::Open(dst.uri(), "", "");
+  ASSERT_TRUE(window.ok()) << window.status().message();
+  EXPECT_EQ(restoring(), 1);
+  ASSERT_TRUE(admin->Run(allow + "false").ok());
+  Status closed = (*window)->Close();
+  ASSERT_FALSE(closed.ok());
+  const std::string prefix =
+      "timescaledb_post_restore() failed, the database is still in TimescaleDB restore mode "
+      "(hooks and background jobs off): ";
+  const std::string suffix = "; once the cause is fixed, run: " + command;
+  EXPECT_EQ(closed.message().rfind(prefix, 0), 0u) << closed.message();
+  ASSERT_GE(closed.message().size(), suffix.size());
+  EXPECT_EQ(closed.message().substr(closed.message().size() - suffix.size()), suffix)
+      << closed.message();
+  EXPECT_EQ(restoring(), 1);
 
-  // The repair command carries the connection string without its password,
-  // quoted for the shell.
-  TEST(TimescaleWindowRepairCommand, LeavesOutThePasswordAndQuotesForTheShell) {
-    EXPECT_EQ(engine::TimescaleWindow::RepairCommand(
-                  "postgresql://ann:s3cret@db.example:5433/tsdb?sslmode=require&password=x"),
-              "psql -d 'postgresql://ann@db.example:5433/tsdb?sslmode=require' "
-              "-c 'SELECT timescaledb_post_restore()'");
-    EXPECT_EQ(engine::TimescaleWindow::RepairCommand(
-                  "host=h password='se cret' dbname=it's application_name=x"),
-              "psql -d 'host=h dbname=it'\\''s application_name=x' "
-              "-c 'SELECT timescaledb_post_restore()'");
-  }
+  // The destructor's way (errors, Ctrl-C): the same message on stderr.
+  ASSERT_TRUE(admin->Run(allow + "true").ok());
+  auto second = engine::TimescaleWindow::Open(dst.uri(), "", "");
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  ASSERT_TRUE(admin->Run(allow + "false").ok());
+  ::testing::internal::CaptureStderr();
+  second->reset();
+  std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(printed.find("hyperdump: error: " + prefix), std::string::npos) << printed;
+  EXPECT_NE(printed.find(suffix + "\n"), std::string::npos) << printed;
+  EXPECT_EQ(restoring(), 1);
 
-  // When post_restore cannot run (here: the database refuses connections),
-  // Close() says so with the exact command, the destructor prints it, and
-  // that command, run as printed, ends restore mode.
-  TEST_F(RestoreTest, PostRestoreThatCannotRunPrintsTheRepairCommandThatWorks) {
-    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
-    ScratchDatabase dst("restore_repair_dst");
-    auto admin = PgConnection::Connect(testing::TestServerUri());
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    const std::string allow =
-        "ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " ALLOW_CONNECTIONS ";
-    const std::string command =
-        "psql -d '" + dst.uri() + "' -c 'SELECT timescaledb_post_restore()'";
-    auto restoring = [&] {
-      return Count(*admin,
-                   "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
-                   "s.setdatabase WHERE d.datname = '" +
-                       dst.name() +
-                       "' AND array_to_string(s.setconfig, ',') LIKE '%timescaledb.restoring=on%'");
-    };
+  // Once the cause is fixed, the printed command repairs the database.
+  ASSERT_TRUE(admin->Run(allow + "true").ok());
+  const char* bindir = std::getenv("PG_BINDIR");
+  std::string path = std::string(bindir ? bindir : "/usr/lib/postgresql/15/bin") + ":" +
+                     (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+  std::string shell = "PATH=" + ShellQuote(path) + " " + command + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(shell.c_str()), 0) << shell;
+  EXPECT_EQ(restoring(), 0);
+}
 
-    auto window = engine::TimescaleWindow::Open(dst.uri(), "", "");
-    ASSERT_TRUE(window.ok()) << window.status().message();
-    EXPECT_EQ(restoring(), 1);
-    ASSERT_TRUE(admin->Run(allow + "false").ok());
-    Status closed = (*window)->Close();
-    ASSERT_FALSE(closed.ok());
-    const std::string prefix =
-        "timescaledb_post_restore() failed, the database is still in TimescaleDB restore mode "
-        "(hooks and background jobs off): ";
-    const std::string suffix = "; once the cause is fixed, run: " + command;
-    EXPECT_EQ(closed.message().rfind(prefix, 0), 0u) << closed.message();
-    ASSERT_GE(closed.message().size(), suffix.size());
-    EXPECT_EQ(closed.message().substr(closed.message().size() - suffix.size()), suffix)
-        << closed.message();
-    EXPECT_EQ(restoring(), 1);
+// --- Targets that are not fresh databases ----------------------------------
 
-    // The destructor's way (errors, Ctrl-C): the same message on stderr.
-    ASSERT_TRUE(admin->Run(allow + "true").ok());
-    auto second = engine::TimescaleWindow::Open(dst.uri(), "", "");
-    ASSERT_TRUE(second.ok()) << second.status().message();
-    ASSERT_TRUE(admin->Run(allow + "false").ok());
-    ::testing::internal::CaptureStderr();
-    second->reset();
-    std::string printed = ::testing::internal::GetCapturedStderr();
-    EXPECT_NE(printed.find("hyperdump: error: " + prefix), std::string::npos) << printed;
-    EXPECT_NE(printed.find(suffix + "\n"), std::string::npos) << printed;
-    EXPECT_EQ(restoring(), 1);
+// A managed service gives a database with CREATE EXTENSION timescaledb
+// already done (and often no right to drop or create databases): restore
+// into it keeps that extension and is row-for-row equal.
+TEST_F(RestoreTest, TargetWithTimescaleDbAlreadyCreatedRestoresRowForRow) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_managed_src");
+  ScratchDatabase dst("restore_managed_dst");
+  ASSERT_TRUE(BuildTimescaleDemo(src));
+  std::string archive = Dump(src.uri());
+  PgConnection t = dst.Connect();
+  ASSERT_TRUE(t.Run("CREATE EXTENSION timescaledb").ok());
+  const char* kExtension = "SELECT oid::bigint FROM pg_extension WHERE extname = 'timescaledb'";
+  int64_t extension = Count(t, kExtension);
 
-    // Once the cause is fixed, the printed command repairs the database.
-    ASSERT_TRUE(admin->Run(allow + "true").ok());
-    const char* bindir = std::getenv("PG_BINDIR");
-    std::string path = std::string(bindir ? bindir : "/usr/lib/postgresql/15/bin") + ":" +
-                       (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
-    std::string shell = "PATH=" + ShellQuote(path) + " " + command + " >/dev/null 2>&1";
-    EXPECT_EQ(std::system(shell.c_str()), 0) << shell;
-    EXPECT_EQ(restoring(), 0);
-  }
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+  EXPECT_EQ(Count(t, kExtension), extension) << "the existing extension is kept, not recreated";
+  PgConnection source = src.Connect();
+  ExpectOutOfRestoreMode(dst.uri(), source);
+}
 
-  // --- Targets that are not fresh databases ----------------------------------
+// --clean over a previous restore of the same archive (complete, then one
+// killed half-way with restore mode left on) drops it and restores again.
+TEST_F(RestoreTest, CleanOverAPreviousTimescaleDbRestoreRestoresRowForRow) {
+  if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
+  ScratchDatabase src("restore_clean_src");
+  ScratchDatabase dst("restore_clean_dst");
+  ASSERT_TRUE(BuildTimescaleDemo(src));
+  std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
+  PgConnection source = src.Connect();
 
-  // A managed service gives a database with CREATE EXTENSION timescaledb
-  // already done (and often no right to drop or create databases): restore
-  // into it keeps that extension and is row-for-row equal.
-  TEST_F(RestoreTest, TargetWithTimescaleDbAlreadyCreatedRestoresRowForRow) {
-    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
-    ScratchDatabase src("restore_managed_src");
-    ScratchDatabase dst("restore_managed_dst");
-    ASSERT_TRUE(BuildTimescaleDemo(src));
-    std::string archive = Dump(src.uri());
-    PgConnection t = dst.Connect();
-    ASSERT_TRUE(t.Run("CREATE EXTENSION timescaledb").ok());
-    const char* kExtension = "SELECT oid::bigint FROM pg_extension WHERE extname = 'timescaledb'";
-    int64_t extension = Count(t, kExtension);
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.output;  // not empty: refused
+  EXPECT_NE(r.output.find("--clean"), std::string::npos) << r.output;
 
-    RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-    EXPECT_EQ(Count(t, kExtension), extension) << "the existing extension is kept, not recreated";
-    PgConnection source = src.Connect();
-    ExpectOutOfRestoreMode(dst.uri(), source);
-  }
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--clean", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+  ExpectOutOfRestoreMode(dst.uri(), source);
 
-  // --clean over a previous restore of the same archive (complete, then one
-  // killed half-way with restore mode left on) drops it and restores again.
-  TEST_F(RestoreTest, CleanOverAPreviousTimescaleDbRestoreRestoresRowForRow) {
-    if (testing::TimescaleMode() == "none") GTEST_SKIP() << "no TimescaleDB on this server";
-    ScratchDatabase src("restore_clean_src");
-    ScratchDatabase dst("restore_clean_dst");
-    ASSERT_TRUE(BuildTimescaleDemo(src));
-    std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
-    PgConnection source = src.Connect();
+  r = RunHyperdump("HYPERDUMP_TEST_CRASH_AFTER_JOBS=8",
+                   {"restore", "-d", dst.uri(), "-j", "2", "--clean", "--if-exists", archive});
+  ASSERT_EQ(r.exit_code, 137) << r.output;
+  r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--clean", "--if-exists", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+  ExpectOutOfRestoreMode(dst.uri(), source);
+}
 
-    RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
-    EXPECT_EQ(r.exit_code, kExitUsage) << r.output;  // not empty: refused
-    EXPECT_NE(r.output.find("--clean"), std::string::npos) << r.output;
+// --- Materialized views ------------------------------------------------------
 
-    r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", "--clean", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-    ExpectOutOfRestoreMode(dst.uri(), source);
+// "rows:hash" of a view's rows (order-independent), or the error text.
+std::string ViewRows(PgConnection& conn, const std::string& view) {
+  auto r = conn.Exec(
+      "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY "
+      "t::text)), '') FROM " +
+      view + " t");
+  return r.ok() ? r->GetString(0, 0) : "error: " + r.status().message();
+}
 
-    r = RunHyperdump("HYPERDUMP_TEST_CRASH_AFTER_JOBS=8",
-                     {"restore", "-d", dst.uri(), "-j", "2", "--clean", "--if-exists", archive});
-    ASSERT_EQ(r.exit_code, 137) << r.output;
-    r = RunHyperdump("",
-                     {"restore", "-d", dst.uri(), "-j", "2", "--clean", "--if-exists", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-    ExpectOutOfRestoreMode(dst.uri(), source);
-  }
-
-  // --- Materialized views ------------------------------------------------------
-
-  // "rows:hash" of a view's rows (order-independent), or the error text.
-  std::string ViewRows(PgConnection & conn, const std::string& view) {
-    auto r = conn.Exec(
-        "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY "
-        "t::text)), '') FROM " +
-        view + " t");
-    return r.ok() ? r->GetString(0, 0) : "error: " + r.status().message();
-  }
-
-  // Materialized views come back populated as on the source (a view over
-  // another one included, refreshed after it), one created WITH NO DATA stays
-  // unpopulated; with TimescaleDB, a view over a hypertable and the continuous
-  // aggregate read the same rows as on the source.
-  TEST_F(RestoreTest, MaterializedViewsComeBackPopulatedAsOnTheSource) {
-    ScratchDatabase src("restore_matview_src");
-    ScratchDatabase dst("restore_matview_dst");
-    bool timescale = testing::TimescaleMode() != "none" && BuildTimescaleDemo(src);
-    PgConnection conn = src.Connect();
-    ASSERT_TRUE(conn.Run(R"SQL(
+// Materialized views come back populated as on the source (a view over
+// another one included, refreshed after it), one created WITH NO DATA stays
+// unpopulated; with TimescaleDB, a view over a hypertable and the continuous
+// aggregate read the same rows as on the source.
+TEST_F(RestoreTest, MaterializedViewsComeBackPopulatedAsOnTheSource) {
+  ScratchDatabase src("restore_matview_src");
+  ScratchDatabase dst("restore_matview_dst");
+  bool timescale = testing::TimescaleMode() != "none" && BuildTimescaleDemo(src);
+  PgConnection conn = src.Connect();
+  ASSERT_TRUE(conn.Run(R"SQL(
 CREATE TABLE public.base (id int PRIMARY KEY, g int, v numeric);
 INSERT INTO public.base SELECT i, i % 17, i / 3.0 FROM generate_series(1, 5000) i;
 CREATE MATERIALIZED VIEW public.mv_sum AS SELECT g, count(*) AS n, sum(v) AS s FROM public.base GROUP BY g;
@@ -947,40 +947,40 @@ CREATE MATERIALIZED VIEW public."mv Top" AS SELECT g, n FROM public.mv_sum WHERE
 CREATE MATERIALIZED VIEW public.mv_empty AS SELECT * FROM public.base WITH NO DATA;
 GRANT SELECT ON public.mv_sum TO PUBLIC;
 )SQL")
+                  .ok());
+  std::vector<std::string> views = {"public.mv_sum", "public.\"mv Top\""};
+  if (timescale) {
+    ASSERT_TRUE(conn.Run("CREATE MATERIALIZED VIEW public.mv_metrics AS SELECT device_id, "
+                         "count(*) AS n, max(cpu) AS cpu FROM demo.metrics GROUP BY device_id")
                     .ok());
-    std::vector<std::string> views = {"public.mv_sum", "public.\"mv Top\""};
-    if (timescale) {
-      ASSERT_TRUE(conn.Run("CREATE MATERIALIZED VIEW public.mv_metrics AS SELECT device_id, "
-                           "count(*) AS n, max(cpu) AS cpu FROM demo.metrics GROUP BY device_id")
-                      .ok());
-      views.push_back("public.mv_metrics");
-      views.push_back("demo.metrics_hourly");  // the continuous aggregate
-    }
-    std::string archive = Dump(src.uri());
-    RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    ExpectSameDatabase(src.uri(), dst.uri());
-
-    PgConnection t = dst.Connect();
-    for (const std::string& v : views) {
-      std::string want = ViewRows(conn, v);
-      EXPECT_EQ(want.rfind("error", 0), std::string::npos) << v << ": " << want;
-      EXPECT_NE(want.rfind("0:", 0), 0u) << v << " is empty on the source";
-      EXPECT_EQ(ViewRows(t, v), want) << v;
-    }
-    const char* kPopulated =
-        "SELECT string_agg(matviewname || '=' || ispopulated, ',' ORDER BY matviewname) "
-        "FROM pg_matviews";
-    auto a = conn.Exec(kPopulated);
-    auto b = t.Exec(kPopulated);
-    ASSERT_TRUE(a.ok() && b.ok());
-    EXPECT_EQ(b->GetString(0, 0), a->GetString(0, 0));
-    EXPECT_NE(b->GetString(0, 0).find("mv_empty=false"), std::string::npos) << b->GetString(0, 0);
-    EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 0);
-    // Still a materialized view: it refreshes from the restored data.
-    EXPECT_TRUE(t.Run("REFRESH MATERIALIZED VIEW CONCURRENTLY public.mv_sum").ok());
-    EXPECT_EQ(ViewRows(t, "public.mv_sum"), ViewRows(conn, "public.mv_sum"));
+    views.push_back("public.mv_metrics");
+    views.push_back("demo.metrics_hourly");  // the continuous aggregate
   }
+  std::string archive = Dump(src.uri());
+  RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectSameDatabase(src.uri(), dst.uri());
+
+  PgConnection t = dst.Connect();
+  for (const std::string& v : views) {
+    std::string want = ViewRows(conn, v);
+    EXPECT_EQ(want.rfind("error", 0), std::string::npos) << v << ": " << want;
+    EXPECT_NE(want.rfind("0:", 0), 0u) << v << " is empty on the source";
+    EXPECT_EQ(ViewRows(t, v), want) << v;
+  }
+  const char* kPopulated =
+      "SELECT string_agg(matviewname || '=' || ispopulated, ',' ORDER BY matviewname) "
+      "FROM pg_matviews";
+  auto a = conn.Exec(kPopulated);
+  auto b = t.Exec(kPopulated);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->GetString(0, 0), a->GetString(0, 0));
+  EXPECT_NE(b->GetString(0, 0).find("mv_empty=false"), std::string::npos) << b->GetString(0, 0);
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 0);
+  // Still a materialized view: it refreshes from the restored data.
+  EXPECT_TRUE(t.Run("REFRESH MATERIALIZED VIEW CONCURRENTLY public.mv_sum").ok());
+  EXPECT_EQ(ViewRows(t, "public.mv_sum"), ViewRows(conn, "public.mv_sum"));
+}
 
 }  // namespace
 }  // namespace hyperdump
