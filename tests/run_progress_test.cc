@@ -222,11 +222,29 @@ void ExpectSummariesAgree(const ui::RunSummary& shown, const engine::RestoreSumm
   EXPECT_EQ(counted.bytes, bytes_expected);
 }
 
+// Forwards to the command's UiObserver and keeps the last estimate.
+struct EstimateKeeper : engine::RunObserver {
+  explicit EstimateKeeper(ui::RunUi& ui) : forward(ui) {}
+  void OnPhase(const std::string& name) override { forward.OnPhase(name); }
+  void OnEstimate(uint64_t b, uint64_t r) override {
+    bytes = b;
+    rows = r;
+    forward.OnEstimate(b, r);
+  }
+  void OnWarning(const std::string& text) override { forward.OnWarning(text); }
+  cli::UiObserver forward;
+  uint64_t bytes = 0, rows = 0;
+};
+
+struct Restored {
+  ui::RunSummary shown;
+  engine::RestoreSummary counted;
+  ArchiveTotals estimate;
+};
+
 // Restores `archive` into `target` in-process, through a quiet RunUi as the
-// command does; returns both summaries.
-std::pair<ui::RunSummary, engine::RestoreSummary> RestoreWithUi(const std::string& archive,
-                                                                const std::string& target,
-                                                                bool resume) {
+// command does; returns both summaries and the estimate.
+Restored RestoreWithUi(const std::string& archive, const std::string& target, bool resume) {
   ui::UiOptions uo;
   uo.command = "restore";
   uo.quiet = true;
@@ -239,11 +257,11 @@ std::pair<ui::RunSummary, engine::RestoreSummary> RestoreWithUi(const std::strin
   o.jobs = 2;
   o.resume = resume;
   engine::RestoreSummary counted;
-  cli::UiObserver observer(**ui);
+  EstimateKeeper observer(**ui);
   Status s = engine::RunRestore(o, no_interrupt, (*ui)->sink(), &counted, &observer);
   EXPECT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE((*ui)->Finish(s).ok());
-  return {(*ui)->summary(), counted};
+  return {(*ui)->summary(), counted, {observer.bytes, observer.rows}};
 }
 
 TEST_F(RunProgressTest, SummaryCountsTheSameJobsAndRowsAsTheRestoreAndTheArchive) {
@@ -263,10 +281,12 @@ TEST_F(RunProgressTest, SummaryCountsTheSameJobsAndRowsAsTheRestoreAndTheArchive
   {
     SCOPED_TRACE("a whole restore");
     ScratchDatabase dst("progress_count_dst");
-    auto [shown, counted] = RestoreWithUi(archive, dst.uri(), false);
+    auto [shown, counted, estimate] = RestoreWithUi(archive, dst.uri(), false);
     ExpectSummariesAgree(shown, counted, totals.rows, totals.bytes);
     EXPECT_EQ(counted.jobs_skipped, 0);
     EXPECT_GT(counted.schema_items, 0);
+    EXPECT_EQ(estimate.rows, totals.rows);
+    EXPECT_EQ(estimate.bytes, totals.bytes);
     // Every phase is timed in the summary.
     ASSERT_GE(shown.phases.size(), 5u);
     EXPECT_EQ(shown.phases.front().name, "checks");
@@ -296,10 +316,12 @@ TEST_F(RunProgressTest, SummaryCountsTheSameJobsAndRowsAsTheRestoreAndTheArchive
       bool catalog = f.meta.value("kind", "") == "extension_config";
       if (keys.count(catalog ? "catalog" : "data:" + f.name)) bytes_before += f.uncompressed_bytes;
     }
-    auto [shown, counted] = RestoreWithUi(archive, dst.uri(), true);
+    auto [shown, counted, estimate] = RestoreWithUi(archive, dst.uri(), true);
     // This run's rows and bytes are the archive's less those committed
-    // before; the summary's job count includes the jobs found done.
+    // before, as estimated; the summary's jobs include the jobs found done.
     ExpectSummariesAgree(shown, counted, totals.rows - rows_before, totals.bytes - bytes_before);
+    EXPECT_EQ(estimate.rows, totals.rows - rows_before);
+    EXPECT_EQ(estimate.bytes, totals.bytes - bytes_before);
     EXPECT_GT(counted.jobs_skipped, 0);
   }
 }
