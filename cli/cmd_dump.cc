@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/ui_flags.h"
+#include "cli/ui_observer.h"
 #include "cli/version.h"
 #include "engine/dry_run.h"
 #include "engine/dump.h"
@@ -156,10 +157,11 @@ CommandFn RegisterDump(CLI::App& root) {
 
     auto ui = MakeRunUi("dump", f->ui);
     if (!ui.ok()) return ReportError(ui.status());
-    // RunDump reports no phases of its own: the summary shows the run as one,
-    // with the scheduler's totals; this line adds what only the dump knows.
+    // RunDump reports its phases and estimate to the display through the
+    // observer; the line below adds what only the dump knows.
     engine::DumpSummary sum;
-    s = engine::RunDump(*o, InterruptFlag(), (*ui)->sink(), &sum);
+    UiObserver observer(**ui);
+    s = engine::RunDump(*o, InterruptFlag(), (*ui)->sink(), &sum, &observer);
     int exit_code = FinishRun(**ui, s);
     if (exit_code != kExitOk || f->ui.quiet || f->ui.log_format == "json") return exit_code;
     std::printf(

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/ui_flags.h"
+#include "cli/ui_observer.h"
 #include "engine/restore.h"
 
 namespace hyperdump::cli {
@@ -58,12 +59,12 @@ CommandFn RegisterRestore(CLI::App& root) {
     }
     auto ui = MakeRunUi("restore", *ui_flags);
     if (!ui.ok()) return ReportError(ui.status());
-    // RunRestore reports no phases of its own: the summary shows the run as
-    // one, with the scheduler's totals; the line on stdout adds what only the
-    // restore knows (jobs a --resume skipped).
+    // RunRestore reports its phases, estimate and notes (as warnings, when
+    // they happen) through the observer; the line on stdout adds what only
+    // the restore knows (jobs a --resume skipped).
     engine::RestoreSummary summary;
-    Status s = engine::RunRestore(*o, InterruptFlag(), (*ui)->sink(), &summary);
-    for (const std::string& note : summary.notes) (*ui)->Warn(note);
+    UiObserver observer(**ui);
+    Status s = engine::RunRestore(*o, InterruptFlag(), (*ui)->sink(), &summary, &observer);
     int exit_code = FinishRun(**ui, s);
     if (exit_code != kExitOk || ui_flags->quiet || ui_flags->log_format == "json") {
       return exit_code;
@@ -72,7 +73,7 @@ CommandFn RegisterRestore(CLI::App& root) {
                 static_cast<long long>(summary.rows), static_cast<double>(summary.bytes) / 1e6,
                 summary.jobs_run);
     if (summary.jobs_skipped > 0) std::printf(" (%d already done before)", summary.jobs_skipped);
-    std::printf("\n");
+    std::printf(", %d schema items\n", summary.schema_items);
     return kExitOk;
   };
 }

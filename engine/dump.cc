@@ -16,6 +16,7 @@
 #include "engine/dump_data.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
+#include "engine/run_phases.h"
 #include "engine/schema_dump.h"
 #include "engine/snapshot.h"
 #include "engine/subprocess.h"
@@ -158,10 +159,11 @@ nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const 
 
 // Every phase between creating the archive and committing it.
 Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
-                  scheduler::EventSink* sink, format::ArchiveWriter& archive, JobPauseGuard& paused,
-                  bool& committed, DumpSummary* summary) {
+                  scheduler::EventSink* sink, RunObserver& observer, format::ArchiveWriter& archive,
+                  JobPauseGuard& paused, bool& committed, DumpSummary* summary) {
   // 1. The leader: one REPEATABLE READ, READ ONLY transaction whose snapshot
   //    every other connection (workers, pg_dump) imports; held to the end.
+  observer.OnPhase("snapshot");
   HD_ASSIGN_OR_RETURN(PgConnection leader, PgConnection::Connect(o.source, "hyperdump dump"));
   HD_RETURN_IF_ERROR(leader.Run("SET idle_in_transaction_session_timeout = 0"));
   HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
@@ -169,10 +171,12 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   // 2. Discovery, under the snapshot: tables, jobs, sequences, facts.
   HD_ASSIGN_OR_RETURN(Plan plan, Discover(leader, o.selection));
   HD_RETURN_IF_ERROR(CheckLargeObjects(plan, o));
+  ReportEstimate(observer, DumpEstimate(plan));
 
   // 3. Locks, before anything is written: first whether the server can hold
   //    them, then ACCESS SHARE on every table (unless --lock-per-job), which
   //    also proves no table was rewritten since the snapshot.
+  observer.OnPhase("locks");
   HD_RETURN_IF_ERROR(CheckLockCapacity(leader, LocksNeeded(plan, o), !o.lock_per_job));
   if (!o.lock_per_job) {
     HD_RETURN_IF_ERROR(LockTablesInSnapshot(leader, o.source, plan.tables, o.lock_timeout_ms));
@@ -187,6 +191,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   // 5. Schema by pg_dump under the same snapshot, on its own thread, while
   //    N workers importing the snapshot move the data (every job on the
   //    scheduler). The schema and its post-data map are stored once both end.
+  observer.OnPhase("schema and data");
   HD_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create("hyperdump-dump"));
   DataPhaseTotals totals;
   HD_ASSIGN_OR_RETURN(SchemaFile schema,
@@ -197,6 +202,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
   // 6. Roles (--roles): the cluster's role definitions, without passwords.
+  observer.OnPhase("finish");
   if (o.roles) {
     HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
     HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
@@ -257,7 +263,7 @@ void MarkFailed(const std::string& dir, bool created_dir, const Status& why, boo
 }  // namespace
 
 Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
-               scheduler::EventSink* sink, DumpSummary* summary) {
+               scheduler::EventSink* sink, DumpSummary* summary, RunObserver* observer) {
   HD_RETURN_IF_ERROR(ValidateOptions(options));
   // 0. The archive directory: created private and empty; a non-empty one is
   //    refused, so a dump never mixes with other files.
@@ -268,7 +274,8 @@ Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
 
   JobPauseGuard paused;
   bool committed = false;
-  Status s = DumpPhases(options, interrupt, sink, *archive, paused, committed, summary);
+  Status s = DumpPhases(options, interrupt, sink, observer ? *observer : NoRunObserver(), *archive,
+                        paused, committed, summary);
 
   // On every exit path, jobs are rescheduled before anything else.
   Status resumed = paused.Resume();

@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "engine/copy_out.h"
 #include "engine/plan.h"
+#include "engine/run_observer.h"
 #include "format/codec.h"
 #include "scheduler/events.h"
 
@@ -43,9 +44,11 @@ struct DumpSummary {
 // it is worth keeping), and TimescaleDB jobs paused by the dump are
 // rescheduled (if even that fails, the error says how to repair it).
 // `interrupt` (Ctrl-C) stops the dump cleanly with kCancelled. `sink` (may be
-// null) receives the data jobs' progress events from worker threads.
+// null) receives the data jobs' progress events from worker threads;
+// `observer` (may be null) the phases and the estimate (engine/run_phases.h).
 Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
-               scheduler::EventSink* sink = nullptr, DumpSummary* summary = nullptr);
+               scheduler::EventSink* sink = nullptr, DumpSummary* summary = nullptr,
+               RunObserver* observer = nullptr);
 
 // The name of the marker file left in the directory of a failed dump.
 inline constexpr const char* kIncompleteMarker = "INCOMPLETE";

@@ -14,6 +14,7 @@
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
 #include "engine/restore_jobs.h"
+#include "engine/run_phases.h"
 #include "engine/schema_restore.h"
 #include "engine/session_pool.h"
 #include "engine/subprocess.h"
@@ -79,9 +80,15 @@ Status Unfinished(const scheduler::RunReport& report) {
 }  // namespace
 
 Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
-                  scheduler::EventSink* sink, RestoreSummary* summary) {
+                  scheduler::EventSink* sink, RestoreSummary* summary, RunObserver* observer_in) {
   RestoreSummary local;
   if (!summary) summary = &local;
+  RunObserver& observer = observer_in ? *observer_in : NoRunObserver();
+  auto note = [&](const std::string& text) {  // shown now, and kept for the caller
+    observer.OnWarning(text);
+    summary->notes.push_back(text);
+  };
+  observer.OnPhase("checks");
   if (options.jobs < 1) return InvalidArgument("--jobs must be at least 1");
 
   // 1. The archive: complete (manifest present), a version we read, its plan
@@ -123,7 +130,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   std::string warning;
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,
                                            options.allow_version_mismatch, &warning));
-  if (!warning.empty()) summary->notes.push_back(warning);
+  if (!warning.empty()) note(warning);
 
   // Roles first (cluster-wide, outside the restore proper).
   if (options.roles) {
@@ -131,8 +138,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
     if (!roles_sql.ok()) return roles_sql.status().WithContext("--roles: the archive has no roles");
     HD_ASSIGN_OR_RETURN(std::vector<std::string> skipped, RestoreRoles(conn, *roles_sql));
     for (const std::string& r : skipped) {
-      summary->notes.push_back("role " + QuoteIdent(r) +
-                               " already exists on the target: left as is");
+      note("role " + QuoteIdent(r) + " already exists on the target: left as is");
     }
   }
 
@@ -140,6 +146,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   //    before any worker connects; post_restore on every way out from here.
   std::unique_ptr<TimescaleWindow> window;
   if (!input.timescaledb_version.empty()) {
+    observer.OnPhase("pre_restore");
     HD_ASSIGN_OR_RETURN(
         window, TimescaleWindow::Open(
                     options.target, TimescaleCreateSql(schema),
@@ -171,17 +178,20 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   work.verbose = options.verbose;
   scheduler::JobGraph graph;
   HD_RETURN_IF_ERROR(BuildRestoreGraph(work, graph));
+  ReportEstimate(observer, RestoreEstimate(input, state->done));
+  RestorePhaseSink phases(sink, observer, graph);  // names the graph's phases
   scheduler::RunOptions run;
   run.slots = options.jobs;
   run.max_attempts = 5;
   run.interrupt = &interrupt;
-  run.sink = sink;
+  run.sink = &phases;
   run.on_cancel_slot = [&sessions](int slot) { sessions.Cancel(slot); };
   scheduler::RunReport report = scheduler::Run(graph, run);
   summary->rows = work.rows;
   summary->bytes = work.bytes;
   summary->jobs_run = work.committed;
   summary->jobs_skipped = work.skipped;
+  summary->schema_items = work.schema_items;
   if (!report.ok()) {
     if (interrupt.load())
       return Cancelled("interrupted: run the same command with --resume to finish");
@@ -189,13 +199,14 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   }
 
   // 5. Phase 6: leave restore mode.
+  observer.OnPhase(window ? "post_restore" : "finish");
   if (window) HD_RETURN_IF_ERROR(window->Close());
   // 6. Materialized views refreshed, now that TimescaleDB reads every row;
   //    then drop the ledger (a synchronous commit, so everything before it
   //    is durable when we report success).
   HD_ASSIGN_OR_RETURN(int refreshed,
                       RefreshMaterializedViews(options.target, schema, state->done, interrupt));
-  summary->jobs_run += refreshed;
+  summary->schema_items += refreshed;  // not scheduler jobs: counted as the items they are
   return ledger::Drop(conn);
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/run_observer.h"
 #include "scheduler/events.h"
 
 namespace hyperdump::engine {
@@ -36,10 +37,13 @@ struct RestoreOptions {
 };
 
 struct RestoreSummary {
-  int64_t rows = 0;                // rows loaded by this run
-  uint64_t bytes = 0;              // decoded COPY bytes loaded by this run
-  int jobs_run = 0;                // jobs committed by this run
+  int64_t rows = 0;    // rows loaded by this run
+  uint64_t bytes = 0;  // decoded COPY bytes loaded by this run
+  // Jobs as the scheduler (and so the progress display and the summary)
+  // counts them: jobs_run + jobs_skipped = the summary's "jobs done".
+  int jobs_run = 0;                // jobs whose work this run committed
   int jobs_skipped = 0;            // jobs a previous run had committed (--resume)
+  int schema_items = 0;            // schema statements (pg_restore TOC items) run
   std::vector<std::string> notes;  // warnings for the user (skipped roles, overrides)
 };
 
@@ -47,9 +51,11 @@ struct RestoreSummary {
 // stops the run cleanly; TimescaleDB's post_restore runs on every exit path.
 // On failure the message lists the jobs that did not complete.
 // `sink` (may be null) receives the scheduler's events (progress, timeline)
-// from worker threads, as for RunDump.
+// from worker threads, as for RunDump; `observer` (may be null) the phases,
+// the estimate and each note as it happens (engine/run_phases.h).
 Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
-                  scheduler::EventSink* sink = nullptr, RestoreSummary* summary = nullptr);
+                  scheduler::EventSink* sink = nullptr, RestoreSummary* summary = nullptr,
+                  RunObserver* observer = nullptr);
 
 }  // namespace hyperdump::engine
 

@@ -63,7 +63,10 @@ JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::vector<std::s
     // The previous attempt may have committed without hearing back.
     Result<bool> done = ledger::IsDone(conn, key);
     if (!done.ok()) return Failed(w, ctx, &conn, done.status().WithContext(what));
-    if (*done) return JobOutcome::Done();
+    if (*done) {
+      ++w.committed;  // by this run; its rows went with the lost attempt's progress
+      return JobOutcome::Done();
+    }
   }
   Status s = conn.Run("BEGIN");
   if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
@@ -104,12 +107,10 @@ JobOutcome RunItems(RestoreWork& w, JobContext& ctx, const std::vector<const Sch
     if (*state) done = (*state)->done;
   }
   std::vector<const SchemaItem*> todo;
+  bool done_before = !items.empty();  // every item committed by a previous run
   for (const SchemaItem* item : items) {
-    if (done.count(ItemKey(*item))) {
-      ++w.skipped;
-    } else {
-      todo.push_back(item);
-    }
+    if (!done.count(ItemKey(*item))) todo.push_back(item);
+    if (!w.done->count(ItemKey(*item))) done_before = false;
   }
   for (size_t begin = 0; begin < todo.size(); begin += kItemsPerTransaction) {
     if (ctx.cancelled())
@@ -128,8 +129,9 @@ JobOutcome RunItems(RestoreWork& w, JobContext& ctx, const std::vector<const Sch
     if (s.ok()) s = conn.Run("COMMIT");
     if (!s.ok()) return Failed(w, ctx, &conn, s);
     ledger::AfterCommit();
-    w.committed += static_cast<int>(end - begin);
+    w.schema_items += static_cast<int>(end - begin);
   }
+  ++(done_before ? w.skipped : w.committed);
   if (w.verbose && !todo.empty()) {
     std::fprintf(stderr, "hyperdump: [%7.2fs] restored %zu %s items\n", Elapsed(), todo.size(),
                  pass);
@@ -176,10 +178,11 @@ Result<Loaded> LoadFile(RestoreWork& w, JobContext& ctx, PgConnection& conn,
     return Corrupt("data file " + file.name + " holds " + std::to_string(stats.rows) +
                    " rows but the archive's manifest says " + std::to_string(*file.rows));
   }
-  ctx.AddProgress(0, stats.rows);
   // Rows restored = rows archived (a trigger-absorbed catalog duplicate
-  // is an update, not a lost row).
-  return Loaded{static_cast<int64_t>(file.rows ? *file.rows : stats.rows), stats.bytes};
+  // is an update, not a lost row); the progress display counts the same.
+  uint64_t rows = file.rows ? *file.rows : stats.rows;
+  ctx.AddProgress(0, rows);
+  return Loaded{static_cast<int64_t>(rows), stats.bytes};
 }
 
 // Extension configuration tables in foreign-key order (load_after first).

@@ -35,10 +35,15 @@ struct RestoreWork {
   bool analyze = true;
   bool verbose = false;
 
+  // Counted as the scheduler counts (so that the summary and the progress
+  // display agree): one per job that finished, `committed` when this run did
+  // its work, `skipped` when a previous run had done all of it (--resume).
+  // Rows and bytes are those progress events reported for committed jobs.
   std::atomic<int64_t> rows{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<int> committed{0};
   std::atomic<int> skipped{0};
+  std::atomic<int> schema_items{0};  // schema statements this run committed
 };
 
 // The ledger key of a schema item's job ("item:<dump id>").

@@ -180,6 +180,17 @@ void JsonLogSink::LogPhase(const std::string& phase) {
   WriteLine(Dump(j));
 }
 
+void JsonLogSink::LogEstimate(uint64_t bytes, uint64_t rows) {
+  nlohmann::json j;
+  j["ts"] =
+      Timestamp(options_.steady_now ? options_.steady_now() : std::chrono::steady_clock::now());
+  j["event"] = "estimate";
+  j["bytes"] = bytes;
+  j["rows"] = rows;
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteLine(Dump(j));
+}
+
 void JsonLogSink::LogWarning(const std::string& message) {
   nlohmann::json j;
   j["ts"] =

@@ -49,10 +49,11 @@ class JsonLogSink : public scheduler::EventSink {
   // Thread-safe; one whole line per call, never interleaved.
   void OnEvent(const scheduler::Event& event) override;
 
-  void LogPhase(const std::string& phase);      // {"event":"phase","phase":...}
-  void LogWarning(const std::string& message);  // {"event":"warning","message":...}
-  void LogError(const Status& status);          // {"event":"error","error":...,"code":...}
-  void LogSummary(const RunSummary& summary);   // {"event":"summary",...}
+  void LogPhase(const std::string& phase);          // {"event":"phase","phase":...}
+  void LogEstimate(uint64_t bytes, uint64_t rows);  // {"event":"estimate","bytes":...,"rows":...}
+  void LogWarning(const std::string& message);      // {"event":"warning","message":...}
+  void LogError(const Status& status);              // {"event":"error","error":...,"code":...}
+  void LogSummary(const RunSummary& summary);       // {"event":"summary",...}
 
  private:
   struct Attempt {

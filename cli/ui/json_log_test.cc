@@ -169,6 +169,16 @@ TEST(JsonLogSinkTest, InvalidUtf8InANameStillMakesValidJson) {
   EXPECT_EQ(lines[0]["name"], "bad \xEF\xBF\xBD name");  // U+FFFD
 }
 
+TEST(JsonLogSinkTest, EstimateEventCarriesBytesAndRows) {
+  std::ostringstream out;
+  JsonLogSink sink(out, FixedClocks());
+  sink.LogEstimate(30ULL << 30, 2'700'000);
+  EXPECT_EQ(
+      out.str(),
+      R"({"bytes":32212254720,"event":"estimate","rows":2700000,"ts":"2026-11-25T11:00:00.000Z"})"
+      "\n");
+}
+
 TEST(JsonLogSinkTest, WritesToAFile) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);

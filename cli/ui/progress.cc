@@ -30,6 +30,28 @@ std::optional<std::chrono::seconds> Remaining(const ProgressView& v) {
   return EstimateRemaining(v.rows, v.rows_estimate, v.rows_per_second);
 }
 
+std::string BytesDoneText(const ProgressView& v) {
+  std::string out = HumanBytes(v.bytes);
+  if (v.bytes_estimate > 0) {
+    out += " of " + HumanBytes(v.bytes_estimate) + " (" + std::to_string(PercentDone(v)) + "%)";
+  }
+  return out;
+}
+
+std::string RowsDoneText(const ProgressView& v) {
+  std::string out = ShortCount(v.rows);
+  if (v.rows_estimate > 0) out += " of " + ShortCount(v.rows_estimate);
+  out += " rows";
+  if (v.bytes_estimate == 0 && v.rows_estimate > 0) {
+    out += " (" + std::to_string(PercentDone(v)) + "%)";
+  }
+  return out;
+}
+
+std::string EtaText(const ProgressView& v) {
+  return PercentDone(v) < 0 ? std::string() : "ETA " + FormatEta(Remaining(v));
+}
+
 namespace {
 
 std::string PadRight(const std::string& s, int columns) {
@@ -57,13 +79,6 @@ std::string Bar(int percent, int cells) {
     }
   }
   return out + "]";
-}
-
-// "1.2M of 2.7M rows" or "1.2M rows".
-std::string RowsText(const ProgressView& v) {
-  std::string out = ShortCount(v.rows);
-  if (v.rows_estimate > 0) out += " of " + ShortCount(v.rows_estimate);
-  return out + " rows";
 }
 
 std::string JobsText(const ProgressView& v) {
@@ -99,18 +114,13 @@ std::vector<std::string> RenderTerminalLines(const ProgressView& v, int width,
   if (!v.label.empty()) first += v.label + " \xC2\xB7 ";  // U+00B7 middle dot
   first += v.phase.empty() ? "starting" : v.phase;
   int pct = PercentDone(v);
-  if (pct >= 0) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%3d%%", pct);
-    first += " " + Bar(pct, 20) + " " + buf;
-  }
-  first += "  " + HumanBytes(v.bytes);
-  if (v.bytes_estimate > 0) first += " of " + HumanBytes(v.bytes_estimate);
-  first += "  " + HumanRate(v.bytes_per_second);
-  if (pct >= 0) first += "  ETA " + FormatEta(Remaining(v));
+  first += pct >= 0 ? " " + Bar(pct, 20) + " " : "  ";
+  first += BytesDoneText(v) + "  " + HumanRate(v.bytes_per_second);
+  std::string eta = EtaText(v);
+  if (!eta.empty()) first += "  " + eta;
   lines.push_back(first);
 
-  lines.push_back(RowsText(v) + " \xC2\xB7 " + JobsText(v) + " \xC2\xB7 elapsed " +
+  lines.push_back(RowsDoneText(v) + " \xC2\xB7 " + JobsText(v) + " \xC2\xB7 elapsed " +
                   HumanDuration(v.elapsed));
 
   // Busy slots first when they do not all fit; slot order otherwise.
@@ -136,12 +146,9 @@ std::string RenderPlainLine(const ProgressView& v) {
   if (!v.label.empty()) out += " " + v.label;
   if (!v.phase.empty()) out += " " + v.phase;
   out += ":";
-  int pct = PercentDone(v);
-  if (pct >= 0) out += " " + std::to_string(pct) + "%";
-  out += " " + HumanBytes(v.bytes);
-  if (v.bytes_estimate > 0) out += " of " + HumanBytes(v.bytes_estimate);
-  out += ", " + RowsText(v) + ", " + HumanRate(v.bytes_per_second);
-  if (pct >= 0) out += ", ETA " + FormatEta(Remaining(v));
+  out += " " + BytesDoneText(v) + ", " + RowsDoneText(v) + ", " + HumanRate(v.bytes_per_second);
+  std::string eta = EtaText(v);
+  if (!eta.empty()) out += ", " + eta;
   out += "; " + JobsText(v);
   return out;
 }

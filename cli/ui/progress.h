@@ -60,8 +60,16 @@ int PercentDone(const ProgressView& v);
 // Time left at the current rate: bytes if estimated, else rows.
 std::optional<std::chrono::seconds> Remaining(const ProgressView& v);
 
+// "12.0 GiB of 30.0 GiB (40%)"; "12.0 GiB" without a byte estimate.
+std::string BytesDoneText(const ProgressView& v);
+// "1.2M of 2.7M rows", with " (45%)" when rows are what the percentage is
+// measured against (no byte estimate); "1.2M rows" without a row estimate.
+std::string RowsDoneText(const ProgressView& v);
+// "ETA 3m 05s", "ETA --" while the rate is unknown, "" without any estimate.
+std::string EtaText(const ProgressView& v);
+
 // The lines a terminal shows, each at most `width` columns, no newlines:
-//   restore · data [=========>          ] 45%  13.5 GiB of 30.0 GiB  85.2 MiB/s  ETA 3m 18s
+//   restore · data [=========>          ] 13.5 GiB of 30.0 GiB (45%)  85.2 MiB/s  ETA 3m 18s
 //   1.2M of 2.7M rows · jobs 120 done, 8 running, 30 ready, 2 retries · elapsed 2m 40s
 //     0  data     public.metrics chunk 17                     1.2 GiB    12.0s
 //     1  idle
@@ -70,8 +78,8 @@ std::vector<std::string> RenderTerminalLines(const ProgressView& v, int width,
                                              size_t max_slot_lines = 16);
 
 // One self-contained line for logs (no ANSI, no newline):
-//   [2m 40s] restore data: 45% 13.5 GiB of 30.0 GiB, 1.2M of 2.7M rows, 85.2 MiB/s, ETA 3m 18s;
-//   jobs 120 done, 8 running, 30 ready
+//   [2m 40s] restore data: 13.5 GiB of 30.0 GiB (45%), 1.2M of 2.7M rows, 85.2 MiB/s,
+//   ETA 3m 18s; jobs 120 done, 8 running, 30 ready
 std::string RenderPlainLine(const ProgressView& v);
 
 // Bytes per second over a sliding window of samples of a running total.

@@ -54,7 +54,7 @@ TEST(RenderTerminalLinesTest, ShowsOverallProgressJobsAndEachSlot) {
   std::vector<std::string> lines = RenderTerminalLines(MidRestore(), 100);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0],
-            "restore \xC2\xB7 data [========>           ]  40%  12.0 GiB of 30.0 GiB  "
+            "restore \xC2\xB7 data [========>           ] 12.0 GiB of 30.0 GiB (40%)  "
             "100.0 MiB/s  ETA 3m 05s");
   EXPECT_EQ(lines[1],
             "1.2M of 2.7M rows \xC2\xB7 jobs 120 done, 1 running, 30 ready, 2 retries "
@@ -103,7 +103,7 @@ TEST(RenderTerminalLinesTest, ShowsBusySlotsFirstWhenTheyDoNotAllFit) {
 
 TEST(RenderPlainLineTest, IsOneSelfContainedLine) {
   EXPECT_EQ(RenderPlainLine(MidRestore()),
-            "[2m 40s] restore data: 40% 12.0 GiB of 30.0 GiB, 1.2M of 2.7M rows, 100.0 MiB/s, "
+            "[2m 40s] restore data: 12.0 GiB of 30.0 GiB (40%), 1.2M of 2.7M rows, 100.0 MiB/s, "
             "ETA 3m 05s; jobs 120 done, 1 running, 30 ready, 2 retries");
 }
 
@@ -114,8 +114,42 @@ TEST(RenderPlainLineTest, FallsBackToRowsWhenBytesAreNotEstimated) {
   v.rows_estimate = 1000;
   v.rows_per_second = 50;
   v.elapsed = milliseconds(1500);
-  EXPECT_EQ(RenderPlainLine(v),
-            "[1.5s] dump: 50% 0 B, 500 of 1.0k rows, -, ETA 10s; jobs 0 done, 0 running, 0 ready");
+  EXPECT_EQ(
+      RenderPlainLine(v),
+      "[1.5s] dump: 0 B, 500 of 1.0k rows (50%), -, ETA 10s; jobs 0 done, 0 running, 0 ready");
+}
+
+// The "x of y (p%)" and ETA texts the display and the plain lines share.
+TEST(ProgressTextTest, ShowsDoneOfEstimateWithThePercentage) {
+  ProgressView v = MidRestore();
+  EXPECT_EQ(BytesDoneText(v), "12.0 GiB of 30.0 GiB (40%)");
+  EXPECT_EQ(RowsDoneText(v), "1.2M of 2.7M rows");  // the percentage is the bytes'
+  v.bytes_estimate = 0;
+  EXPECT_EQ(BytesDoneText(v), "12.0 GiB");
+  EXPECT_EQ(RowsDoneText(v), "1.2M of 2.7M rows (44%)");  // rounded down
+  v.rows_estimate = 0;
+  EXPECT_EQ(RowsDoneText(v), "1.2M rows");
+}
+
+TEST(ProgressTextTest, CapsThePercentageWhenTheEstimateIsExceeded) {
+  ProgressView v;
+  v.bytes = 5 * kGiB;
+  v.bytes_estimate = 4 * kGiB;  // a catalog estimate can be low
+  v.bytes_per_second = kMiB;
+  EXPECT_EQ(BytesDoneText(v), "5.0 GiB of 4.0 GiB (100%)");
+  EXPECT_EQ(EtaText(v), "ETA 0s");
+}
+
+TEST(ProgressTextTest, EtaIsWhatIsLeftOverTheRateOrUnknown) {
+  ProgressView v = MidRestore();  // 18 GiB left at 100 MiB/s
+  EXPECT_EQ(EtaText(v), "ETA 3m 05s");
+  v.bytes_per_second = 0;  // no rate yet
+  EXPECT_EQ(EtaText(v), "ETA --");
+  v.bytes_estimate = 0;
+  v.rows_per_second = 1000;  // 1.5M rows left
+  EXPECT_EQ(EtaText(v), "ETA 25m 00s");
+  v.rows_estimate = 0;  // nothing to measure against
+  EXPECT_EQ(EtaText(v), "");
 }
 
 TEST(RateMeterTest, MeasuresOverTheWindow) {

@@ -35,7 +35,10 @@ void RunUi::SetPhase(const std::string& phase) {
   if (json_log_) json_log_->LogPhase(phase);
 }
 
-void RunUi::SetEstimate(uint64_t bytes, uint64_t rows) { progress_->SetEstimate(bytes, rows); }
+void RunUi::SetEstimate(uint64_t bytes, uint64_t rows) {
+  progress_->SetEstimate(bytes, rows);
+  if (json_log_) json_log_->LogEstimate(bytes, rows);
+}
 
 void RunUi::Warn(const std::string& message) {
   warnings_.push_back(message);

@@ -50,6 +50,9 @@ class RunUi {
   // For scheduler::RunOptions (or wherever the runner takes its sink).
   scheduler::EventSink* sink() { return &tee_; }
 
+  // The phase shown (and timed for the summary) from now on, and the run's
+  // expected bytes and rows (0: unknown): both also JSON events. Thread-safe
+  // (the restore names its phases from the scheduler's workers).
   void SetPhase(const std::string& phase);
   void SetEstimate(uint64_t bytes, uint64_t rows);
   // A warning: printed now ("hyperdump: warning: ..." or a JSON line) and

@@ -88,6 +88,8 @@ TEST(RunUiTest, JsonModeWritesOnlyJsonLinesEndingWithTheSummary) {
   o.progress_mode = ProgressSink::Mode::kPlain;  // json must win over any display
   auto ui = RunUi::Create(o);
   ASSERT_TRUE(ui.ok());
+  (*ui)->SetPhase("schema");
+  (*ui)->SetEstimate(4096, 40);
   RunTwoJobs(ui->get());
   ASSERT_TRUE((*ui)->Finish(Status(StatusCode::kDatabase, "boom", "XX000")).ok());
   std::istringstream in(ReadAll(f));
@@ -98,9 +100,12 @@ TEST(RunUiTest, JsonModeWritesOnlyJsonLinesEndingWithTheSummary) {
     last = nlohmann::json::parse(line);
     events.push_back(last["event"]);
   }
-  EXPECT_EQ(events,
-            (std::vector<std::string>{"phase", "started", "finished", "warning", "summary"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"phase", "estimate", "phase", "started", "finished",
+                                              "warning", "summary"}));
   EXPECT_EQ(last["outcome"], "failed");
+  ASSERT_EQ(last["phases"].size(), 2u);  // the summary times each phase
+  EXPECT_EQ(last["phases"][0]["phase"], "schema");
+  EXPECT_EQ(last["phases"][1]["phase"], "data");
   EXPECT_EQ(last["sqlstate"], "XX000");
   EXPECT_EQ(last["bytes"], 2048);
   std::fclose(f);
