@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "engine/archive_layout.h"
@@ -91,12 +92,43 @@ Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snaps
   return out;
 }
 
+// pg_dump failed waiting for a table's lock (its --lock-wait-timeout):
+// names the sessions holding that lock, as a data job's lock failure does.
+// Any other failure is returned as it is.
+Status ExplainSchemaLockFailure(PgConnection& leader, const Status& failure, int lock_timeout_ms) {
+  static const std::regex kLock(R"(LOCK TABLE (\S+) IN ACCESS SHARE MODE)");
+  std::smatch m;
+  const std::string& text = failure.message();
+  if (!std::regex_search(text, m, kLock)) return failure;
+  const std::string table = m[1].str();
+  // LOCK TABLE without ONLY also locks the children (chunks, partitions):
+  // the blocker may hold any of them.
+  auto oids = leader.ExecParams(
+      "WITH RECURSIVE t(oid) AS (SELECT to_regclass($1)::oid UNION "
+      "SELECT i.inhrelid FROM pg_inherits i JOIN t ON i.inhparent = t.oid) "
+      "SELECT oid FROM t WHERE oid IS NOT NULL",
+      {table});
+  if (!oids.ok()) return failure;
+  std::string who;
+  for (int i = 0; i < oids->rows() && who.empty(); ++i) {
+    std::string one = DescribeLockBlockers(
+        leader, static_cast<uint32_t>(std::stoul(oids->GetString(i, 0))), leader.backend_pid());
+    if (one.rfind("no blocking session", 0) != 0) who = one;
+  }
+  if (who.empty()) who = "no blocking session found any more";
+  return Status(failure.code(),
+                "pg_dump could not lock table " + table + " within --lock-timeout (" +
+                    std::to_string(lock_timeout_ms) + " ms): " + who +
+                    "; end that session or retry when it is done (" + text + ")",
+                failure.sqlstate());
+}
+
 // The schema and the data at once: pg_dump's many small catalog queries are
 // mostly waiting, which N workers busy with COPY fill. A failure of either
 // stops the other (a schema failure would make every data file useless); so
 // does `interrupt`. Returns the schema for the caller to store.
 Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot,
-                                     int leader_pid, const Plan& plan,
+                                     PgConnection& leader, const Plan& plan,
                                      format::ArchiveWriter& archive, const std::string& scratch,
                                      const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                                      DataPhaseTotals* totals) {
@@ -114,8 +146,8 @@ Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& sn
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
-  DataPhaseOptions data{o.source,      snapshot, leader_pid, o.jobs,
-                        o.copy_format, o.codec,  o.level,    o.lock_timeout_ms};
+  DataPhaseOptions data{o.source, snapshot, leader.backend_pid(), o.jobs, o.copy_format,
+                        o.codec,  o.level,  o.lock_timeout_ms};
   Status data_status = RunDataPhase(data, plan, archive, stop_data, sink, totals);
   data_done = true;
   watcher.join();
@@ -130,7 +162,10 @@ Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& sn
   Result<SchemaFile> schema_file = schema.get();
   if (interrupt.load()) return Cancelled("dump interrupted");
   if (!data_status.ok() && !schema_failed_first) return data_status;
-  if (!schema_file.ok()) return schema_file.status().WithContext("dumping the schema");
+  if (!schema_file.ok()) {
+    return ExplainSchemaLockFailure(leader, schema_file.status(), o.lock_timeout_ms)
+        .WithContext("dumping the schema");
+  }
   HD_RETURN_IF_ERROR(data_status);
   return schema_file;
 }
@@ -195,8 +230,8 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   HD_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create("hyperdump-dump"));
   DataPhaseTotals totals;
   HD_ASSIGN_OR_RETURN(SchemaFile schema,
-                      DumpSchemaAndData(o, snapshot, leader.backend_pid(), plan, archive,
-                                        scratch.path(), interrupt, sink, &totals));
+                      DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
+                                        interrupt, sink, &totals));
   HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
   HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
