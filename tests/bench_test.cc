@@ -28,17 +28,8 @@ namespace fs = std::filesystem;
 using testing::ScratchDatabase;
 using testing::TestServerUri;
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using testing::ShellQuote;
+using RunResult = testing::CommandResult;
 
 class BenchTest : public ::testing::Test {
  protected:
@@ -56,24 +47,9 @@ class BenchTest : public ::testing::Test {
   // Runs hyperdump with `args` and TMPDIR set to a fresh directory; `env`
   // adds "K=V" settings.
   RunResult Run(const std::vector<std::string>& args, const std::string& env = "") {
-    std::string cmd =
-        "TMPDIR=" + ShellQuote(tmp_ + "/tmpdir") + " " + env + " " + ShellQuote(HYPERDUMP_BIN);
-    for (const std::string& a : args) cmd += " " + ShellQuote(a);
-    const std::string err_path = tmp_ + "/stderr";
-    cmd += " 2>" + ShellQuote(err_path);
-    RunResult r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::ifstream in(err_path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.err = ss.str();
-    return r;
+    std::vector<std::string> argv = {HYPERDUMP_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::RunCommand("TMPDIR=" + ShellQuote(tmp_ + "/tmpdir") + " " + env, argv, tmp_);
   }
 
   // Databases on the server whose name starts with hyperdump_bench_.

@@ -263,11 +263,7 @@ TEST_F(DiscoveryTest, DryRunPrintsJobsAndJson) {
 
 // --- Filters compared with pg_dump's own selection ---------------------------
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using testing::ShellQuote;
 
 // The qualified names of "CREATE TABLE" / "CREATE SEQUENCE" statements in
 // `pg_dump --schema-only` with `flags`; nullopt when pg_dump fails.

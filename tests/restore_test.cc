@@ -38,6 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 using engine::PgConnection;
 using testing::ScratchDatabase;
+using testing::ShellQuote;
 
 std::atomic<bool> no_interrupt{false};
 
@@ -81,31 +82,20 @@ class RestoreTest : public ::testing::Test {
   int archives_ = 0;
 };
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 struct RunResult {
   int exit_code = -1;
-  std::string output;  // stdout and stderr
+  std::string output;  // stdout, then stderr
 };
 
 // Runs the hyperdump binary with `args`, `env` prepended ("K=V ...").
 RunResult RunHyperdump(const std::string& env, const std::vector<std::string>& args) {
-  std::string cmd = env + " " + ShellQuote(HYPERDUMP_BIN);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  char dir[] = "/tmp/hd-restore-run.XXXXXX";
+  if (!mkdtemp(dir)) return {};
+  std::vector<std::string> argv = {HYPERDUMP_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  testing::CommandResult r = testing::RunCommand(env, argv, dir);
+  fs::remove_all(dir);
+  return {r.exit_code, r.out + r.err};
 }
 
 // Row-for-row equality of every table (chunks and extension catalog rows
@@ -353,21 +343,30 @@ std::pair<std::string, std::string> LargestDataFile(const std::string& archive) 
   return best;
 }
 
+// Overwrites three bytes in the middle of the archive's largest data file of
+// an ordinary table, after keeping a good copy at `good_copy`; returns the
+// file's name and its table (empty when there is none).
+std::pair<std::string, std::string> CorruptLargestDataFile(const std::string& archive,
+                                                           const std::string& good_copy) {
+  auto found = LargestDataFile(archive);
+  if (found.first.empty()) return found;
+  std::string path = archive + "/" + found.first;
+  fs::copy_file(path, good_copy);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
+  f.put('\x5a').put('\xa5').put('\x00');
+  return found;
+}
+
 TEST_F(RestoreTest, CorruptDataFileFailsItsJobWithoutRowsThenResumeCompletes) {
   ScratchDatabase src("restore_corrupt_src");
   ScratchDatabase dst("restore_corrupt_dst");
   PgConnection conn = src.Connect();
   BuildShapes(conn);
   std::string archive = Dump(src.uri());
-  auto [name, table] = LargestDataFile(archive);
+  auto [name, table] = CorruptLargestDataFile(archive, tmp_ + "/good");
   ASSERT_FALSE(name.empty());
   std::string path = archive + "/" + name;
-  fs::copy_file(path, tmp_ + "/good");
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
-    f.put('\x5a').put('\xa5').put('\x00');
-  }
   RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
   EXPECT_EQ(r.exit_code, kExitCorrupt) << r.output;
   EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
@@ -744,15 +743,9 @@ TEST_F(RestoreTest, FailedDataJobStillEndsTimescaleDbRestoreModeThenResumeComple
   ScratchDatabase dst("restore_tsfail_dst");
   ASSERT_TRUE(BuildTimescaleDemo(src));
   std::string archive = Dump(src.uri());
-  auto [name, table] = LargestDataFile(archive);
+  auto [name, table] = CorruptLargestDataFile(archive, tmp_ + "/good");
   ASSERT_FALSE(name.empty());
   std::string path = archive + "/" + name;
-  fs::copy_file(path, tmp_ + "/good");
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));
-    f.put('\x5a').put('\xa5').put('\x00');
-  }
   RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
   ASSERT_EQ(r.exit_code, kExitCorrupt) << r.output;
   EXPECT_NE(r.output.find(name), std::string::npos) << r.output;

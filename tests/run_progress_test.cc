@@ -39,40 +39,15 @@ using testing::ScratchDatabase;
 
 std::atomic<bool> no_interrupt{false};
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using RunResult = testing::CommandResult;
 
 // Runs the hyperdump binary with `args` (`env` prepended, "K=V ..."),
 // keeping stdout and stderr apart (the JSON log is on stderr).
 RunResult RunHyperdump(const std::string& env, const std::vector<std::string>& args,
                        const std::string& tmp) {
-  std::string err_path = tmp + "/stderr.txt";
-  std::string cmd = env + " " + ShellQuote(HYPERDUMP_BIN);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " 2>" + ShellQuote(err_path);
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  FILE* e = fopen(err_path.c_str(), "r");
-  if (e) {
-    while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-    fclose(e);
-  }
-  return r;
+  std::vector<std::string> argv = {HYPERDUMP_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(env, argv, tmp);
 }
 
 // Every line of `text` as JSON; a line that is not JSON fails the test.

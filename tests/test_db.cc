@@ -1,9 +1,12 @@
 #include "tests/test_db.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 namespace hyperdump::testing {
@@ -127,6 +130,33 @@ std::string QueryValue(engine::PgConnection& conn, const std::string& sql) {
     return "<error>";
   }
   return r->IsNull(0, 0) ? "<null>" : r->GetString(0, 0);
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+CommandResult RunCommand(const std::string& env, const std::vector<std::string>& argv,
+                         const std::string& scratch_dir) {
+  const std::string err_path = scratch_dir + "/stderr.txt";
+  std::string cmd = env;
+  for (const std::string& a : argv) cmd += " " + ShellQuote(a);
+  cmd += " 2>" + ShellQuote(err_path);
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (FILE* e = fopen(err_path.c_str(), "r")) {
+    while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+    fclose(e);
+  }
+  return r;
 }
 
 }  // namespace hyperdump::testing

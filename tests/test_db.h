@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "engine/pg.h"
 
@@ -63,6 +64,21 @@ class ScratchDatabase {
 // query error or a result other than one row of one column records a test
 // failure (naming the query) and returns "<error>".
 std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
+
+// `s` quoted for sh (single quotes).
+std::string ShellQuote(const std::string& s);
+
+// How a program ended and what it printed.
+struct CommandResult {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+// Runs `argv` (argv[0] the program) through sh, `env` ("K=V ...") prepended,
+// stdout and stderr kept apart (stderr goes through `scratch_dir`/stderr.txt).
+CommandResult RunCommand(const std::string& env, const std::vector<std::string>& argv,
+                         const std::string& scratch_dir);
 
 // `uri` with its database replaced by `dbname` (URI or key=value form).
 std::string UriWithDatabase(const std::string& uri, const std::string& dbname);
