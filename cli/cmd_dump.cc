@@ -95,7 +95,8 @@ CommandFn RegisterDump(CLI::App& root) {
       "connections, COPY streamed through zstd, TimescaleDB chunks as they are");
   auto o = std::make_shared<engine::DumpOptions>();
   struct Flags {
-    std::string split = "128MB", compress = "zstd", copy_format = "text", lock_timeout = "10s";
+    std::string split = "128MB", compress = "zstd", copy_format = "text", lock_timeout = "10s",
+                wait_jobs_timeout = "10min";
     bool no_pause_jobs = false, dry_run = false, json = false, verbose = false;
     UiFlags ui;
   };
@@ -128,6 +129,10 @@ CommandFn RegisterDump(CLI::App& root) {
       ->capture_default_str();
   cmd->add_flag("--no-pause-jobs", f->no_pause_jobs,
                 "Leave TimescaleDB background jobs scheduled during the dump");
+  cmd->add_option("--wait-jobs-timeout", f->wait_jobs_timeout,
+                  "How long to wait, before the snapshot, for TimescaleDB jobs already running "
+                  "(ms, s, min)")
+      ->capture_default_str();
   cmd->add_flag("--roles", o->roles, "Also store the cluster's roles (without passwords)");
   cmd->add_flag("--no-large-objects", o->no_large_objects,
                 "Dump without the database's large objects (else a database with any is refused)");
@@ -148,6 +153,9 @@ CommandFn RegisterDump(CLI::App& root) {
     auto timeout = ParseMillis(f->lock_timeout);
     if (!timeout.ok()) return ReportError(timeout.status());
     o->lock_timeout_ms = *timeout;
+    auto wait_jobs = ParseMillis(f->wait_jobs_timeout);
+    if (!wait_jobs.ok()) return ReportError(wait_jobs.status().WithContext("--wait-jobs-timeout"));
+    o->wait_jobs_timeout_ms = *wait_jobs;
     Status s = ParseCompress(f->compress, *o);
     if (!s.ok()) return ReportError(s);
     o->copy_format =

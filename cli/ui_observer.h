@@ -19,6 +19,9 @@ class UiObserver final : public engine::RunObserver {
   void OnPhase(const std::string& name) override { ui_.SetPhase(name); }
   void OnEstimate(uint64_t bytes, uint64_t rows) override { ui_.SetEstimate(bytes, rows); }
   void OnWarning(const std::string& text) override { ui_.Warn(text); }
+  void OnServerNotice(const engine::ServerNotice& n) override {
+    ui_.Warn("server " + n.OneLine(), ui::RunUi::ServerFields{n.severity, n.sqlstate, n.OneLine()});
+  }
 
  private:
   ui::RunUi& ui_;

@@ -51,11 +51,11 @@ TEST(ConninfoWithDatabase, ReplacesOnlyTheDatabase) {
 }
 
 TEST(VerifyEqual, PassesEqualDigestsAndNamesEveryDifferingTable) {
-  std::map<std::string, TableDigest> source = {{"demo.orders", {10, "123"}},
-                                               {"demo.regions", {3, "7"}}};
+  std::map<std::string, TableDigest> source = {{"demo.orders", {10, "123", ""}},
+                                               {"demo.regions", {3, "7", ""}}};
   EXPECT_TRUE(VerifyEqual(source, source, "pg_restore -j 2", "hyperdump_bench_1_pg_j2").ok());
   auto target = source;
-  target["demo.orders"] = {9, "100"};
+  target["demo.orders"] = {9, "100", ""};
   target.erase("demo.regions");
   Status st = VerifyEqual(source, target, "pg_restore -j 2", "hyperdump_bench_1_pg_j2");
   ASSERT_FALSE(st.ok());

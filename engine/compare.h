@@ -17,8 +17,16 @@ namespace hyperdump::engine {
 struct TableDigest {
   int64_t rows = 0;
   std::string hash;  // decimal sum of row hashes; equal sets give equal sums
-  bool operator==(const TableDigest&) const = default;
+  // For a TimescaleDB chunk or compressed companion: "schema.name" of the
+  // hypertable it belongs to (the user's, for a companion), so that a
+  // difference names the hypertable. Not compared.
+  std::string hypertable;
+  bool operator==(const TableDigest& o) const { return rows == o.rows && hash == o.hash; }
 };
+
+// The key of a hypertable's logical digest in DigestDatabase's map: every row
+// the hypertable shows, compressed chunks decompressed by TimescaleDB.
+std::string HypertableKey(const std::string& qualified);
 
 // Digests of every table holding data in `conn`'s database, keyed by
 // "schema.name" (unquoted): ordinary tables, leaf partitions, inheritance
@@ -26,6 +34,10 @@ struct TableDigest {
 // companions, and extension configuration tables filtered by their
 // pg_extension.extcondition, as pg_dump would dump them. Schemas pg_catalog,
 // information_schema, pg_toast* and hyperdump's own `_hyperdump` are skipped.
+// On TimescaleDB, also one logical digest per hypertable (HypertableKey):
+// the physical chunks must match, and so must the rows a user reads. The
+// internal compressed hypertables' parents are skipped (they hold no rows,
+// and TimescaleDB refuses to read them as tables).
 Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn);
 
 struct CompareReport {

@@ -26,7 +26,9 @@ Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
   const std::string name = QualifiedName(table.schema, table.name);
   const std::string suffix =
       format == CopyFormat::kBinary ? " TO STDOUT (FORMAT binary)" : " TO STDOUT";
-  if (!range && table.copy_filter.empty()) return "COPY " + name + suffix;
+  if (!range && table.copy_filter.empty() && table.column_values.empty()) {
+    return "COPY " + name + suffix;
+  }
   if (range && (table.kind == TableKind::kChunk || table.kind == TableKind::kCompressedChunk ||
                 table.kind == TableKind::kHypertable)) {
     // A query on a chunk returns decompressed rows: never split one.
@@ -38,7 +40,11 @@ Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
   std::string list;
   for (size_t i = 0; i < cols.size(); ++i) {
     if (i) list += ", ";
-    list += QuoteIdent(cols[i]);
+    std::string value = QuoteIdent(cols[i]);
+    for (const auto& [column, expression] : table.column_values) {
+      if (column == cols[i]) value = "(" + expression + ") AS " + QuoteIdent(cols[i]);
+    }
+    list += value;
   }
   if (list.empty()) return "COPY " + name + suffix;  // zero columns: nothing to select
   std::string where;

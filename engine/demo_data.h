@@ -3,8 +3,7 @@
 // Builds, server-side with INSERT ... SELECT FROM generate_series, a database
 // shaped like the ones hyperdump moves: time series in many native
 // partitions (and a TimescaleDB hypertable with compressed chunks, a
-// continuous aggregate and policy jobs when the extension, real or the test
-// emulation, is available), a large unpartitioned table, small dimension
+// continuous aggregate and policy jobs when TimescaleDB is available), a large unpartitioned table, small dimension
 // tables with foreign keys, indexes, a view, sequences, inheritance, a
 // multi-level partitioned table, awkward identifiers and awkward values
 // (NULLs, tabs, backslashes, newlines, unicode, bytea, jsonb, arrays,
@@ -68,7 +67,7 @@ DemoPlan PlanDemo(const DemoOptions& opts);
 // What the build did beyond the plan.
 struct DemoResult {
   DemoPlan plan;
-  // "real", "emulation" or "none": which TimescaleDB the demo used.
+  // "real" or "none": whether the demo has TimescaleDB objects.
   std::string timescaledb;
 };
 

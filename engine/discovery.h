@@ -16,9 +16,10 @@
 //    copied) and foreign tables are not.
 //  - TimescaleDB: chunks (kChunk, also of continuous aggregates'
 //    materialization hypertables), compressed companions (kCompressedChunk),
-//    and a hypertable parent (kHypertable) only when it holds rows of its
-//    own in the snapshot (normally it is empty; rows land there only in
-//    restore mode since 2.23), checked with SELECT ... FROM ONLY. Internal
+//    and a hypertable parent (kHypertable) only when it may hold rows of
+//    its own (normally it is empty; rows land there only in restore mode
+//    since 2.23): when its main fork has any page (TimescaleDB hides a
+//    parent's own rows from SELECT, even FROM ONLY; COPY reads them). Internal
 //    compressed hypertable parents and OSM (tiered) chunks are skipped.
 //  - extension configuration tables of any extension (kExtensionConfig),
 //    with pg_extension.extcondition as copy_filter and the foreign keys among

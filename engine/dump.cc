@@ -59,15 +59,43 @@ int64_t LocksNeeded(const Plan& plan, const DumpOptions& o) {
   return (o.lock_per_job ? 0 : tables) + tables + 4 * o.jobs;
 }
 
-// Writes paused_jobs.json first, then unschedules those jobs; `guard` takes
-// over rescheduling them on every exit path.
-Status PauseTimescaleJobs(const std::string& conninfo, const std::string& database,
-                          format::ArchiveWriter& archive, JobPauseGuard& guard) {
-  HD_ASSIGN_OR_RETURN(PgConnection control, PgConnection::Connect(conninfo, "hyperdump dump"));
+// Before the snapshot, so that no policy can rewrite a chunk under it (a
+// compression job truncates the chunk it compresses): writes paused_jobs.json
+// first, then unschedules the user jobs (`guard` takes over rescheduling them
+// on every exit path), then waits out any job already running. Without
+// TimescaleDB there is nothing to pause.
+Result<std::vector<int64_t>> PauseTimescaleJobs(const DumpOptions& o,
+                                                const std::atomic<bool>& interrupt,
+                                                RunObserver& observer,
+                                                format::ArchiveWriter& archive,
+                                                JobPauseGuard& guard) {
+  HD_ASSIGN_OR_RETURN(PgConnection control, PgConnection::Connect(o.source, "hyperdump dump"));
+  HD_ASSIGN_OR_RETURN(PgResult ext, control.Exec("SELECT 1 FROM pg_catalog.pg_extension"
+                                                 " WHERE extname = 'timescaledb'"));
+  if (ext.rows() == 0) return std::vector<int64_t>{};
   HD_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListScheduledJobs(control));
-  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPausedJobsBlob, PausedJobsToJson({database, ids})));
-  guard.Arm(conninfo, ids);  // before the first alter_job
-  return SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs");
+  HD_RETURN_IF_ERROR(
+      archive.PutBlob(layout::kPausedJobsBlob, PausedJobsToJson({control.database(), ids})));
+  guard.Arm(o.source, ids);  // before the first alter_job
+  HD_RETURN_IF_ERROR(SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs"));
+  HD_RETURN_IF_ERROR(WaitForRunningJobs(control, o.wait_jobs_timeout_ms, interrupt,
+                                        [&](const std::string& t) { observer.OnWarning(t); }));
+  return ids;
+}
+
+// The snapshot sees the jobs `paused` as unscheduled: their bgw_job rows are
+// archived with scheduled = true, as the source had them, so that a restore
+// schedules them as on the source.
+void ArchivePausedJobsAsScheduled(const std::vector<int64_t>& paused, Plan& plan) {
+  if (paused.empty()) return;
+  std::string ids;
+  for (int64_t id : paused) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  for (TableInfo& t : plan.tables) {
+    if (t.kind == TableKind::kExtensionConfig && t.extension == "timescaledb" &&
+        t.name == "bgw_job") {
+      t.column_values.emplace_back("scheduled", "scheduled OR id IN (" + ids + ")");
+    }
+  }
 }
 
 // What pg_dump produced (the schema): schema.pgdump and its post-data items.
@@ -196,19 +224,32 @@ nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const 
 Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
                   scheduler::EventSink* sink, RunObserver& observer, format::ArchiveWriter& archive,
                   JobPauseGuard& paused, bool& committed, DumpSummary* summary) {
-  // 1. The leader: one REPEATABLE READ, READ ONLY transaction whose snapshot
-  //    every other connection (workers, pg_dump) imports; held to the end.
+  // 1. TimescaleDB jobs off for the dump (recorded in the archive first), and
+  //    any job already running waited out: all before the snapshot.
   observer.OnPhase("snapshot");
+  std::vector<int64_t> paused_ids;
+  if (o.pause_jobs) {
+    HD_ASSIGN_OR_RETURN(paused_ids, PauseTimescaleJobs(o, interrupt, observer, archive, paused));
+    HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+  }
+
+  // 2. The leader: one REPEATABLE READ, READ ONLY transaction whose snapshot
+  //    every other connection (workers, pg_dump) imports; held to the end.
   HD_ASSIGN_OR_RETURN(PgConnection leader, PgConnection::Connect(o.source, "hyperdump dump"));
   HD_RETURN_IF_ERROR(leader.Run("SET idle_in_transaction_session_timeout = 0"));
   HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
 
-  // 2. Discovery, under the snapshot: tables, jobs, sequences, facts.
+  // 3. Discovery, under the snapshot: tables, jobs, sequences, facts.
   HD_ASSIGN_OR_RETURN(Plan plan, Discover(leader, o.selection));
   HD_RETURN_IF_ERROR(CheckLargeObjects(plan, o));
+  ArchivePausedJobsAsScheduled(paused_ids, plan);
+  std::string job_stats = "[]";
+  if (!plan.server.timescaledb_version.empty()) {
+    HD_ASSIGN_OR_RETURN(job_stats, ReadJobStats(leader));
+  }
   ReportEstimate(observer, DumpEstimate(plan));
 
-  // 3. Locks, before anything is written: first whether the server can hold
+  // 4. Locks, before anything is written: first whether the server can hold
   //    them, then ACCESS SHARE on every table (unless --lock-per-job), which
   //    also proves no table was rewritten since the snapshot.
   observer.OnPhase("locks");
@@ -217,11 +258,6 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
     HD_RETURN_IF_ERROR(LockTablesInSnapshot(leader, o.source, plan.tables, o.lock_timeout_ms));
   }
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
-
-  // 4. TimescaleDB jobs off for the dump (recorded in the archive first).
-  if (o.pause_jobs && !plan.server.timescaledb_version.empty()) {
-    HD_RETURN_IF_ERROR(PauseTimescaleJobs(o.source, plan.server.database, archive, paused));
-  }
 
   // 5. Schema by pg_dump under the same snapshot, on its own thread, while
   //    N workers importing the snapshot move the data (every job on the
@@ -248,6 +284,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   nlohmann::json plan_json = PlanToJson(plan);
   plan_json["post_data"] = std::move(post_data);
   plan_json["copy_format"] = CopyFormatName(o.copy_format);
+  plan_json["timescaledb_job_stats"] = nlohmann::json::parse(job_stats);
   HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n"));
 
   // 8. The manifest, last: only now is the archive complete. The snapshot
@@ -300,6 +337,9 @@ void MarkFailed(const std::string& dir, bool created_dir, const Status& why, boo
 Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
                scheduler::EventSink* sink, DumpSummary* summary, RunObserver* observer) {
   HD_RETURN_IF_ERROR(ValidateOptions(options));
+  // Server notices of every connection below reach the observer, never the
+  // terminal raw (declared first: it outlives the connections).
+  NoticeForwarder notices(observer ? *observer : NoRunObserver());
   // 0. The archive directory: created private and empty; a non-empty one is
   //    refused, so a dump never mixes with other files.
   struct stat st;

@@ -1,9 +1,73 @@
 #include "engine/pg.h"
 
 #include <charconv>
+#include <cstdio>
+#include <mutex>
 #include <regex>
 
 namespace hyperdump::engine {
+
+namespace {
+
+std::mutex notice_mu;
+NoticeRoute* notice_route = nullptr;  // innermost live route, under notice_mu
+
+std::string Field(const PGresult* r, int code) {
+  const char* v = PQresultErrorField(r, code);
+  return v ? std::string(v) : std::string();
+}
+
+// libpq's notice receiver for every connection (see NoticeRoute).
+void ReceiveNotice(void* /*arg*/, const PGresult* r) {
+  ServerNotice n;
+  n.severity = Field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (n.severity.empty()) n.severity = Field(r, PG_DIAG_SEVERITY);
+  n.sqlstate = Field(r, PG_DIAG_SQLSTATE);
+  n.message = Field(r, PG_DIAG_MESSAGE_PRIMARY);
+  n.detail = Field(r, PG_DIAG_MESSAGE_DETAIL);
+  n.hint = Field(r, PG_DIAG_MESSAGE_HINT);
+  std::lock_guard<std::mutex> lock(notice_mu);
+  if (notice_route) {
+    notice_route->Deliver(n);
+  } else if (n.severity == "WARNING") {
+    std::fprintf(stderr, "hyperdump: server %s\n", n.OneLine().c_str());
+  }
+}
+
+}  // namespace
+
+std::string ServerNotice::OneLine() const {
+  std::string out = severity.empty() ? "NOTICE" : severity;
+  if (!sqlstate.empty()) out += " " + sqlstate;
+  out += ": " + message;
+  if (!detail.empty()) out += " (" + detail + ")";
+  if (!hint.empty()) out += " hint: " + hint;
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+NoticeRoute::NoticeRoute(Handler handler) : handler_(std::move(handler)) {
+  std::lock_guard<std::mutex> lock(notice_mu);
+  outer_ = notice_route;
+  notice_route = this;
+}
+
+NoticeRoute::~NoticeRoute() {
+  std::lock_guard<std::mutex> lock(notice_mu);
+  // Routes end in reverse order of creation; if not, unlink this one anyway.
+  if (notice_route == this) {
+    notice_route = outer_;
+  } else {
+    for (NoticeRoute* r = notice_route; r; r = r->outer_) {
+      if (r->outer_ == this) {
+        r->outer_ = outer_;
+        break;
+      }
+    }
+  }
+}
 
 int64_t PgResult::GetInt(int row, int col) const {
   std::string_view v = Get(row, col);
@@ -21,6 +85,7 @@ Result<PgConnection> PgConnection::Connect(const std::string& conninfo,
   PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   PgConnection conn(raw);
   if (!raw) return Status(StatusCode::kConnection, "out of memory allocating a connection");
+  PQsetNoticeReceiver(raw, ReceiveNotice, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(raw);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();

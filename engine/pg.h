@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,44 @@ class PgResult {
     r_ = nullptr;
   }
   PGresult* r_ = nullptr;
+};
+
+// A message the server sent beside a result: NOTICE, WARNING, INFO, ...
+// (e.g. TimescaleDB's "hypertable data are in the chunks").
+struct ServerNotice {
+  std::string severity;  // "NOTICE", "WARNING", ... (never translated)
+  std::string sqlstate;  // e.g. "01000"; empty if the server sent none
+  std::string message;   // primary message
+  std::string detail;    // may be empty
+  std::string hint;      // may be empty
+  // One line: "NOTICE 00000: message (detail) hint: hint".
+  std::string OneLine() const;
+};
+
+// Where server notices go. libpq would print each raw on stderr (three lines
+// for a NOTICE with DETAIL and HINT); every PgConnection instead hands its
+// notices to the handler of the innermost live NoticeRoute. Routes are
+// process-wide (the run's connections are opened by many threads and phases)
+// and nest: a route installed while another lives replaces it until it goes
+// away. Handlers are called with a mutex held, never concurrently, from the
+// thread that used the connection; they must be quick and must not use a
+// PgConnection. Without a route a WARNING is printed as one line on stderr
+// and lesser messages are dropped.
+class NoticeRoute {
+ public:
+  using Handler = std::function<void(const ServerNotice&)>;
+  explicit NoticeRoute(Handler handler);
+  ~NoticeRoute();
+  NoticeRoute(const NoticeRoute&) = delete;
+  NoticeRoute& operator=(const NoticeRoute&) = delete;
+  // Called by the connections' receiver (pg.cc), under the routes' mutex.
+  void Deliver(const ServerNotice& notice) const {
+    if (handler_) handler_(notice);
+  }
+
+ private:
+  Handler handler_;
+  NoticeRoute* outer_;
 };
 
 class PgConnection {

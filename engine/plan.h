@@ -47,6 +47,11 @@ struct TableInfo {
   // Tables (schema.name) whose data must be loaded before this one's on
   // restore (foreign keys among extension config tables, in order).
   std::vector<std::string> load_after;
+  // Dump only (not in plan.json): columns whose archived value is an SQL
+  // expression over the row instead of the stored value, as (column,
+  // expression). The dump archives the TimescaleDB jobs it paused as they
+  // were scheduled before it paused them.
+  std::vector<std::pair<std::string, std::string>> column_values;
 };
 
 // A block range [start_block, end_block) of a split table; end 0 = to the end.

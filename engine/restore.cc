@@ -18,6 +18,7 @@
 #include "engine/schema_restore.h"
 #include "engine/session_pool.h"
 #include "engine/subprocess.h"
+#include "engine/timescale_jobs.h"
 #include "engine/timescale_window.h"
 #include "format/reader.h"
 #include "scheduler/runner.h"
@@ -84,6 +85,9 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   RestoreSummary local;
   if (!summary) summary = &local;
   RunObserver& observer = observer_in ? *observer_in : NoRunObserver();
+  // Server notices of every connection below reach the observer, never the
+  // terminal raw (declared first: it outlives the connections).
+  NoticeForwarder notices(observer);
   auto note = [&](const std::string& text) {  // shown now, and kept for the caller
     observer.OnWarning(text);
     summary->notes.push_back(text);
@@ -200,7 +204,12 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
 
   // 5. Phase 6: leave restore mode.
   observer.OnPhase(window ? "post_restore" : "finish");
-  if (window) HD_RETURN_IF_ERROR(window->Close());
+  if (window) {
+    // The jobs' schedules first: post_restore starts the scheduler, which
+    // would run every job without a bgw_job_stat row at once.
+    HD_RETURN_IF_ERROR(RestoreJobStats(conn, input.timescaledb_job_stats));
+    HD_RETURN_IF_ERROR(window->Close());
+  }
   // 6. Materialized views refreshed, now that TimescaleDB reads every row;
   //    then drop the ledger (a synchronous commit, so everything before it
   //    is durable when we report success).

@@ -33,6 +33,9 @@ struct RestoreInput {
   std::vector<SequenceInfo> sequences;
   std::string timescaledb_version;  // of the source; empty when it had none
   std::string archive_id;           // identifies the archive for --resume
+  // plan.json's "timescaledb_job_stats": the source's bgw_job_stat rows of
+  // its user jobs (a JSON array), "" when the archive has none.
+  std::string timescaledb_job_stats;
 };
 
 // Reads plan.json and the manifest. kCorrupt when they disagree (a data

@@ -11,7 +11,10 @@
 #define HYPERDUMP_ENGINE_RUN_OBSERVER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+
+#include "engine/pg.h"
 
 namespace hyperdump::engine {
 
@@ -29,6 +32,30 @@ class RunObserver {
   }
   // Something the user should know now; the run goes on.
   virtual void OnWarning(const std::string& text) { (void)text; }
+  // A message the server sent (NOTICE, WARNING...) on one of the run's
+  // connections. By default a warning line: "server NOTICE 00000: ...".
+  virtual void OnServerNotice(const ServerNotice& notice) {
+    OnWarning("server " + notice.OneLine());
+  }
+};
+
+// While alive, every server notice of every connection in the process goes
+// to `observer` (OnServerNotice) instead of the terminal: each distinct
+// message once, as it comes; when the forwarder goes away, one warning per
+// message that repeated, saying how often. `observer` must outlive it.
+// Create it on the run's thread; notices may arrive from any thread, and are
+// delivered one at a time (engine/pg.h NoticeRoute).
+class NoticeForwarder {
+ public:
+  explicit NoticeForwarder(RunObserver& observer);
+  ~NoticeForwarder();
+  NoticeForwarder(const NoticeForwarder&) = delete;
+  NoticeForwarder& operator=(const NoticeForwarder&) = delete;
+
+ private:
+  RunObserver& observer_;
+  std::map<std::string, int64_t> seen_;  // OneLine() -> times received
+  NoticeRoute route_;                    // last: removed first
 };
 
 // The observer that ignores everything: what a null observer means.

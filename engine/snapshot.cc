@@ -15,9 +15,17 @@ Status BeginImportedSnapshot(PgConnection& conn, const std::string& snapshot_id)
   // regclass/regproc values (e.g. TimescaleDB's compression_settings.relid)
   // schema-qualified only when their schema is not on the path, and restore
   // reads them with pg_dump's empty path.
+  // client_min_messages = warning: TimescaleDB 2.28 answers every `COPY
+  // chunk TO STDOUT` with a NOTICE/DETAIL/HINT saying "hypertable data are in
+  // the chunks, no data will be copied" (process_copy() in its
+  // process_utility.c mistakes the chunk for its hypertable), and then copies
+  // the chunk's rows all the same. One per chunk would bury the real
+  // warnings, which still come through.
   Status s = conn.Run(
       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
-      QuoteLiteral(snapshot_id) + "; SELECT pg_catalog.set_config('search_path', '', true)");
+      QuoteLiteral(snapshot_id) +
+      "; SELECT pg_catalog.set_config('search_path', '', true),"
+      " pg_catalog.set_config('client_min_messages', 'warning', true)");
   if (!s.ok()) {
     // A failed SET TRANSACTION SNAPSHOT leaves the transaction aborted.
     conn.Run("ROLLBACK").IgnoreError();

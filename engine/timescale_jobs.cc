@@ -1,7 +1,9 @@
 #include "engine/timescale_jobs.h"
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace hyperdump::engine {
 
@@ -35,21 +37,107 @@ Result<std::string> TimescaleSchema(PgConnection& conn) {
   return r.rows() == 1 ? r.GetString(0, 0) : std::string();
 }
 
+// The job table: _timescaledb_catalog.bgw_job since 2.25, _timescaledb_config
+// before; empty when neither exists.
+Result<std::string> JobTable(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(PgResult where,
+                      conn.Exec("SELECT coalesce(to_regclass('_timescaledb_catalog.bgw_job'),"
+                                " to_regclass('_timescaledb_config.bgw_job'))::text"));
+  if (where.rows() != 1 || where.IsNull(0, 0)) return std::string();
+  return where.GetString(0, 0);
+}
+
 }  // namespace
+
+Status WaitForRunningJobs(PgConnection& conn, int timeout_ms, const std::atomic<bool>& interrupt,
+                          const std::function<void(const std::string&)>& on_wait) {
+  HD_ASSIGN_OR_RETURN(std::string schema, TimescaleSchema(conn));
+  if (schema.empty()) return Status::Ok();
+  HD_ASSIGN_OR_RETURN(std::string jobs, JobTable(conn));
+  if (jobs.empty()) return Status::Ok();
+  // A job's worker is registered under the job's application_name (its
+  // backend type) and sets its application_name to it once it runs.
+  const std::string sql =
+      "SELECT j.id, j.application_name, a.pid FROM " + jobs +
+      " j JOIN pg_catalog.pg_stat_activity a ON a.datname = pg_catalog.current_database()"
+      " AND (a.application_name = j.application_name OR a.backend_type = j.application_name)"
+      " WHERE j.id >= 1000 ORDER BY j.id, a.pid";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool told = false;
+  for (;;) {
+    // pg_stat_activity is read once per transaction: each Exec is its own.
+    HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql));
+    if (r.rows() == 0) return Status::Ok();
+    std::string running;
+    for (int i = 0; i < r.rows(); ++i) {
+      running += (i ? ", " : "") + std::string("job ") + r.GetString(i, 0) + " (\"" +
+                 r.GetString(i, 1) + "\", pid " + r.GetString(i, 2) + ")";
+    }
+    if (!told && on_wait) {
+      // Unscheduling a running job makes TimescaleDB's scheduler stop it
+      // (terminate_and_cleanup_job): what it committed stays, the rest is
+      // redone at its next run.
+      on_wait("waiting for TimescaleDB " + running +
+              " to end before taking the snapshot (paused for the dump, TimescaleDB stops "
+              "it), so that no job rewrites a chunk during the dump");
+      told = true;
+    }
+    if (interrupt.load()) return Cancelled("dump interrupted");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status(StatusCode::kDatabase,
+                    "TimescaleDB " + running + " still running after --wait-jobs-timeout (" +
+                        std::to_string(timeout_ms / 1000) +
+                        " s); the dump waits for running jobs so that none can rewrite a chunk "
+                        "under its snapshot. Retry when the job is done, raise "
+                        "--wait-jobs-timeout, or pass --no-pause-jobs to dump without pausing "
+                        "jobs (a chunk that a job rewrites then fails the dump)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+namespace {
+constexpr const char* kJobStatTable = "_timescaledb_internal.bgw_job_stat";
+}  // namespace
+
+Result<std::string> ReadJobStats(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(PgResult where, conn.Exec(std::string("SELECT to_regclass('") +
+                                                kJobStatTable + "') IS NOT NULL"));
+  if (!where.GetBool(0, 0)) return std::string("[]");
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec(std::string("SELECT coalesce(json_agg(s ORDER BY "
+                                                        "s.job_id), '[]')::text FROM ") +
+                                            kJobStatTable + " s WHERE s.job_id >= 1000"));
+  return r.GetString(0, 0);
+}
+
+Status RestoreJobStats(PgConnection& conn, const std::string& stats_json) {
+  if (stats_json.empty() || stats_json == "[]") return Status::Ok();
+  HD_ASSIGN_OR_RETURN(PgResult where, conn.Exec(std::string("SELECT to_regclass('") +
+                                                kJobStatTable + "') IS NOT NULL"));
+  if (!where.GetBool(0, 0)) return Status::Ok();
+  HD_ASSIGN_OR_RETURN(std::string jobs, JobTable(conn));
+  if (jobs.empty()) return Status::Ok();
+  return conn
+      .ExecParams(std::string("INSERT INTO ") + kJobStatTable +
+                      " SELECT * FROM json_populate_recordset(NULL::" + kJobStatTable +
+                      ", $1::json) s WHERE s.job_id IN (SELECT id FROM " + jobs +
+                      ") ON CONFLICT (job_id) DO NOTHING",
+                  {stats_json})
+      .status()
+      .WithContext("restoring the TimescaleDB jobs' schedules (bgw_job_stat)");
+}
 
 Result<std::vector<int64_t>> ListScheduledJobs(PgConnection& conn) {
   HD_ASSIGN_OR_RETURN(std::string schema, TimescaleSchema(conn));
   if (schema.empty()) return std::vector<int64_t>{};
   // bgw_job moved from _timescaledb_config to _timescaledb_catalog in 2.25.
-  HD_ASSIGN_OR_RETURN(PgResult where,
-                      conn.Exec("SELECT coalesce(to_regclass('_timescaledb_catalog.bgw_job'),"
-                                " to_regclass('_timescaledb_config.bgw_job'))::text"));
-  if (where.rows() != 1 || where.IsNull(0, 0)) {
+  HD_ASSIGN_OR_RETURN(std::string jobs, JobTable(conn));
+  if (jobs.empty()) {
     return Status(StatusCode::kNotFound,
                   "TimescaleDB is installed but its job table (bgw_job) was not found; "
                   "dump with --no-pause-jobs");
   }
-  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM " + where.GetString(0, 0) +
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM " + jobs +
                                             " WHERE id >= 1000 AND scheduled ORDER BY id"));
   std::vector<int64_t> ids;
   for (int i = 0; i < r.rows(); ++i) ids.push_back(r.GetInt(i, 0));

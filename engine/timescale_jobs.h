@@ -10,7 +10,9 @@
 #ifndef HYPERDUMP_ENGINE_TIMESCALE_JOBS_H_
 #define HYPERDUMP_ENGINE_TIMESCALE_JOBS_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,29 @@ Result<std::vector<int64_t>> ListScheduledJobs(PgConnection& conn);
 // alter_job(id, scheduled => `scheduled`) for each id, each committed on its
 // own (autocommit). A job that no longer exists is skipped; other errors stop.
 Status SetJobsScheduled(PgConnection& conn, const std::vector<int64_t>& ids, bool scheduled);
+
+// Waits until no background worker of `conn`'s database is running a user
+// job (id >= 1000), recognised as timescaledb_information.job_stats does: a
+// backend whose application_name (or backend type) is the job's. Polls every
+// 100 ms for at most `timeout_ms`; `on_wait` is called once, with a sentence
+// naming the jobs, when the first check finds any. kDatabase naming the jobs
+// still running when time is up (and the fix); kCancelled when `interrupt`
+// is set. `conn` must be outside any transaction (each check must see new
+// activity).
+Status WaitForRunningJobs(PgConnection& conn, int timeout_ms, const std::atomic<bool>& interrupt,
+                          const std::function<void(const std::string&)>& on_wait);
+
+// When each job runs next, and how it ran so far, lives in
+// _timescaledb_internal.bgw_job_stat, which is not extension configuration:
+// pg_dump leaves it out, and a restored database would run every job at once
+// (no row: due now), whatever its schedule on the source.
+// ReadJobStats: the user jobs' (id >= 1000) rows as a JSON array ("[]" when
+// none, or without TimescaleDB), read in `conn`'s transaction (the dump's
+// snapshot). RestoreJobStats: inserts those rows whose job the target has,
+// keeping any row the target already has (idempotent, for --resume). Call it
+// before timescaledb_post_restore() starts the target's scheduler.
+Result<std::string> ReadJobStats(PgConnection& conn);
+Status RestoreJobStats(PgConnection& conn, const std::string& stats_json);
 
 // Owns the rescheduling of paused jobs: Resume() reschedules them once (it
 // reconnects to `conninfo` for it); the destructor calls it if nobody did, as

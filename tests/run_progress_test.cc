@@ -301,5 +301,81 @@ TEST_F(RunProgressTest, SummaryCountsTheSameJobsAndRowsAsTheRestoreAndTheArchive
   }
 }
 
+// Server notices on any connection of a run reach the observer, never the
+// terminal raw: in JSON mode one "warning" event each, with severity,
+// SQLSTATE and message; in text mode one "hyperdump: warning: server ..."
+// line each. A message repeated is shown once, then counted.
+std::string ReadFile(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  return out;
+}
+
+TEST(ServerNoticeTest, ReachTheUiOnceEachWithSeverityAndSqlstateNeverRaw) {
+  HD_REQUIRE_TEST_SERVER();
+  ScratchDatabase db("notices");
+  const std::string raise =
+      "DO $$ BEGIN RAISE NOTICE 'chunk data moved'; "
+      "RAISE WARNING 'disk almost full' USING ERRCODE = '01000', DETAIL = 'at 95%'; END $$";
+  for (const std::string format : {"json", "text"}) {
+    SCOPED_TRACE(format);
+    std::FILE* out = std::tmpfile();
+    ASSERT_NE(out, nullptr);
+    ui::UiOptions o;
+    o.command = "dump";
+    o.log_format = format;
+    o.out = out;
+    o.progress_mode = ui::ProgressSink::Mode::kPlain;
+    auto ui = ui::RunUi::Create(o);
+    ASSERT_TRUE(ui.ok()) << ui.status().message();
+    {
+      cli::UiObserver observer(**ui);
+      engine::NoticeForwarder forward(observer);
+      PgConnection a = db.Connect();
+      PgConnection b = db.Connect();
+      ASSERT_TRUE(a.Run(raise).ok());
+      ASSERT_TRUE(b.Run(raise).ok());  // the same two messages, from another session
+    }
+    ASSERT_TRUE((*ui)->Finish(Status::Ok()).ok());
+    const std::string text = ReadFile(out);
+    std::fclose(out);
+    EXPECT_EQ(text.find("NOTICE:  "), std::string::npos) << text;  // libpq's raw form
+    EXPECT_EQ(text.find("DETAIL:  "), std::string::npos) << text;
+    if (format == "json") {
+      std::vector<nlohmann::json> warnings;
+      for (const auto& j : JsonLines(text)) {
+        if (j.value("event", "") == "warning" && j.value("source", "") == "server") {
+          warnings.push_back(j);
+        }
+      }
+      ASSERT_EQ(warnings.size(), 2u) << text;
+      EXPECT_EQ(warnings[0]["severity"], "NOTICE");
+      EXPECT_EQ(warnings[0]["sqlstate"], "00000");
+      EXPECT_EQ(warnings[0]["message"], "NOTICE 00000: chunk data moved");
+      EXPECT_EQ(warnings[1]["severity"], "WARNING");
+      EXPECT_EQ(warnings[1]["sqlstate"], "01000");
+      EXPECT_EQ(warnings[1]["message"], "WARNING 01000: disk almost full (at 95%)");
+      EXPECT_NE(text.find("repeated \\\"NOTICE 00000: chunk data moved\\\" 1 more time"),
+                std::string::npos)
+          << text;
+    } else {
+      EXPECT_NE(text.find("hyperdump: warning: server NOTICE 00000: chunk data moved\n"),
+                std::string::npos)
+          << text;
+      EXPECT_NE(
+          text.find("hyperdump: warning: server WARNING 01000: disk almost full (at 95%)\n"),
+          std::string::npos)
+          << text;
+      EXPECT_NE(text.find("the server repeated \"WARNING 01000: disk almost full (at 95%)\" 1 "
+                          "more time"),
+                std::string::npos)
+          << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hyperdump

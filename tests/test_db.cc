@@ -16,16 +16,24 @@ std::string TestServerUri() {
   return uri ? std::string(uri) : std::string();
 }
 
-std::string TimescaleMode() {
-  if (const char* mode = std::getenv("HYPERDUMP_TIMESCALEDB"); mode && *mode) return mode;
+std::string TimescaleDbMissing() {
+  const std::string fix =
+      "; run scripts/bootstrap as root (it builds and installs TimescaleDB 2.28.3), then run "
+      "the tests under scripts/with-pg (scripts/test does both)";
   std::string server = TestServerUri();
-  if (server.empty()) return "none";
+  if (server.empty()) return "HYPERDUMP_TEST_URI is not set" + fix;
   auto conn = engine::PgConnection::Connect(server, "hyperdump-test");
-  if (!conn.ok()) return "none";
-  auto r =
-      conn->Exec("SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'");
-  if (!r.ok() || r->rows() == 0) return "none";
-  return r->Get(0, 0).find("emulation") != std::string_view::npos ? "emulation" : "real";
+  if (!conn.ok()) return conn.status().message();
+  auto r = conn->Exec(
+      "SELECT (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'),"
+      " current_setting('shared_preload_libraries')");
+  if (!r.ok()) return r.status().message();
+  if (r->IsNull(0, 0)) return "TimescaleDB is not installed for the test server" + fix;
+  if (r->Get(0, 1).find("timescaledb") == std::string_view::npos) {
+    return "the test server does not preload timescaledb (shared_preload_libraries = '" +
+           r->GetString(0, 1) + "')" + fix;
+  }
+  return "";
 }
 
 std::string UriWithDatabase(const std::string& uri, const std::string& dbname) {

@@ -21,10 +21,18 @@ namespace hyperdump::testing {
 // naming an existing database, usually `postgres`); empty when unset.
 std::string TestServerUri();
 
-// Which TimescaleDB the server offers: "emulation" (tests/timescaledb_emulation),
-// "real", or "none". From HYPERDUMP_TIMESCALEDB when scripts/with-pg set it,
-// else asked of the server (pg_available_extensions).
-std::string TimescaleMode();
+// Empty when the test server offers the real TimescaleDB (installed and in
+// shared_preload_libraries, as scripts/with-pg sets it up); otherwise why not
+// and the command that fixes it.
+std::string TimescaleDbMissing();
+
+// Fails the current test (never skips it) unless the server offers the real
+// TimescaleDB: every TimescaleDB test runs on the real extension.
+#define HD_REQUIRE_TIMESCALEDB()                                                 \
+  do {                                                                           \
+    if (std::string why = ::hyperdump::testing::TimescaleDbMissing(); !why.empty()) \
+      GTEST_FAIL() << why;                                                       \
+  } while (0)
 
 // Skips the current test (from the test body or a fixture's SetUp) when no
 // test server is configured.

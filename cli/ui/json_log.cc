@@ -201,6 +201,20 @@ void JsonLogSink::LogWarning(const std::string& message) {
   WriteLine(Dump(j));
 }
 
+void JsonLogSink::LogServerNotice(const std::string& severity, const std::string& sqlstate,
+                                  const std::string& message) {
+  nlohmann::json j;
+  j["ts"] =
+      Timestamp(options_.steady_now ? options_.steady_now() : std::chrono::steady_clock::now());
+  j["event"] = "warning";
+  j["source"] = "server";
+  j["severity"] = severity;
+  j["sqlstate"] = sqlstate;
+  j["message"] = RedactSecrets(message);
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteLine(Dump(j));
+}
+
 void JsonLogSink::LogError(const Status& status) {
   if (status.ok()) return;
   nlohmann::json j;

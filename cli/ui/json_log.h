@@ -52,6 +52,9 @@ class JsonLogSink : public scheduler::EventSink {
   void LogPhase(const std::string& phase);          // {"event":"phase","phase":...}
   void LogEstimate(uint64_t bytes, uint64_t rows);  // {"event":"estimate","bytes":...,"rows":...}
   void LogWarning(const std::string& message);      // {"event":"warning","message":...}
+  // {"event":"warning","source":"server","severity":...,"sqlstate":...,"message":...}
+  void LogServerNotice(const std::string& severity, const std::string& sqlstate,
+                       const std::string& message);
   void LogError(const Status& status);              // {"event":"error","error":...,"code":...}
   void LogSummary(const RunSummary& summary);       // {"event":"summary",...}
 

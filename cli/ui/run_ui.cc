@@ -40,9 +40,14 @@ void RunUi::SetEstimate(uint64_t bytes, uint64_t rows) {
   if (json_log_) json_log_->LogEstimate(bytes, rows);
 }
 
-void RunUi::Warn(const std::string& message) {
-  warnings_.push_back(message);
-  if (json_log_) {
+void RunUi::Warn(const std::string& message, const std::optional<ServerFields>& server) {
+  {
+    std::lock_guard<std::mutex> lock(warnings_mu_);
+    warnings_.push_back(message);
+  }
+  if (json_log_ && server) {
+    json_log_->LogServerNotice(server->severity, server->sqlstate, server->message);
+  } else if (json_log_) {
     json_log_->LogWarning(message);
   } else {
     progress_->Print("hyperdump: warning: " + RedactSecrets(message));
@@ -59,7 +64,10 @@ Status RunUi::Finish(const Status& run_status) {
   summary_.status = run_status;
   summary_.total = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_);
   summary_.phases = progress_->Phases();
-  summary_.warnings = warnings_;
+  {
+    std::lock_guard<std::mutex> lock(warnings_mu_);
+    summary_.warnings = warnings_;
+  }
   AddEventTotals(events, &summary_);
 
   if (json_log_) {

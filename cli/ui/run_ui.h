@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -55,9 +57,16 @@ class RunUi {
   // (the restore names its phases from the scheduler's workers).
   void SetPhase(const std::string& phase);
   void SetEstimate(uint64_t bytes, uint64_t rows);
-  // A warning: printed now ("hyperdump: warning: ..." or a JSON line) and
-  // listed in the summary and the report.
-  void Warn(const std::string& message);
+  // What the server said, when a warning is a server notice.
+  struct ServerFields {
+    std::string severity;  // "NOTICE", "WARNING", ...
+    std::string sqlstate;  // may be empty
+    std::string message;   // the server's text
+  };
+  // A warning: printed now ("hyperdump: warning: ..." or a JSON line, which
+  // carries `server`'s fields when given) and listed in the summary and the
+  // report. Thread-safe.
+  void Warn(const std::string& message, const std::optional<ServerFields>& server = {});
 
   // Ends the run: stops the display, prints the summary (text unless quiet, or
   // the JSON summary line), writes the report if asked. `run_status` is the
@@ -78,7 +87,8 @@ class RunUi {
   std::unique_ptr<JsonLogSink> json_log_;
   CompactRecorder recorder_;
   Tee tee_;
-  std::vector<std::string> warnings_;
+  std::mutex warnings_mu_;
+  std::vector<std::string> warnings_;  // under warnings_mu_
   Clock::time_point start_;
   bool finished_ = false;
   RunSummary summary_;
