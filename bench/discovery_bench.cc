@@ -2,9 +2,10 @@
 // "Discovery"). Needs a server: run under scripts/with-pg, e.g.
 //   scripts/with-pg build/bench/discovery_bench
 // It creates a scratch database with one hypertable of 10,000 chunks (the
-// TimescaleDB emulation or the real extension), or, without TimescaleDB,
-// 10,000 inheritance children, then times Discover() in a REPEATABLE READ
-// READ ONLY transaction, as a dump runs it. The database is dropped at exit.
+// real TimescaleDB, which scripts/with-pg always preloads), or, on a server
+// without TimescaleDB, 10,000 inheritance children, then times Discover() in
+// a REPEATABLE READ READ ONLY transaction, as a dump runs it. The database is
+// dropped at exit.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
