@@ -110,10 +110,12 @@ run_case() {  # run_case NAME DEMO_FLAGS...
   echo "restore_bench: $name archives: hyperdump $((hd_bytes / 1000000)) MB, pg_dump -Fd $((pg_bytes / 1000000)) MB" >&2
 }
 
+# The server under bench runs the real TimescaleDB (scripts/with-pg preloads it).
+timescaledb=$(sql "$HYPERDUMP_TEST_URI" -c \
+  "SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'")
 run_case plain --no-timescaledb
-if [ "${HYPERDUMP_TIMESCALEDB:-none}" != none ]; then
-  run_case timescaledb
-fi
+[ -n "$timescaledb" ] || { echo "restore_bench: no TimescaleDB on the server; run scripts/bootstrap" >&2; exit 1; }
+run_case timescaledb
 
 # The best of the two rounds per contender; ratios against the pg_restore way
 # without ANALYZE and with it.
@@ -140,4 +142,4 @@ for case, what in order:
     r1 = f"{ref[0] / b:.2f}x" if ref else ""
     r2 = f"{ref_an[0] / b:.2f}x" if ref_an else ""
     print(f"| {case} ({size} demo, TimescaleDB: {ts}) | {what} | {b:.2f} | {runs} | {r1} | {r2} |")
-' "$size" "${HYPERDUMP_TIMESCALEDB:-none}"
+' "$size" "$timescaledb"

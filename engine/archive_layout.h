@@ -50,6 +50,12 @@
 //    "large_objects": count (the dump refuses a source with any, unless
 //                     --no-large-objects: manifest options.large_objects),
 //    "copy_format": "text" | "binary",
+//    "timescaledb_job_stats": [bgw_job_stat rows of the user jobs (id >= 1000)
+//                   as row_to_json, read under the snapshot]: when each job
+//                   runs next, inserted on the target before
+//                   timescaledb_post_restore() (pg_dump leaves this table out,
+//                   and a job without a row runs at once); [] without
+//                   TimescaleDB, absent in archives of earlier versions,
 //    "post_data": [{"desc": "INDEX"|"CONSTRAINT"|"FK CONSTRAINT"|"TRIGGER"|
 //                           "INDEX ATTACH"|"POLICY"|"ROW SECURITY"|"RULE"|...,
 //                   "toc_id": pg_restore dump id, "toc_line": the exact line of

@@ -129,6 +129,15 @@ Status ExplainSchemaLockFailure(PgConnection& leader, const Status& failure, int
   const std::string& text = failure.message();
   if (!std::regex_search(text, m, kLock)) return failure;
   const std::string table = m[1].str();
+  if (text.find("does not exist") != std::string::npos) {
+    return Status(failure.code(),
+                  "pg_dump could not lock table " + table +
+                      ": it was dropped after the dump's snapshot (DROP, drop_chunks, "
+                      "decompress_chunk or a TimescaleDB job ran during the dump). Dump again "
+                      "when that is done, with TimescaleDB jobs paused (the default) (" +
+                      text + ")",
+                  failure.sqlstate());
+  }
   // LOCK TABLE without ONLY also locks the children (chunks, partitions):
   // the blocker may hold any of them.
   auto oids = leader.ExecParams(

@@ -7,6 +7,20 @@ namespace {
 
 std::string Name(const TableInfo& t) { return QualifiedName(t.schema, t.name); }
 
+// A table of the snapshot that no longer exists when it is locked: dropped
+// in between (on TimescaleDB: decompress_chunk drops a compressed companion,
+// drop_chunks or a retention job drops chunks). Its rows as of the snapshot
+// cannot be read without a lock: the dump stops, naming it.
+Status DroppedSinceSnapshot(const TableInfo& t, const Status& s) {
+  return Status(StatusCode::kDatabase,
+                "table " + Name(t) +
+                    " was dropped after the dump's snapshot (DROP, drop_chunks, decompress_chunk or "
+                    "a TimescaleDB job ran during the dump), so its rows as of the snapshot can no "
+                    "longer be read; nothing was written for it. Dump again when that is done, "
+                    "with TimescaleDB jobs paused (the default)",
+                s.sqlstate());
+}
+
 std::string Truncated(std::string s, size_t max) {
   for (char& c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -95,6 +109,7 @@ Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
                         "--lock-timeout",
                     s.sqlstate());
     }
+    if (s.sqlstate() == "42P01") return DroppedSinceSnapshot(t, s);
     return s.WithContext("cannot lock table " + Name(t));
   }
   // The locks came after the snapshot: a rewrite in between would read empty.
@@ -122,6 +137,7 @@ Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
 Status LockTableNowait(PgConnection& conn, const TableInfo& table) {
   Status s = conn.Run("LOCK TABLE ONLY " + Name(table) + " IN ACCESS SHARE MODE NOWAIT");
   if (s.ok() || IsLockBusy(s)) return s;
+  if (s.sqlstate() == "42P01") return DroppedSinceSnapshot(table, s);
   return s.WithContext("cannot lock table " + Name(table));
 }
 
