@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: scripts/with-pg bench/dump_bench.sh [SIZE] [JOBS]
+# Usage: bench/dump_bench.sh [SIZE] [JOBS]   (starts its own server: a user's
+#        settings, PostgreSQL's defaults for fsync and wal_level)
 #
 # Dump throughput, side by side, in one run on one demo database:
 #   1. raw `COPY table TO '/dev/null'` (server side) of every table, JOBS
@@ -7,7 +8,9 @@
 #   2. pg_dump -Fd -j JOBS (PostgreSQL 15: gzip, its default level);
 #   3. hyperdump dump -j JOBS (zstd), with its peak RSS (/usr/bin/time -v).
 # After one untimed warm-up COPY pass (so all read a warm cache), each runs
-# twice, alternating, and the faster run counts. Prints times, archive sizes, ratios and the target verdicts that
+# twice, alternating, on a quiet server (bench/bench_lib.sh: no autovacuum,
+# no TimescaleDB job), and the faster run counts, with the server's and the
+# client's CPU seconds. Prints times, archive sizes, ratios and the target verdicts that
 # docs/benchmarks.md records. SIZE is hyperdump demo-data's --size (default 1GB);
 # HYPERDUMP_DUMP_ARGS adds flags to hyperdump dump (e.g. --compress=zstd:3).
 set -euo pipefail
@@ -19,7 +22,10 @@ jobs=${2:-2}
 build=${HYPERDUMP_BUILD:-$root/build}
 hd=$build/cli/hyperdump
 bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-: "${HYPERDUMP_TEST_URI:?run under scripts/with-pg}"
+if [ -z "${HYPERDUMP_TEST_URI:-}" ]; then
+  HYPERDUMP_PG_DURABLE=1 exec "$root/scripts/with-pg" "$0" "$size" "$jobs"
+fi
+. "$root/bench/bench_lib.sh"
 [ -x "$hd" ] || { echo "dump_bench: no $hd (build first, or set HYPERDUMP_BUILD)" >&2; exit 2; }
 
 db=dump_bench
@@ -27,8 +33,6 @@ uri="${HYPERDUMP_TEST_URI%/*}/$db"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dump_bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 "$bindir/psql" -qX "$HYPERDUMP_TEST_URI" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 echo "building demo database ($size)..." >&2
@@ -67,37 +71,30 @@ raw_copy() {
 split_tables
 raw_copy  # warm-up, untimed
 
-# Each contender runs twice, alternating; the faster run counts (the machine
-# is shared, so one slow run says little).
-best() { python3 -c "print(f'{min($1, $2):.2f}')"; }
+# Each contender runs twice, alternating, each on a quiet server; the faster
+# run counts (the machine is shared, so one slow run says little).
 run_pg_dump() {
   rm -rf "$work/pg_dump"
-  local t0 t1
-  t0=$(now)
   "$bindir/pg_dump" -Fd -j "$jobs" -f "$work/pg_dump" -d "$uri" 2>"$work/pg_dump.err"
-  t1=$(now)
-  secs "$t0" "$t1"
 }
 run_hyperdump() {
   rm -rf "$work/hyperdump"
-  local t0 t1
-  t0=$(now)
   /usr/bin/time -v -o "$work/time.txt" "$hd" dump -d "$uri" -f "$work/hyperdump" -j "$jobs" \
     ${HYPERDUMP_DUMP_ARGS:-} >"$work/hd.out"
-  t1=$(now)
-  secs "$t0" "$t1"
 }
-run_raw() {
-  local t0 t1
-  t0=$(now); raw_copy; t1=$(now)
-  secs "$t0" "$t1"
+for round in 1 2; do
+  quiesce "$uri"; timed "raw COPY TO /dev/null" raw_copy
+  quiesce "$uri"; timed "pg_dump -Fd -j $jobs (gzip)" run_pg_dump
+  quiesce "$uri"; timed "hyperdump dump -j $jobs (zstd)" run_hyperdump
+done
+best_of() {  # best_of LABEL: "wall server client" of the faster run
+  printf '%s\n' "${timings[@]}" | awk -F'|' -v l="$1" '$1 == l { print $2, $3, $4 }' |
+    sort -n | head -1
 }
-raw1=$(run_raw); pg1=$(run_pg_dump); hd1=$(run_hyperdump)
-raw2=$(run_raw); pg2=$(run_pg_dump); hd2=$(run_hyperdump)
-echo "runs: raw COPY $raw1 $raw2 s; pg_dump $pg1 $pg2 s; hyperdump $hd1 $hd2 s" >&2
-raw_s=$(best "$raw1" "$raw2")
-pg_s=$(best "$pg1" "$pg2")
-hd_s=$(best "$hd1" "$hd2")
+read -r raw_s raw_srv raw_cli <<<"$(best_of "raw COPY TO /dev/null")"
+read -r pg_s pg_srv pg_cli <<<"$(best_of "pg_dump -Fd -j $jobs (gzip)")"
+read -r hd_s hd_srv hd_cli <<<"$(best_of "hyperdump dump -j $jobs (zstd)")"
+echo "runs: $(printf '%s; ' "${timings[@]}")" >&2
 pg_bytes=$(du -sb "$work/pg_dump" | cut -f1)
 hd_bytes=$(du -sb "$work/hyperdump" | cut -f1)
 rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
@@ -107,17 +104,19 @@ biggest=$("$bindir/psql" -qXAt "$uri" -c "
 echo "biggest table: $biggest" >&2
 cat "$work/hd.out"
 
-python3 - "$size" "$jobs" "$ntables" "$db_bytes" "$raw_s" "$pg_s" "$pg_bytes" "$hd_s" "$hd_bytes" "$rss_kb" <<'PY'
+python3 - "$size" "$jobs" "$ntables" "$db_bytes" "$raw_s" "$pg_s" "$pg_bytes" "$hd_s" "$hd_bytes" "$rss_kb" \
+  "$raw_srv $raw_cli $pg_srv $pg_cli $hd_srv $hd_cli" <<'PY'
 import sys
-size, jobs, ntables, db_bytes, raw_s, pg_s, pg_bytes, hd_s, hd_bytes, rss_kb = sys.argv[1:]
+size, jobs, ntables, db_bytes, raw_s, pg_s, pg_bytes, hd_s, hd_bytes, rss_kb, cpu = sys.argv[1:]
+raw_srv, raw_cli, pg_srv, pg_cli, hd_srv, hd_cli = (float(x) for x in cpu.split())
 raw_s, pg_s, hd_s = float(raw_s), float(pg_s), float(hd_s)
 pg_bytes, hd_bytes, db_bytes, rss = int(pg_bytes), int(hd_bytes), int(db_bytes), int(rss_kb)
 mib = lambda b: f"{b / 2**20:.1f} MiB"
 print(f"demo database: --size {size}, {ntables} tables with storage, {mib(db_bytes)} on disk; -j {jobs}")
-print(f"{'':28}{'time (s)':>10}{'archive':>14}")
-print(f"{'raw COPY TO /dev/null':28}{raw_s:>10.2f}{'-':>14}")
-print(f"{'pg_dump -Fd (gzip)':28}{pg_s:>10.2f}{mib(pg_bytes):>14}")
-print(f"{'hyperdump dump (zstd)':28}{hd_s:>10.2f}{mib(hd_bytes):>14}")
+print(f"{'':28}{'time (s)':>10}{'server CPU':>12}{'client CPU':>12}{'archive':>14}")
+print(f"{'raw COPY TO /dev/null':28}{raw_s:>10.2f}{raw_srv:>12.2f}{raw_cli:>12.2f}{'-':>14}")
+print(f"{'pg_dump -Fd (gzip)':28}{pg_s:>10.2f}{pg_srv:>12.2f}{pg_cli:>12.2f}{mib(pg_bytes):>14}")
+print(f"{'hyperdump dump (zstd)':28}{hd_s:>10.2f}{hd_srv:>12.2f}{hd_cli:>12.2f}{mib(hd_bytes):>14}")
 print(f"hyperdump peak RSS: {rss / 1024:.1f} MiB")
 speedup = pg_s / hd_s
 vs_raw = hd_s / raw_s

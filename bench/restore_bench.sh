@@ -22,8 +22,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "${HYPERDUMP_TEST_URI:-}" ]; then
-  exec "$root/scripts/with-pg" "$0" --size "$size" -j "$jobs"
+  # A server set up like a user's: PostgreSQL's defaults for fsync,
+  # synchronous_commit, full_page_writes and wal_level.
+  HYPERDUMP_PG_DURABLE=1 exec "$root/scripts/with-pg" "$0" --size "$size" -j "$jobs"
 fi
+. "$root/bench/bench_lib.sh"
 hd=${HYPERDUMP_BIN:-$root/build/cli/hyperdump}
 bin=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 base=${HYPERDUMP_TEST_URI%/*}
@@ -32,8 +35,6 @@ chmod 755 "$work"  # pg_dump -Fd output is read by us only, but keep the dir lis
 trap 'rm -rf "$work"' EXIT
 
 sql() { "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 createdb() { sql "$HYPERDUMP_TEST_URI" -c "CREATE DATABASE \"$1\""; }
 same() {  # same SOURCE TARGET LABEL: row-for-row equality or the bench fails
   if ! "$hd" compare "$base/$1" "$base/$2" >"$work/compare.$2" 2>&1; then
@@ -42,8 +43,22 @@ same() {  # same SOURCE TARGET LABEL: row-for-row equality or the bench fails
     return 1
   fi
 }
-results=()
-record() { results+=("$1|$2|$3"); echo "restore_bench: $1: $2: $3 s" >&2; }
+
+# The pg_restore way into DB: pg_restore -j N on plain PostgreSQL; on
+# TimescaleDB the documented staged procedure (catalog data alone, in one job).
+pg_way() {  # pg_way NAME DB DIR
+  local name=$1 db=$2 dir=$3
+  if [ "$name" = plain ]; then
+    "$bin/pg_restore" -j "$jobs" -d "$db" "$dir"
+    return
+  fi
+  sql "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" -c "SELECT timescaledb_pre_restore()" >/dev/null
+  "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
+  "$bin/pg_restore" -d "$db" -L "$work/catalog.list" "$dir"
+  "$bin/pg_restore" -j "$jobs" -d "$db" -L "$work/data.list" "$dir"
+  "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
+  sql "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
+}
 
 run_case() {  # run_case NAME DEMO_FLAGS...
   local name=$1; shift
@@ -59,7 +74,7 @@ run_case() {  # run_case NAME DEMO_FLAGS...
 
   # Each contender runs twice, alternating, into fresh databases; the faster
   # run counts (the machine is shared; one slow run says little).
-  local round t0 t1 t2 dir="$work/$name.pgd"
+  local round dir="$work/$name.pgd"
   "$bin/pg_restore" -l "$dir" >"$work/toc"
   grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
     "$work/toc" >"$work/catalog.list" || true
@@ -68,38 +83,31 @@ run_case() {  # run_case NAME DEMO_FLAGS...
   for round in 1 2; do
     # hyperdump restore, as users run it (ANALYZE included), then without ANALYZE.
     createdb "${name}_hd$round"
-    t0=$(now); "$hd" restore -d "$base/${name}_hd$round" -j "$jobs" "$work/$name.hd" >/dev/null; t1=$(now)
+    quiesce "$HYPERDUMP_TEST_URI"
+    timed "$name|hyperdump restore -j $jobs (with ANALYZE)" \
+      "$hd" restore -d "$base/${name}_hd$round" -j "$jobs" --quiet "$work/$name.hd"
     same "$src" "${name}_hd$round" "hyperdump restore"
-    record "$name" "hyperdump restore -j $jobs (with ANALYZE)" "$(elapsed "$t0" "$t1")"
     createdb "${name}_hdna$round"
-    t0=$(now); "$hd" restore -d "$base/${name}_hdna$round" -j "$jobs" --no-analyze "$work/$name.hd" >/dev/null; t1=$(now)
+    quiesce "$HYPERDUMP_TEST_URI"
+    timed "$name|hyperdump restore -j $jobs --no-analyze" \
+      "$hd" restore -d "$base/${name}_hdna$round" -j "$jobs" --no-analyze --quiet "$work/$name.hd"
     same "$src" "${name}_hdna$round" "hyperdump restore --no-analyze"
-    record "$name" "hyperdump restore -j $jobs --no-analyze" "$(elapsed "$t0" "$t1")"
 
     # The pg_restore way, then ANALYZE as PostgreSQL's documentation advises
     # after a restore (vacuumdb --analyze-only -j N), timed separately.
     createdb "${name}_pg$round"
     local db="$base/${name}_pg$round" what
-    t0=$(now)
     if [ "$name" = plain ]; then
-      "$bin/pg_restore" -j "$jobs" -d "$db" "$dir"
       what="pg_restore -j $jobs"
     else
-      # The staged procedure for TimescaleDB (catalog data alone, in one job).
-      sql "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" -c "SELECT timescaledb_pre_restore()" >/dev/null
-      "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
-      "$bin/pg_restore" -d "$db" -L "$work/catalog.list" "$dir"
-      "$bin/pg_restore" -j "$jobs" -d "$db" -L "$work/data.list" "$dir"
-      "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
-      sql "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
       what="staged pg_restore (pre-data; catalog; data -j $jobs; post-data -j $jobs)"
     fi
-    t1=$(now)
-    "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$db"
-    t2=$(now)
+    quiesce "$HYPERDUMP_TEST_URI"
+    timed "$name|$what" pg_way "$name" "$db" "$dir"
+    quiesce "$HYPERDUMP_TEST_URI"
+    timed "$name|vacuumdb --analyze-only -j $jobs (after $what)" \
+      "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$db"
     same "$src" "${name}_pg$round" "$what"
-    record "$name" "$what" "$(elapsed "$t0" "$t1")"
-    record "$name" "$what + vacuumdb --analyze-only -j $jobs" "$(elapsed "$t0" "$t2")"
     for d in "${name}_hd$round" "${name}_hdna$round" "${name}_pg$round"; do
       sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE \"$d\""
     done
@@ -117,29 +125,34 @@ run_case plain --no-timescaledb
 [ -n "$timescaledb" ] || { echo "restore_bench: no TimescaleDB on the server; run scripts/bootstrap" >&2; exit 1; }
 run_case timescaledb
 
-# The best of the two rounds per contender; ratios against the pg_restore way
-# without ANALYZE and with it.
+# The best of the two rounds per contender (by wall time), with its CPU
+# seconds; each tool's full job (restore + ANALYZE) compared with the others'.
 echo
-echo "| database | restore | best of 2 (s) | runs (s) | vs pg_restore way | vs pg_restore way + ANALYZE |"
+echo "| database | step | best of 2 (s) | runs (s) | server CPU (s) | client CPU (s) |"
 echo "|---|---|---|---|---|---|"
-printf '%s\n' "${results[@]}" | python3 -c '
+printf '%s\n' "${timings[@]}" | python3 -c '
 import sys
-rows = {}
-order = []
+rows, order = {}, []
 for line in sys.stdin:
-    case, what, secs = line.rstrip("\n").split("|")
+    case, what, wall, server, client = line.rstrip("\n").split("|")
     if (case, what) not in rows:
         order.append((case, what))
         rows[(case, what)] = []
-    rows[(case, what)].append(float(secs))
-best = {k: min(v) for k, v in rows.items()}
+    rows[(case, what)].append((float(wall), float(server), float(client)))
 size, ts = sys.argv[1], sys.argv[2]
+best = {k: min(v) for k, v in rows.items()}
 for case, what in order:
-    ref = [best[k] for k in order if k[0] == case and "pg_restore" in k[1] and "vacuumdb" not in k[1]]
-    ref_an = [best[k] for k in order if k[0] == case and "vacuumdb" in k[1]]
     b = best[(case, what)]
-    runs = " / ".join(f"{x:.2f}" for x in rows[(case, what)])
-    r1 = f"{ref[0] / b:.2f}x" if ref else ""
-    r2 = f"{ref_an[0] / b:.2f}x" if ref_an else ""
-    print(f"| {case} ({size} demo, TimescaleDB: {ts}) | {what} | {b:.2f} | {runs} | {r1} | {r2} |")
+    runs = " / ".join(f"{x[0]:.2f}" for x in rows[(case, what)])
+    label = f"{case} ({size} demo" + (f", TimescaleDB {ts})" if case != "plain" else ")")
+    print(f"| {label} | {what} | {b[0]:.2f} | {runs} | {b[1]:.2f} | {b[2]:.2f} |")
+print()
+print("| database | hyperdump restore (with ANALYZE) | pg way + vacuumdb --analyze-only | ratio |")
+print("|---|---|---|---|")
+for case in dict.fromkeys(c for c, _ in order):
+    hd = [best[k][0] for k in order if k[0] == case and "with ANALYZE" in k[1]]
+    pg = [best[k][0] for k in order if k[0] == case and "pg_restore" in k[1] and "vacuumdb" not in k[1]]
+    an = [best[k][0] for k in order if k[0] == case and "vacuumdb" in k[1]]
+    if hd and pg and an:
+        print(f"| {case} | {hd[0]:.2f} s | {pg[0] + an[0]:.2f} s | {(pg[0] + an[0]) / hd[0]:.2f}x |")
 ' "$size" "$timescaledb"

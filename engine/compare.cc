@@ -1,9 +1,9 @@
 #include "engine/compare.h"
 
 #include <future>
+#include <set>
 
 #include "engine/copy_out.h"
-#include <set>
 
 namespace hyperdump::engine {
 
@@ -88,8 +88,9 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
   // two tables disagree with each other.
   // client_min_messages: TimescaleDB answers COPY of a hypertable parent with
   // a NOTICE that no data will be copied, then copies the parent's rows.
-  HD_RETURN_IF_ERROR(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-                              " SET LOCAL client_min_messages = warning"));
+  HD_RETURN_IF_ERROR(
+      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+               " SET LOCAL client_min_messages = warning"));
   auto fail = [&](const Status& s, const std::string& what) {
     conn.Run("ROLLBACK").IgnoreError();
     return s.WithContext(what);
@@ -98,10 +99,10 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
   if (!tables.ok()) return fail(tables.status(), "listing tables");
   auto ts = conn.Exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
   if (!ts.ok()) return fail(ts.status(), "looking for TimescaleDB");
-  std::map<std::string, std::string> owner;  // chunk -> hypertable
-  std::set<std::string> companions;          // compressed companions of chunks
-  std::set<std::string> internal;            // internal compressed hypertables
-  std::set<std::string> parents;             // the other hypertables
+  std::map<std::string, std::string> owner;                      // chunk -> hypertable
+  std::set<std::string> companions;                              // compressed companions of chunks
+  std::set<std::string> internal;                                // internal compressed hypertables
+  std::set<std::string> parents;                                 // the other hypertables
   std::vector<std::pair<std::string, std::string>> hypertables;  // quoted, plain
   if (ts->rows() > 0) {
     auto chunks = conn.Exec(kChunkOwnersSql);

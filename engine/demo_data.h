@@ -3,11 +3,10 @@
 // Builds, server-side with INSERT ... SELECT FROM generate_series, a database
 // shaped like the ones hyperdump moves: time series in many native
 // partitions (and a TimescaleDB hypertable with compressed chunks, a
-// continuous aggregate and policy jobs when TimescaleDB is available), a large unpartitioned table, small dimension
-// tables with foreign keys, indexes, a view, sequences, inheritance, a
-// multi-level partitioned table, awkward identifiers and awkward values
-// (NULLs, tabs, backslashes, newlines, unicode, bytea, jsonb, arrays,
-// numeric, NaN/infinity).
+// continuous aggregate and policy jobs when TimescaleDB is available), a large unpartitioned table,
+// small dimension tables with foreign keys, indexes, a view, sequences, inheritance, a multi-level
+// partitioned table, awkward identifiers and awkward values (NULLs, tabs, backslashes, newlines,
+// unicode, bytea, jsonb, arrays, numeric, NaN/infinity).
 //
 // Every value is computed from the row number (no random()), so two builds
 // with the same options hold identical rows: checksums are repeatable.

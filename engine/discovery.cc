@@ -127,10 +127,9 @@ Result<std::set<uint32_t>> NonEmpty(PgConnection& conn, const std::vector<const 
   if (rels.empty()) return out;
   std::string list;
   for (const Relation* rel : rels) list += (list.empty() ? "" : ",") + std::to_string(rel->oid);
-  HD_ASSIGN_OR_RETURN(
-      PgResult r, conn.ExecParams("SELECT o FROM unnest($1::pg_catalog.oid[]) AS o"
-                                  " WHERE pg_catalog.pg_relation_size(o) > 0",
-                                  {"{" + list + "}"}));
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.ExecParams("SELECT o FROM unnest($1::pg_catalog.oid[]) AS o"
+                                                  " WHERE pg_catalog.pg_relation_size(o) > 0",
+                                                  {"{" + list + "}"}));
   for (int i = 0; i < r.rows(); ++i) out.insert(static_cast<uint32_t>(r.GetInt(i, 0)));
   return out;
 }

@@ -25,11 +25,11 @@ struct DumpOptions {
   CopyFormat copy_format = CopyFormat::kText;
   bool lock_per_job = false;  // lock each table only while a job copies it
   int lock_timeout_ms = 10000;
-  bool pause_jobs = true;         // unschedule TimescaleDB jobs >= 1000 for the dump
+  bool pause_jobs = true;             // unschedule TimescaleDB jobs >= 1000 for the dump
   int wait_jobs_timeout_ms = 600000;  // how long to wait for running jobs before the snapshot
-  bool roles = false;             // also store pg_dumpall --roles-only
-  bool no_large_objects = false;  // leave large objects out, on purpose (else refused)
-  std::string tool_version;       // written to the manifest
+  bool roles = false;                 // also store pg_dumpall --roles-only
+  bool no_large_objects = false;      // leave large objects out, on purpose (else refused)
+  std::string tool_version;           // written to the manifest
 };
 
 // What a successful dump moved (for the one-line summary).

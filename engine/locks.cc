@@ -12,13 +12,14 @@ std::string Name(const TableInfo& t) { return QualifiedName(t.schema, t.name); }
 // drop_chunks or a retention job drops chunks). Its rows as of the snapshot
 // cannot be read without a lock: the dump stops, naming it.
 Status DroppedSinceSnapshot(const TableInfo& t, const Status& s) {
-  return Status(StatusCode::kDatabase,
-                "table " + Name(t) +
-                    " was dropped after the dump's snapshot (DROP, drop_chunks, decompress_chunk or "
-                    "a TimescaleDB job ran during the dump), so its rows as of the snapshot can no "
-                    "longer be read; nothing was written for it. Dump again when that is done, "
-                    "with TimescaleDB jobs paused (the default)",
-                s.sqlstate());
+  return Status(
+      StatusCode::kDatabase,
+      "table " + Name(t) +
+          " was dropped after the dump's snapshot (DROP, drop_chunks, decompress_chunk or "
+          "a TimescaleDB job ran during the dump), so its rows as of the snapshot can no "
+          "longer be read; nothing was written for it. Dump again when that is done, "
+          "with TimescaleDB jobs paused (the default)",
+      s.sqlstate());
 }
 
 std::string Truncated(std::string s, size_t max) {

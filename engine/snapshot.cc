@@ -21,11 +21,11 @@ Status BeginImportedSnapshot(PgConnection& conn, const std::string& snapshot_id)
   // process_utility.c mistakes the chunk for its hypertable), and then copies
   // the chunk's rows all the same. One per chunk would bury the real
   // warnings, which still come through.
-  Status s = conn.Run(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
-      QuoteLiteral(snapshot_id) +
-      "; SELECT pg_catalog.set_config('search_path', '', true),"
-      " pg_catalog.set_config('client_min_messages', 'warning', true)");
+  Status s =
+      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " +
+               QuoteLiteral(snapshot_id) +
+               "; SELECT pg_catalog.set_config('search_path', '', true),"
+               " pg_catalog.set_config('client_min_messages', 'warning', true)");
   if (!s.ok()) {
     // A failed SET TRANSACTION SNAPSHOT leaves the transaction aborted.
     conn.Run("ROLLBACK").IgnoreError();

@@ -5,7 +5,6 @@
 #include "engine/compare.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <algorithm>
@@ -70,9 +69,9 @@ TEST(CompareTest, OneRowChangedInACompressedChunkIsReportedNamingTheHypertable) 
   auto same = engine::CompareDatabases(a.uri(), b.uri());
   ASSERT_TRUE(same.ok()) << same.status().message();
   EXPECT_TRUE(same->ok()) << ::testing::PrintToString(same->different);
-  EXPECT_NE(std::find(same->equal.begin(), same->equal.end(),
-                      engine::HypertableKey("public.metrics")),
-            same->equal.end());
+  EXPECT_NE(
+      std::find(same->equal.begin(), same->equal.end(), engine::HypertableKey("public.metrics")),
+      same->equal.end());
 
   // One value changed in the first (compressed) chunk, which is compressed
   // again: same row count everywhere.
@@ -93,8 +92,9 @@ TEST(CompareTest, OneRowChangedInACompressedChunkIsReportedNamingTheHypertable) 
     // The chunk as TimescaleDB reads it (decompressed); its companion was
     // replaced by recompression, so it is missing on one side, extra on the
     // other.
-    if (d == "public.metrics (chunk _timescaledb_internal._hyper_1_1_chunk): source 144 rows, "
-             "target 144 rows (same count, different content)") {
+    if (d ==
+        "public.metrics (chunk _timescaledb_internal._hyper_1_1_chunk): source 144 rows, "
+        "target 144 rows (same count, different content)") {
       names_chunk = true;
     }
     if (d == engine::HypertableKey("public.metrics") +

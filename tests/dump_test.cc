@@ -26,11 +26,11 @@
 #include <thread>
 #include <vector>
 
+#include "engine/compare.h"
 #include "engine/copy_out.h"
 #include "engine/demo_data.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
-#include "engine/compare.h"
 #include "engine/restore.h"
 #include "engine/schema_dump.h"
 #include "engine/subprocess.h"
@@ -696,8 +696,8 @@ TEST_F(DumpTimescaleTest, RunningJobIsWaitedOutBeforeTheSnapshotAndTheArchiveRes
            PERFORM pg_sleep(2);
            PERFORM compress_chunk(c, if_not_compressed => true) FROM show_chunks('public.m') c;
          END $$)");
-  const int64_t slow = Int(
-      "SELECT add_job('public.slow_compress', '1 hour', initial_start => now())");
+  const int64_t slow =
+      Int("SELECT add_job('public.slow_compress', '1 hour', initial_start => now())");
   // Until its worker runs (the scheduler starts it within a second or so).
   const std::string running =
       "SELECT count(*) FROM timescaledb_information.job_stats WHERE job_id = " +

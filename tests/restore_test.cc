@@ -142,10 +142,8 @@ ORDER BY 1)SQL";
   for (int i = 0; i < rb->rows(); ++i) sb.push_back(rb->GetString(i, 0));
   // Only the differences, named: the lists run to hundreds of items.
   std::vector<std::string> only_source, only_target;
-  std::set_difference(sa.begin(), sa.end(), sb.begin(), sb.end(),
-                      std::back_inserter(only_source));
-  std::set_difference(sb.begin(), sb.end(), sa.begin(), sa.end(),
-                      std::back_inserter(only_target));
+  std::set_difference(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(only_source));
+  std::set_difference(sb.begin(), sb.end(), sa.begin(), sa.end(), std::back_inserter(only_target));
   EXPECT_TRUE(only_source.empty() && only_target.empty())
       << "only on the source: " << ::testing::PrintToString(only_source)
       << "\nonly on the target: " << ::testing::PrintToString(only_target);

@@ -365,9 +365,8 @@ TEST(ServerNoticeTest, ReachTheUiOnceEachWithSeverityAndSqlstateNeverRaw) {
       EXPECT_NE(text.find("hyperdump: warning: server NOTICE 00000: chunk data moved\n"),
                 std::string::npos)
           << text;
-      EXPECT_NE(
-          text.find("hyperdump: warning: server WARNING 01000: disk almost full (at 95%)\n"),
-          std::string::npos)
+      EXPECT_NE(text.find("hyperdump: warning: server WARNING 01000: disk almost full (at 95%)\n"),
+                std::string::npos)
           << text;
       EXPECT_NE(text.find("the server repeated \"WARNING 01000: disk almost full (at 95%)\" 1 "
                           "more time"),

@@ -28,10 +28,10 @@ std::string TimescaleDbMissing();
 
 // Fails the current test (never skips it) unless the server offers the real
 // TimescaleDB: every TimescaleDB test runs on the real extension.
-#define HD_REQUIRE_TIMESCALEDB()                                                 \
-  do {                                                                           \
+#define HD_REQUIRE_TIMESCALEDB()                                                    \
+  do {                                                                              \
     if (std::string why = ::hyperdump::testing::TimescaleDbMissing(); !why.empty()) \
-      GTEST_FAIL() << why;                                                       \
+      GTEST_FAIL() << why;                                                          \
   } while (0)
 
 // Skips the current test (from the test body or a fixture's SetUp) when no

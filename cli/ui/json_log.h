@@ -55,8 +55,8 @@ class JsonLogSink : public scheduler::EventSink {
   // {"event":"warning","source":"server","severity":...,"sqlstate":...,"message":...}
   void LogServerNotice(const std::string& severity, const std::string& sqlstate,
                        const std::string& message);
-  void LogError(const Status& status);              // {"event":"error","error":...,"code":...}
-  void LogSummary(const RunSummary& summary);       // {"event":"summary",...}
+  void LogError(const Status& status);         // {"event":"error","error":...,"code":...}
+  void LogSummary(const RunSummary& summary);  // {"event":"summary",...}
 
  private:
   struct Attempt {
