@@ -74,17 +74,21 @@ PY
 }
 
 timings=()
-# Children's CPU seconds (user+system) of this shell so far, from `times`.
+# Children's CPU seconds (user+system) of this shell so far, from `times`,
+# into the variable named $1. `times` must run in this shell, not in a $(...)
+# subshell (which has children of its own), hence the file.
+bench_times_file=$(mktemp)
 children_cpu() {
-  times | tail -1 | awk '{
-    split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+  times >"$bench_times_file"
+  printf -v "$1" '%s' "$(tail -1 "$bench_times_file" | awk '{
+    split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
 }
 timed() {
   local label=$1; shift
   local t0 t1 c0 c1 k0 k1
-  c0=$(server_cpu); k0=$(children_cpu); t0=$(date +%s.%N)
+  c0=$(server_cpu); children_cpu k0; t0=$(date +%s.%N)
   "$@"
-  t1=$(date +%s.%N); k1=$(children_cpu); c1=$(server_cpu)
+  t1=$(date +%s.%N); children_cpu k1; c1=$(server_cpu)
   local wall server client
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   server=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
