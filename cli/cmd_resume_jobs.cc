@@ -39,6 +39,15 @@ CommandFn RegisterResumeJobs(CLI::App& root) {
     }
     Status s = engine::SetJobsScheduled(*conn, jobs->job_ids, true);
     if (!s.ok()) return ReportError(s);
+    // The source's record of paused jobs (engine/timescale_jobs.h) goes too;
+    // jobs it names that this archive did not pause are rescheduled with it.
+    auto marker = engine::ReadPausedJobsMarker(*conn);
+    if (!marker.ok()) return ReportError(marker.status());
+    if (!marker->job_ids.empty()) {
+      s = engine::SetJobsScheduled(*conn, marker->job_ids, true);
+      if (s.ok()) s = engine::ClearPausedJobsMarker(*conn);
+      if (!s.ok()) return ReportError(s);
+    }
     std::printf("rescheduled %zu TimescaleDB job(s) in %s\n", jobs->job_ids.size(),
                 conn->database().c_str());
     return kExitOk;

@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "cli/argv_scrub.h"
 #include "cli/commands.h"
 #include "cli/version.h"
 
@@ -39,8 +42,14 @@ int main(int argc, char** argv) {
   add(RegisterCompare(app));
   add(RegisterBench(app));
 
+  // Parse a copy: the passwords in argv itself are masked at once, before
+  // anything else runs (other users' `ps` reads argv's memory).
+  std::vector<std::string> args = ScrubArgv(argc, argv);
+  std::vector<char*> parse_argv;
+  for (std::string& a : args) parse_argv.push_back(a.data());
+  parse_argv.push_back(nullptr);
   try {
-    app.parse(argc, argv);
+    app.parse(argc, parse_argv.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -50,8 +59,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // One line, exit 2, as for any usage error.
     std::string what = e.what();
-    if (argc > 1 && argv[1][0] != '-' && !HasSubcommand(app, argv[1])) {
-      what = std::string("unknown subcommand '") + argv[1] + "'";
+    if (argc > 1 && args[1][0] != '-' && !HasSubcommand(app, args[1])) {
+      what = "unknown subcommand '" + args[1] + "'";
     }
     std::fprintf(stderr, "hyperdump: error: %s (see hyperdump --help)\n", what.c_str());
     return hyperdump::kExitUsage;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/copy_out.h"
+#include "engine/timescale_jobs.h"
 
 namespace hyperdump::engine {
 
@@ -197,7 +198,16 @@ Result<CompareReport> CompareDatabases(const std::string& source_uri,
   auto target = target_future.get();
   if (!source.ok()) return source.status().WithContext("source");
   if (!target.ok()) return target.status().WithContext("target");
-  return CompareDigests(*source, *target);
+  CompareReport report = CompareDigests(*source, *target);
+  for (const std::string& uri : {source_uri, target_uri}) {
+    auto conn = PgConnection::Connect(uri, "hyperdump compare");
+    if (!conn.ok()) continue;
+    auto marker = ReadPausedJobsMarker(*conn);
+    if (marker.ok() && !marker->job_ids.empty()) {
+      report.warnings.push_back(PausedJobsWarning(*marker, conn->database()));
+    }
+  }
+  return report;
 }
 
 }  // namespace hyperdump::engine

@@ -46,6 +46,9 @@ struct CompareReport {
   std::vector<std::string> missing;    // in source only
   std::vector<std::string> extra;      // in target only
   int64_t rows = 0;                    // rows compared equal
+  // Things to know about either database (e.g. TimescaleDB jobs a killed
+  // dump left unscheduled, engine/timescale_jobs.h); not differences.
+  std::vector<std::string> warnings;
   bool ok() const { return different.empty() && missing.empty() && extra.empty(); }
 };
 

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -74,9 +75,30 @@ Result<std::vector<int64_t>> PauseTimescaleJobs(const DumpOptions& o,
                                                  " WHERE extname = 'timescaledb'"));
   if (ext.rows() == 0) return std::vector<int64_t>{};
   HD_ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListScheduledJobs(control));
+  // Jobs an earlier dump paused and never rescheduled (it was killed): this
+  // dump takes them over and reschedules them with its own.
+  HD_ASSIGN_OR_RETURN(PausedJobsMarker earlier, ReadPausedJobsMarker(control));
+  if (!earlier.job_ids.empty()) {
+    observer.OnWarning(PausedJobsWarning(earlier, control.database()) +
+                       "; this dump reschedules them when it ends");
+    ids.insert(ids.end(), earlier.job_ids.begin(), earlier.job_ids.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
   HD_RETURN_IF_ERROR(
       archive.PutBlob(layout::kPausedJobsBlob, PausedJobsToJson({control.database(), ids})));
   guard.Arm(o.source, ids);  // before the first alter_job
+  if (!ids.empty()) {
+    Status recorded =
+        RecordPausedJobs(control, ids, std::filesystem::absolute(archive.dir()).string());
+    if (recorded.code() == StatusCode::kPermissionDenied) {
+      observer.OnWarning("the source cannot record which TimescaleDB jobs this dump pauses (" +
+                         recorded.message() + "); if the dump is killed, run hyperdump " +
+                         "resume-jobs " + archive.dir() + " -d SOURCE to reschedule them");
+    } else {
+      HD_RETURN_IF_ERROR(recorded.WithContext("recording the paused TimescaleDB jobs"));
+    }
+  }
   HD_RETURN_IF_ERROR(SetJobsScheduled(control, ids, false).WithContext("pausing TimescaleDB jobs"));
   HD_RETURN_IF_ERROR(WaitForRunningJobs(control, o.wait_jobs_timeout_ms, interrupt,
                                         [&](const std::string& t) { observer.OnWarning(t); }));
@@ -353,6 +375,19 @@ Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
   //    refused, so a dump never mixes with other files.
   struct stat st;
   const bool created_dir = ::stat(options.dir.c_str(), &st) != 0;
+  // A directory left by a dump that was killed: its paused_jobs.json may be
+  // the only record of jobs still unscheduled on the source. Say so before
+  // the generic "not empty" refusal, which would suggest deleting it.
+  if (!created_dir && std::filesystem::exists(options.dir + "/" + layout::kPausedJobsBlob) &&
+      !std::filesystem::exists(options.dir + "/manifest.json")) {
+    return Status(StatusCode::kAlreadyExists,
+                  "archive directory " + options.dir +
+                      " holds a dump that did not finish (no manifest) and that paused "
+                      "TimescaleDB jobs (" +
+                      layout::kPausedJobsBlob + "): run hyperdump resume-jobs " + options.dir +
+                      " -d SOURCE to reschedule them, then delete the directory or dump into "
+                      "another one");
+  }
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveWriter> archive,
                       format::ArchiveWriter::Create(options.dir, options.tool_version));
 

@@ -171,8 +171,13 @@ std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t spli
     const TableInfo& t = tables[i];
     std::snprintf(id, sizeof id, "t%06zu", i);
     int64_t pieces = 1;
-    if (split_larger_than > 0 && t.kind != TableKind::kExtensionConfig &&
-        t.bytes > split_larger_than) {
+    // Only plain heaps split: a ctid-range query on a TimescaleDB chunk goes
+    // through TimescaleDB's planner, which reads `ONLY chunk` as empty and a
+    // compressed chunk decompressed (copy_out.cc refuses it); chunks are
+    // already TimescaleDB's own partitions, one job each.
+    const bool splittable = t.kind == TableKind::kTable || t.kind == TableKind::kPartition ||
+                            t.kind == TableKind::kInheritanceChild;
+    if (split_larger_than > 0 && splittable && t.bytes > split_larger_than) {
       pieces = std::min<int64_t>((t.bytes + split_larger_than - 1) / split_larger_than, t.pages);
     }
     if (pieces <= 1) {

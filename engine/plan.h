@@ -122,8 +122,10 @@ struct DiscoveryOptions {
 };
 
 // The data jobs for `tables`, largest first (ties by id): one per table, or,
-// for a table whose estimated size exceeds `split_larger_than` (> 0) and that
-// is not an extension config table, ceil(bytes / split_larger_than) block
+// for a plain table, partition or inheritance child (never a TimescaleDB
+// chunk, compressed chunk or hypertable, nor an extension config table)
+// whose estimated size exceeds `split_larger_than` (> 0),
+// ceil(bytes / split_larger_than) block
 // ranges (at most one per block) of about equal size covering [0, pages),
 // the last one open-ended (end_block 0) so rows stored beyond `pages` (an
 // estimate) are never missed. Ids: "t000123" or "t000123.r002".

@@ -63,6 +63,17 @@ TEST(PlanJobsTest, ExtensionConfigTablesAreNeverSplit) {
   EXPECT_FALSE(jobs[0].range.has_value());
 }
 
+// A chunk larger than --split-larger-than stays one job: ranges of it would
+// be read through TimescaleDB's planner (ONLY chunk reads as empty).
+TEST(PlanJobsTest, TimescaleDbTablesAreNeverSplit) {
+  for (TableKind kind : {TableKind::kChunk, TableKind::kCompressedChunk, TableKind::kHypertable}) {
+    auto jobs = PlanJobs({Table("big_chunk", 1 << 20, 128, kind)}, 1000);
+    ASSERT_EQ(jobs.size(), 1u) << TableKindName(kind);
+    EXPECT_FALSE(jobs[0].range.has_value()) << TableKindName(kind);
+  }
+  EXPECT_EQ(PlanJobs({Table("big", 1 << 20, 128, TableKind::kPartition)}, 1000).size(), 128u);
+}
+
 TEST(TableKindNameTest, NamesAreStable) {
   EXPECT_STREQ(TableKindName(TableKind::kTable), "table");
   EXPECT_STREQ(TableKindName(TableKind::kPartition), "partition");

@@ -112,6 +112,8 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   //    archive's unfinished restore (--resume), or cleaned (--clean).
   HD_ASSIGN_OR_RETURN(PgConnection conn,
                       PgConnection::Connect(options.target, "hyperdump restore"));
+  // A killed restore's sessions may still be finishing their statements.
+  HD_RETURN_IF_ERROR(WaitForEarlierRestoreSessions(conn, 30000));
   HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
   if (options.clean) {
     HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema_path, schema_options));
@@ -129,7 +131,8 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
                       "\" came from another archive (" + state->archive_id + ", this one is " +
                       input.archive_id + "): resume with that archive, or start over with --clean");
   } else if (!state) {
-    HD_RETURN_IF_ERROR(CheckTargetEmpty(conn));  // --resume with nothing to resume starts afresh
+    // --resume with nothing to resume starts afresh on an empty target.
+    HD_RETURN_IF_ERROR(CheckTargetEmpty(conn, options.resume));
   }
   std::string warning;
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,

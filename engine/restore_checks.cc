@@ -1,10 +1,12 @@
 #include "engine/restore_checks.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
@@ -102,7 +104,35 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   return input;
 }
 
-Status CheckTargetEmpty(PgConnection& conn) {
+Status WaitForEarlierRestoreSessions(PgConnection& conn, int timeout_ms) {
+  const std::string sql =
+      "SELECT pid, application_name, state, left(query, 60) FROM pg_catalog.pg_stat_activity"
+      " WHERE datname = pg_catalog.current_database() AND pid <> pg_catalog.pg_backend_pid()"
+      " AND backend_type = 'client backend'"
+      " AND (application_name LIKE 'hyperdump restore%' OR application_name = 'pg_restore')"
+      " ORDER BY pid";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql));
+    if (r.rows() == 0) return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string who;
+      for (int i = 0; i < r.rows() && i < 5; ++i) {
+        who += (who.empty() ? "" : "; ") + std::string("pid ") + r.GetString(i, 0) + " (" +
+               r.GetString(i, 1) + ", " + r.GetString(i, 2) + ": " + r.GetString(i, 3) + ")";
+      }
+      return Status(StatusCode::kAlreadyExists,
+                    "another restore still has sessions in database \"" + conn.database() +
+                        "\" (" + who +
+                        "): wait for it to end, or, if its process was killed, for its sessions "
+                        "to finish their statements (or end them with pg_terminate_backend), "
+                        "then run the same command again");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Status CheckTargetEmpty(PgConnection& conn, bool resume) {
   // User objects: anything outside the system schemas that no extension owns.
   static const char* kQuery = R"SQL(
 WITH objs AS (
@@ -137,6 +167,15 @@ LIMIT 6)SQL";
     list += r.GetString(i, 0) + " " + r.GetString(i, 1);
   }
   if (r.rows() > 5) list += ", ...";
+  if (resume) {
+    return Status(StatusCode::kAlreadyExists,
+                  "--resume: target database \"" + conn.database() +
+                      "\" holds no unfinished restore (no _hyperdump ledger) but is not empty (" +
+                      list +
+                      "): either a restore into it already finished (check it with hyperdump "
+                      "compare SOURCE TARGET), or it holds other objects; restore into an empty "
+                      "database, or pass --clean to drop the archive's objects first");
+  }
   return Status(StatusCode::kAlreadyExists,
                 "target database \"" + conn.database() + "\" is not empty (" + list +
                     "): restore into an empty database, or pass --clean to drop the archive's "

@@ -45,7 +45,18 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive);
 // OK when the target holds no user objects (relations, functions, types
 // outside extensions; hyperdump's own ledger schema excepted); otherwise
 // kAlreadyExists naming a few and the ways out (--clean, another database).
-Status CheckTargetEmpty(PgConnection& conn);
+// `resume`: the caller was asked to --resume but found no unfinished restore
+// (no ledger); the message then says what that means.
+Status CheckTargetEmpty(PgConnection& conn, bool resume = false);
+
+// Sessions of an earlier restore on `conn`'s database that are still there
+// (hyperdump's own and its pg_restore's, other than `conn`): after a restore
+// is killed, its backends finish the statement they were running (a CREATE
+// EXTENSION, an index build) and only then notice that their client is gone;
+// what they commit meanwhile would race a --resume. Waits for them to end,
+// at most `timeout_ms`; then kAlreadyExists naming their pids and what they
+// run (a restore that is still alive), with the fix.
+Status WaitForEarlierRestoreSessions(PgConnection& conn, int timeout_ms);
 
 // --clean: runs `drops` (LoadCleanScript: pg_restore --clean --if-exists's
 // statements, dependents first) in one transaction, statement by statement.

@@ -165,10 +165,76 @@ Status SetJobsScheduled(PgConnection& conn, const std::vector<int64_t>& ids, boo
   return Status::Ok();
 }
 
+namespace {
+constexpr const char* kMarkerSetting = "hyperdump.paused_jobs";
+}  // namespace
+
+Result<PausedJobsMarker> ReadPausedJobsMarker(PgConnection& conn) {
+  // pg_db_role_setting, not current_setting(): the marker may have been set
+  // after this session started.
+  HD_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn.Exec("SELECT substr(c, length('hyperdump.paused_jobs=') + 1)"
+                " FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) AS c"
+                " WHERE s.setrole = 0 AND s.setdatabase = (SELECT oid FROM pg_catalog.pg_database"
+                " WHERE datname = pg_catalog.current_database())"
+                " AND c LIKE 'hyperdump.paused\\_jobs=%'"));
+  PausedJobsMarker out;
+  if (r.rows() == 0) return out;
+  const std::string value = r.GetString(0, 0);
+  const size_t space = value.find(' ');
+  std::string ids = value.substr(0, space);
+  if (space != std::string::npos) out.archive_dir = value.substr(space + 1);
+  for (size_t start = 0; start < ids.size();) {
+    size_t comma = ids.find(',', start);
+    std::string one = ids.substr(start, comma == std::string::npos ? std::string::npos
+                                                                   : comma - start);
+    if (!one.empty()) out.job_ids.push_back(std::stoll(one));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Status RecordPausedJobs(PgConnection& conn, const std::vector<int64_t>& ids,
+                        const std::string& archive_dir) {
+  std::string value;
+  for (int64_t id : ids) value += (value.empty() ? "" : ",") + std::to_string(id);
+  value += " " + archive_dir;
+  Status s = conn.Run("ALTER DATABASE " + QuoteIdent(conn.database()) + " SET " + kMarkerSetting +
+                      " = " + QuoteLiteral(value));
+  if (!s.ok() && s.sqlstate() == "42501") {
+    return Status(StatusCode::kPermissionDenied, s.message(), s.sqlstate());
+  }
+  return s;
+}
+
+Status ClearPausedJobsMarker(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(PausedJobsMarker marker, ReadPausedJobsMarker(conn));
+  if (marker.job_ids.empty() && marker.archive_dir.empty()) return Status::Ok();
+  return conn.Run("ALTER DATABASE " + QuoteIdent(conn.database()) + " RESET " + kMarkerSetting);
+}
+
+std::string PausedJobsWarning(const PausedJobsMarker& marker, const std::string& database) {
+  if (marker.job_ids.empty()) return "";
+  std::string ids;
+  for (int64_t id : marker.job_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return "TimescaleDB job" + std::string(marker.job_ids.size() == 1 ? " " : "s ") + ids +
+         " in database " + database + " were paused by a hyperdump dump" +
+         (marker.archive_dir.empty() ? std::string() : " into " + marker.archive_dir) +
+         " that did not finish, and are still unscheduled: run hyperdump resume-jobs " +
+         (marker.archive_dir.empty() ? std::string("DIR") : marker.archive_dir) +
+         " -d SOURCE (the next hyperdump dump of this database also reschedules them)";
+}
+
 Status JobPauseGuard::Resume() {
   if (ids_.empty()) return Status::Ok();
   auto conn = PgConnection::Connect(conninfo_, "hyperdump (resume jobs)");
   Status s = conn.ok() ? SetJobsScheduled(*conn, ids_, true) : conn.status();
+  // The jobs run again: the source's record of them goes (best effort: a
+  // leftover record only makes a later command warn, and resume-jobs or the
+  // next dump clears it).
+  if (s.ok()) ClearPausedJobsMarker(*conn).IgnoreError();
   if (s.ok()) ids_.clear();
   return s;
 }

@@ -61,6 +61,27 @@ Status WaitForRunningJobs(PgConnection& conn, int timeout_ms, const std::atomic<
 Result<std::string> ReadJobStats(PgConnection& conn);
 Status RestoreJobStats(PgConnection& conn, const std::string& stats_json);
 
+// The source's own record of jobs a dump paused, so that a dump killed
+// before it could reschedule them (SIGKILL, a lost machine) does not leave a
+// production database without its policies unnoticed: the database-level
+// setting hyperdump.paused_jobs ("1000,1001 <archive dir>"), set with ALTER
+// DATABASE before the jobs are unscheduled and reset once they are
+// rescheduled. Every dump and compare reads it and warns; the next dump
+// takes the jobs over and reschedules them when it ends; so does
+// `hyperdump resume-jobs`. Setting it needs a superuser (a placeholder
+// setting): RecordPausedJobs returns kPermissionDenied otherwise, and the
+// dump goes on with a warning naming resume-jobs.
+struct PausedJobsMarker {
+  std::vector<int64_t> job_ids;  // empty: no marker
+  std::string archive_dir;       // the dump that paused them
+};
+Result<PausedJobsMarker> ReadPausedJobsMarker(PgConnection& conn);
+Status RecordPausedJobs(PgConnection& conn, const std::vector<int64_t>& ids,
+                        const std::string& archive_dir);
+Status ClearPausedJobsMarker(PgConnection& conn);
+// The warning a command prints while a marker is set ("" without one).
+std::string PausedJobsWarning(const PausedJobsMarker& marker, const std::string& database);
+
 // Owns the rescheduling of paused jobs: Resume() reschedules them once (it
 // reconnects to `conninfo` for it); the destructor calls it if nobody did, as
 // a last resort (its error is then printed to stderr, since nobody is left to
