@@ -23,6 +23,9 @@ CommandFn RegisterCompare(CLI::App& root) {
     for (const auto& t : report->missing)
       std::printf("MISSING    %s (in source only)\n", t.c_str());
     for (const auto& t : report->extra) std::printf("EXTRA      %s (in target only)\n", t.c_str());
+    if (report->large_objects > 0) {
+      std::printf("%lld large objects equal\n", static_cast<long long>(report->large_objects));
+    }
     std::printf("%zu tables equal (%lld rows), %zu different, %zu missing, %zu extra\n",
                 report->equal.size(), static_cast<long long>(report->rows),
                 report->different.size(), report->missing.size(), report->extra.size());

@@ -134,8 +134,10 @@ CommandFn RegisterDump(CLI::App& root) {
                   "(ms, s, min)")
       ->capture_default_str();
   cmd->add_flag("--roles", o->roles, "Also store the cluster's roles (without passwords)");
-  cmd->add_flag("--no-large-objects", o->no_large_objects,
-                "Dump without the database's large objects (else a database with any is refused)");
+  cmd->add_flag(
+      "--no-large-objects", o->no_large_objects,
+      "Dump without the database's large objects (else they are dumped with their owners, "
+      "privileges and comments)");
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan (jobs, sizes) and write nothing");
   cmd->add_flag("--json", f->json, "With --dry-run: print the plan as JSON");
   cmd->add_flag("-v,--verbose", f->verbose,

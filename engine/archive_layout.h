@@ -38,6 +38,16 @@
 //    block ranges of split ordinary tables (never chunks), and with
 //    `copy_filter` for extension configuration tables.
 // Every table in plan.json has at least one data file, empty tables included.
+// Large object files: large_objects/<batch, 4 digits>.lo[.zst] (version 1.1),
+// one per LargeObjectBatch (consecutive OIDs, at most 2,000 objects and 64 MiB,
+// or one bigger object alone), with meta
+//   {"kind": "large_objects", "first_oid", "last_oid", "objects",
+//    "object": "large objects <first>..<last>"}
+// and row count = objects. The stream is, per object in OID order, a JSON
+// header line {"oid","bytes","owner","comment","grants"} and then exactly
+// `bytes` bytes of data (engine/large_objects.h, docs/format.md section 9).
+// pg_dump's schema (--no-blobs) holds nothing about large objects: their
+// owners, privileges and comments are only here, so restored exactly once.
 //
 // plan.json (PlanToJson, engine/plan.h, plus the dump's additions):
 //   {"server": {"server_version_num","server_version","database",
@@ -47,8 +57,8 @@
 //                "bytes","rows","pages"}],
 //    "jobs": [{"id","table","kind","object","range","bytes","load_after"}],
 //    "sequences": [{"schema","name","owned_by","last_value","is_called"}],
-//    "large_objects": count (the dump refuses a source with any, unless
-//                     --no-large-objects: manifest options.large_objects),
+//    "large_objects": count in the source (dumped unless --no-large-objects:
+//                     manifest options.large_objects "included" | "excluded"),
 //    "copy_format": "text" | "binary",
 //    "timescaledb_job_stats": [bgw_job_stat rows of the user jobs (id >= 1000)
 //                   as row_to_json, read under the snapshot]: when each job
@@ -91,6 +101,7 @@ inline constexpr const char* kPlanBlob = "plan.json";
 inline constexpr const char* kRolesBlob = "roles.sql";
 inline constexpr const char* kPausedJobsBlob = "paused_jobs.json";
 inline constexpr const char* kDataDir = "data";
+inline constexpr const char* kLargeObjectsDir = "large_objects";
 
 // Source facts keys in the manifest (format::ArchiveWriter::Commit).
 inline constexpr const char* kFactServerVersion = "server_version";

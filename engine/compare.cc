@@ -78,7 +78,34 @@ std::string DigestSql(const std::string& from) {
          from;
 }
 
+// Each large object as one digest; lo_get reads it under the transaction's
+// snapshot (a superuser, its owner or a role with SELECT may).
+constexpr const char* kLargeObjectsSql = R"sql(
+SELECT m.oid, pg_catalog.octet_length(d.data), pg_catalog.md5(d.data),
+       pg_catalog.pg_get_userbyid(m.lomowner), coalesce(m.lomacl::text, 'default'),
+       coalesce(pg_catalog.obj_description(m.oid, 'pg_largeobject'), '')
+FROM pg_catalog.pg_largeobject_metadata m,
+     LATERAL (SELECT pg_catalog.lo_get(m.oid) AS data OFFSET 0) d
+ORDER BY m.oid
+)sql";
+
+Status DigestLargeObjects(PgConnection& conn, std::map<std::string, TableDigest>& out) {
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kLargeObjectsSql));
+  for (int i = 0; i < r.rows(); ++i) {
+    out[LargeObjectKey(static_cast<uint32_t>(r.GetInt(i, 0)))] =
+        TableDigest{0,
+                    r.GetString(i, 1) + " bytes, md5 " + r.GetString(i, 2) + ", owner " +
+                        QuoteIdent(r.Get(i, 3)) + ", privileges " + r.GetString(i, 4) +
+                        ", comment " + QuoteLiteral(r.Get(i, 5)),
+                    ""};
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string LargeObjectKey(uint32_t oid) { return "large object " + std::to_string(oid); }
+bool IsLargeObjectKey(const std::string& key) { return key.rfind("large object ", 0) == 0; }
 
 std::string HypertableKey(const std::string& qualified) {
   return qualified + " [hypertable: all rows]";
@@ -155,6 +182,8 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
     if (!r.ok()) return fail(r.status(), "digesting hypertable " + plain);
     out[HypertableKey(plain)] = TableDigest{r->GetInt(0, 0), r->GetString(0, 1), plain};
   }
+  Status lo = DigestLargeObjects(conn, out);
+  if (!lo.ok()) return fail(lo, "digesting large objects");
   HD_RETURN_IF_ERROR(conn.Run("COMMIT"));
   return out;
 }
@@ -166,6 +195,13 @@ CompareReport CompareDigests(const std::map<std::string, TableDigest>& source,
     auto it = target.find(name);
     if (it == target.end()) {
       report.missing.push_back(name);
+    } else if (IsLargeObjectKey(name)) {
+      if (it->second == digest) {
+        ++report.large_objects;
+      } else {
+        report.different.push_back(name + ": source " + digest.hash + "; target " +
+                                   it->second.hash);
+      }
     } else if (it->second == digest) {
       report.equal.push_back(name);
       // A hypertable's logical digest counts rows its chunks counted already.

@@ -27,6 +27,9 @@ struct TableDigest {
 // The key of a hypertable's logical digest in DigestDatabase's map: every row
 // the hypertable shows, compressed chunks decompressed by TimescaleDB.
 std::string HypertableKey(const std::string& qualified);
+// The key of a large object's digest: "large object <oid>".
+std::string LargeObjectKey(uint32_t oid);
+bool IsLargeObjectKey(const std::string& key);
 
 // Digests of every table holding data in `conn`'s database, keyed by
 // "schema.name" (unquoted): ordinary tables, leaf partitions, inheritance
@@ -37,7 +40,9 @@ std::string HypertableKey(const std::string& qualified);
 // On TimescaleDB, also one logical digest per hypertable (HypertableKey):
 // the physical chunks must match, and so must the rows a user reads. The
 // internal compressed hypertables' parents are skipped (they hold no rows,
-// and TimescaleDB refuses to read them as tables).
+// and TimescaleDB refuses to read them as tables). Every large object is one
+// more entry (LargeObjectKey): its size, the md5 of its data, its owner,
+// privileges and comment, so a missing or different object is named.
 Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn);
 
 struct CompareReport {
@@ -46,6 +51,7 @@ struct CompareReport {
   std::vector<std::string> missing;    // in source only
   std::vector<std::string> extra;      // in target only
   int64_t rows = 0;                    // rows compared equal
+  int64_t large_objects = 0;           // large objects compared equal (not in `equal`)
   // Things to know about either database (e.g. TimescaleDB jobs a killed
   // dump left unscheduled, engine/timescale_jobs.h); not differences.
   std::vector<std::string> warnings;

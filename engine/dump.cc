@@ -16,6 +16,7 @@
 #include "engine/archive_layout.h"
 #include "engine/discovery.h"
 #include "engine/dump_data.h"
+#include "engine/large_objects.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
 #include "engine/run_phases.h"
@@ -42,15 +43,17 @@ Status ValidateOptions(const DumpOptions& o) {
   return Status::Ok();
 }
 
-// Large objects are dumped by nobody here yet: refuse rather than drop them.
-Status CheckLargeObjects(const Plan& plan, const DumpOptions& o) {
-  if (plan.large_objects == 0 || o.no_large_objects) return Status::Ok();
-  return InvalidArgument("database " + plan.server.database + " holds " +
-                         std::to_string(plan.large_objects) +
-                         (plan.large_objects == 1 ? " large object" : " large objects") +
-                         ", which hyperdump does not dump; nothing was written. "
-                         "Dump them with pg_dump (they are in its default output), or pass "
-                         "--no-large-objects to dump everything else without them");
+// The large objects to dump (none with --no-large-objects), listed on a
+// connection of its own under the snapshot: listing opens each object, which
+// proves the dump may read all of them before anything is written.
+Result<std::vector<LargeObjectBatch>> PlanLargeObjects(const Plan& plan, const DumpOptions& o,
+                                                       const std::string& snapshot) {
+  if (plan.large_objects == 0 || o.no_large_objects) return std::vector<LargeObjectBatch>{};
+  HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(o.source, "hyperdump dump"));
+  HD_RETURN_IF_ERROR(BeginImportedSnapshot(conn, snapshot));
+  HD_ASSIGN_OR_RETURN(std::vector<LargeObjectInfo> objects, ListLargeObjects(conn));
+  HD_RETURN_IF_ERROR(conn.Run("COMMIT"));
+  return BatchLargeObjects(objects);
 }
 
 // Locks held at once: the leader's (unless --lock-per-job), pg_dump's for the
@@ -237,7 +240,7 @@ nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const 
                             {"lock_per_job", o.lock_per_job},
                             {"pause_jobs", o.pause_jobs},
                             {"roles", o.roles},
-                            {"large_objects", o.no_large_objects ? "excluded" : "none present"},
+                            {"large_objects", o.no_large_objects ? "excluded" : "included"},
                             {"include_schemas", o.selection.include_schemas},
                             {"exclude_schemas", o.selection.exclude_schemas},
                             {"include_tables", o.selection.include_tables},
@@ -272,13 +275,19 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
 
   // 3. Discovery, under the snapshot: tables, jobs, sequences, facts.
   HD_ASSIGN_OR_RETURN(Plan plan, Discover(leader, o.selection));
-  HD_RETURN_IF_ERROR(CheckLargeObjects(plan, o));
+  HD_ASSIGN_OR_RETURN(std::vector<LargeObjectBatch> large_objects,
+                      PlanLargeObjects(plan, o, snapshot));
   ArchivePausedJobsAsScheduled(paused_ids, plan);
   std::string job_stats = "[]";
   if (!plan.server.timescaledb_version.empty()) {
     HD_ASSIGN_OR_RETURN(job_stats, ReadJobStats(leader));
   }
-  ReportEstimate(observer, DumpEstimate(plan));
+  RunEstimate estimate = DumpEstimate(plan);
+  for (const LargeObjectBatch& b : large_objects) {  // each object is a row
+    estimate.rows += b.objects.size();
+    if (estimate.bytes > 0) estimate.bytes += b.bytes;
+  }
+  ReportEstimate(observer, estimate);
 
   // 4. Locks, before anything is written: first whether the server can hold
   //    them, then ACCESS SHARE on every table (unless --lock-per-job), which
@@ -303,14 +312,26 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
-  // 6. Roles (--roles): the cluster's role definitions, without passwords.
+  // 6. Large objects (data, owners, privileges, comments) under the same
+  //    snapshot, in batches by OID range on N workers.
+  if (!large_objects.empty()) {
+    observer.OnPhase("large objects");
+    LargeObjectDumpOptions lo{o.source, snapshot, o.jobs, o.codec, o.level};
+    LargeObjectTotals lo_totals;
+    HD_RETURN_IF_ERROR(DumpLargeObjects(lo, large_objects, archive, interrupt, sink, &lo_totals));
+    totals.bytes += lo_totals.bytes.load();
+    totals.stored_bytes += lo_totals.stored_bytes.load();
+    HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+  }
+
+  // 7. Roles (--roles): the cluster's role definitions, without passwords.
   observer.OnPhase("finish");
   if (o.roles) {
     HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
     HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
   }
 
-  // 7. plan.json: tables, jobs, sequence values (read by discovery right after
+  // 8. plan.json: tables, jobs, sequence values (read by discovery right after
   //    the snapshot), post-data items.
   nlohmann::json plan_json = PlanToJson(plan);
   plan_json["post_data"] = std::move(post_data);
@@ -318,7 +339,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   plan_json["timescaledb_job_stats"] = nlohmann::json::parse(job_stats);
   HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n"));
 
-  // 8. The manifest, last: only now is the archive complete. The snapshot
+  // 9. The manifest, last: only now is the archive complete. The snapshot
   //    transaction ends after it (nothing reads the source any more).
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
   HD_RETURN_IF_ERROR(archive.Commit(SourceFacts(plan, snapshot, o)));

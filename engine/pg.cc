@@ -144,6 +144,23 @@ Result<PgResult> PgConnection::ExecParams(const std::string& sql,
   return ErrorStatus(r.raw(), "");
 }
 
+Result<PgResult> PgConnection::ExecBinary(const std::string& sql,
+                                          const std::vector<std::string>& params,
+                                          const std::vector<bool>& binary, bool binary_result) {
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (size_t i = 0; i < params.size(); ++i) {
+    values.push_back(params[i].c_str());
+    lengths.push_back(static_cast<int>(params[i].size()));
+    formats.push_back(i < binary.size() && binary[i] ? 1 : 0);
+  }
+  PgResult r(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          lengths.data(), formats.data(), binary_result ? 1 : 0));
+  ExecStatusType st = PQresultStatus(r.raw());
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+  return ErrorStatus(r.raw(), "");
+}
+
 Status PgConnection::Run(const std::string& sql) {
   auto r = Exec(sql);
   return r.ok() ? Status::Ok() : r.status();

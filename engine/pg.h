@@ -123,6 +123,12 @@ class PgConnection {
   // Runs one statement with text parameters ($1, $2...); nullopt is NULL.
   Result<PgResult> ExecParams(const std::string& sql,
                               const std::vector<std::optional<std::string>>& params);
+  // Runs one statement; parameter i goes as raw bytes when `binary[i]` (a
+  // bytea: no escaping, no doubling), as text otherwise. With
+  // `binary_result` every result column comes back in binary format (a
+  // bytea as its bytes).
+  Result<PgResult> ExecBinary(const std::string& sql, const std::vector<std::string>& params,
+                              const std::vector<bool>& binary, bool binary_result);
   // Exec for statements whose result is not needed.
   Status Run(const std::string& sql);
 

@@ -183,6 +183,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   work.slots = options.jobs;
   work.analyze = options.analyze;
   work.verbose = options.verbose;
+  work.large_objects = {options.no_owner, options.no_privileges, options.clean};
   scheduler::JobGraph graph;
   HD_RETURN_IF_ERROR(BuildRestoreGraph(work, graph));
   ReportEstimate(observer, RestoreEstimate(input, state->done));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/archive_layout.h"
+#include "engine/large_objects.h"
 #include "engine/ledger.h"
 #include "format/checksum.h"
 
@@ -86,6 +87,10 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   }
   for (const format::FileEntry& f : manifest.files) {
     if (f.kind != format::FileKind::kData) continue;
+    if (JsonString(f.meta, "kind") == kLargeObjectsKind) {
+      input.large_object_files.push_back(&f);
+      continue;
+    }
     size_t index = input.tables.size();
     auto t = f.meta.find("table");
     if (t != f.meta.end() && t->is_number_unsigned() && t->get<size_t>() < input.tables.size()) {

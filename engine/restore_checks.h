@@ -31,6 +31,8 @@ struct RestoreTable {
 struct RestoreInput {
   std::vector<RestoreTable> tables;
   std::vector<SequenceInfo> sequences;
+  // Data files of large objects (meta.kind "large_objects"), in name order.
+  std::vector<const format::FileEntry*> large_object_files;
   std::string timescaledb_version;  // of the source; empty when it had none
   std::string archive_id;           // identifies the archive for --resume
   // plan.json's "timescaledb_job_stats": the source's bgw_job_stat rows of

@@ -234,6 +234,32 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
       add("pre-data schema", "schema", 1, {},
           [wp, pre](JobContext& ctx) { return RunItems(*wp, ctx, pre, "pre-data"); }, {});
 
+  // Large objects, batch by batch, once the roles that own them and the
+  // schema exist; nothing else depends on them.
+  for (const format::FileEntry* f : input.large_object_files) {
+    std::string what = f->meta.value("object", std::string("large objects")) + " from " + f->name;
+    add("copy " + f->meta.value("object", f->name), "copy", f->uncompressed_bytes, {},
+        [wp, f, what](JobContext& ctx) {
+          return RunLedgered(
+              *wp, ctx, "lo:" + f->name, what,
+              [wp, f](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+                uint64_t sent = 0;
+                HD_ASSIGN_OR_RETURN(int64_t objects, RestoreLargeObjectFile(
+                                                         conn, *wp->archive, *f, wp->large_objects,
+                                                         [&c, &sent](uint64_t bytes) {
+                                                           sent += bytes;
+                                                           c.AddProgress(bytes, 0);
+                                                           return !c.cancelled();
+                                                         }));
+                // The headers too, so that progress ends at the estimate.
+                c.AddProgress(f->uncompressed_bytes - std::min(sent, f->uncompressed_bytes),
+                              static_cast<uint64_t>(objects));
+                return Loaded{objects, f->uncompressed_bytes};
+              });
+        },
+        {pre_data});
+  }
+
   // Phase 3: extension configuration tables (the TimescaleDB catalog), one
   // session, one transaction, in foreign-key order.
   std::vector<const RestoreTable*> catalog_tables = CatalogOrder(input);

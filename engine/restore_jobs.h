@@ -1,6 +1,7 @@
 // The restore as a job graph for the scheduler (phases 2-7 of issue 7):
 //
-//   pre-data ─> catalog ─> data jobs (largest first) ─┬─> table items (indexes, keys) ─> ANALYZE
+//   pre-data ─┬> large objects (one job per archived batch)
+//             └> catalog ─> data jobs (largest first) ─┬─> table items (indexes, keys) ─> ANALYZE
 //                  └─> sequences                      └─> foreign keys (both tables ready)
 //   all of the above ─> rest (triggers, rules, comments...) ─> ACLs ─> post-ACL items
 //
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "engine/large_objects.h"
 #include "engine/restore_checks.h"
 #include "engine/schema_restore.h"
 #include "engine/session_pool.h"
@@ -34,6 +36,7 @@ struct RestoreWork {
   int slots = 1;  // connections the run uses (decides which split tables load as one job)
   bool analyze = true;
   bool verbose = false;
+  LargeObjectRestoreOptions large_objects;  // --no-owner, --no-privileges, --clean
 
   // Counted as the scheduler counts (so that the summary and the progress
   // display agree): one per job that finished, `committed` when this run did

@@ -42,6 +42,11 @@ RunEstimate RestoreEstimate(const RestoreInput& input, const std::set<std::strin
       e.rows += f->rows.value_or(0);
     }
   }
+  for (const format::FileEntry* f : input.large_object_files) {  // rows: objects
+    if (done.count("lo:" + f->name)) continue;
+    e.bytes += f->uncompressed_bytes;
+    e.rows += f->rows.value_or(0);
+  }
   return e;
 }
 

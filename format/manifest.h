@@ -19,7 +19,8 @@ namespace hyperdump::format {
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kFormatMagic = "hyperdump-archive";
 inline constexpr int kFormatMajor = 1;  // readers refuse any other major
-inline constexpr int kFormatMinor = 0;  // readers accept any minor, ignoring unknown keys
+inline constexpr int kFormatMinor =
+    1;  // readers accept any minor, ignoring unknown keys (1.1: large objects)
 // Suffix of files being written; never listed in a manifest.
 inline constexpr const char* kTempSuffix = ".tmp";
 

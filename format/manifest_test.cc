@@ -38,7 +38,7 @@ TEST(ManifestTest, RoundTripsEveryField) {
   auto parsed = ParseManifest(SerializeManifest(m), "m.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->major, 1);
-  EXPECT_EQ(parsed->minor, 0);
+  EXPECT_EQ(parsed->minor, kFormatMinor);
   EXPECT_EQ(parsed->created_at, m.created_at);
   EXPECT_EQ(parsed->tool_version, "0.1.0");
   EXPECT_EQ(parsed->source, m.source);
@@ -65,7 +65,7 @@ TEST(ManifestTest, RoundTripsEveryField) {
 TEST(ManifestTest, WritesTheDocumentedKeys) {
   json j = json::parse(SerializeManifest(Sample()));
   EXPECT_EQ(j["format"], "hyperdump-archive");
-  EXPECT_EQ(j["version"], json({{"major", 1}, {"minor", 0}}));
+  EXPECT_EQ(j["version"], json({{"major", 1}, {"minor", 1}}));
   EXPECT_EQ(j["tool"]["name"], "hyperdump");
   EXPECT_EQ(j["checksum_algorithm"], "xxh64");
   EXPECT_EQ(j["files"][0]["checksum"], "fedcba9876543210");
@@ -87,6 +87,7 @@ TEST(ManifestTest, ReadsANewerMinorVersionIgnoringUnknownKeys) {
 TEST(ManifestTest, RefusesAnUnknownMajorVersion) {
   json j = ManifestToJson(Sample());
   j["version"]["major"] = 2;
+  j["version"]["minor"] = 0;
   auto parsed = ParseManifest(j.dump(), "/a/manifest.json");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kUnsupportedVersion);

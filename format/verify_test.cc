@@ -158,7 +158,7 @@ TEST(ListingTest, ShowsEveryFileWithTotals) {
   auto m = ParseManifest(manifest_text, "m");
   ASSERT_TRUE(m.ok());
   std::string table = FormatListing(dir, *m);
-  EXPECT_NE(table.find("archive " + dir + " (format 1.0, written "), std::string::npos) << table;
+  EXPECT_NE(table.find("archive " + dir + " (format 1.1, written "), std::string::npos) << table;
   EXPECT_NE(table.find("FILE"), std::string::npos);
   EXPECT_NE(table.find("data/3"), std::string::npos);
   EXPECT_NE(table.find("public.metrics:3"), std::string::npos);

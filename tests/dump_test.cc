@@ -100,7 +100,7 @@ ArchiveContents ReadArchive(const std::string& dir) {
   if (!reader.ok()) return out;
   out.manifest = (*reader)->manifest();
   for (const format::FileEntry& e : out.manifest.files) {
-    if (e.kind != format::FileKind::kData) continue;
+    if (e.kind != format::FileKind::kData || e.meta.value("kind", "") == "large_objects") continue;
     TableKey key{e.meta.at("schema"), e.meta.at("name")};
     auto file = (*reader)->OpenFile(e.name);
     EXPECT_TRUE(file.ok()) << file.status().message();
@@ -383,21 +383,33 @@ TEST_F(DumpTest, BinaryFormatRecordsRowCounts) {
   EXPECT_EQ(a.plan.at("copy_format"), "binary");
 }
 
-TEST_F(DumpTest, LargeObjectsAreRefusedUnlessExcludedOnPurpose) {
+// Large objects are dumped (engine/large_objects.h; round trips are in
+// tests/large_objects_test.cc), unless left out on purpose.
+TEST_F(DumpTest, LargeObjectsAreDumpedUnlessExcludedOnPurpose) {
   Sql("CREATE TABLE public.t (a int); SELECT lo_from_bytea(0, 'blob');");
   engine::DumpOptions o = Options();
   Status s = engine::RunDump(o, no_interrupt_);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "database " + db_->name() +
-                             " holds 1 large object, which hyperdump does not dump; nothing was "
-                             "written. Dump them with pg_dump (they are in its default output), "
-                             "or pass --no-large-objects to dump everything else without them");
-  EXPECT_FALSE(fs::exists(o.dir));
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto large_object_files = [](const std::string& dir) {
+    std::vector<uint64_t> rows;
+    auto reader = format::ArchiveReader::Open(dir);
+    EXPECT_TRUE(reader.ok()) << reader.status().message();
+    if (!reader.ok()) return rows;
+    for (const format::FileEntry& f : (*reader)->manifest().files) {
+      if (f.meta.value("kind", "") == "large_objects") rows.push_back(f.rows.value_or(0));
+    }
+    return rows;
+  };
+  ArchiveContents a = ReadArchive(o.dir);
+  EXPECT_EQ(a.manifest.source.at("options").at("large_objects"), "included");
+  EXPECT_EQ(a.plan.at("large_objects"), 1);
+  EXPECT_EQ(large_object_files(o.dir), std::vector<uint64_t>{1});
+  o.dir += "-without";
   o.no_large_objects = true;
   s = engine::RunDump(o, no_interrupt_);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(ReadArchive(o.dir).manifest.source.at("options").at("large_objects"), "excluded");
+  EXPECT_TRUE(large_object_files(o.dir).empty());
 }
 
 TEST_F(DumpTest, RolesAreStoredWithoutPasswords) {
