@@ -135,6 +135,7 @@ std::string EditedCopy(const TempDir& tmp, const std::function<void(nlohmann::js
   }
   auto j = nlohmann::json::parse(ReadFile(kGolden + "/manifest.json"));
   edit(j);
+  ResealManifest(j);  // an edit on purpose: the manifest's own checksum follows it
   testing::WriteFile(dir + "/manifest.json", j.dump(2));
   return dir;
 }

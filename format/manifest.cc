@@ -136,7 +136,19 @@ json ManifestToJson(const Manifest& m) {
   };
 }
 
-std::string SerializeManifest(const Manifest& m) { return ManifestToJson(m).dump(2) + "\n"; }
+std::string ManifestSelfChecksum(const json& manifest) {
+  json copy = manifest;
+  copy.erase("manifest_checksum");
+  return ChecksumToHex(ChecksumOf(copy.dump(2)));
+}
+
+void ResealManifest(json& manifest) { manifest["manifest_checksum"] = ManifestSelfChecksum(manifest); }
+
+std::string SerializeManifest(const Manifest& m) {
+  json j = ManifestToJson(m);
+  ResealManifest(j);
+  return j.dump(2) + "\n";
+}
 
 Result<Manifest> ParseManifest(std::string_view text, const std::string& where) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -164,6 +176,21 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
   }
   m.major = static_cast<int>(major);
   m.minor = static_cast<int>(std::min<uint64_t>(minor, 1u << 30));
+  // The manifest's own checksum (1.2): over its content, as parsed.
+  auto self = j.find("manifest_checksum");
+  if (self != j.end()) {
+    if (!self->is_string() || self->get<std::string>() != ManifestSelfChecksum(j)) {
+      return Corrupt(where +
+                     " does not match its own checksum (manifest_checksum): it was damaged or "
+                     "edited after the dump, and nothing it says can be trusted; restore from "
+                     "another copy of the archive or re-run the dump");
+    }
+  } else if (m.minor >= 2) {
+    return Corrupt(where + " has no manifest_checksum, which version 1." +
+                   std::to_string(m.minor) +
+                   " manifests always carry: it was damaged or edited after the dump; restore "
+                   "from another copy of the archive or re-run the dump");
+  }
   HD_ASSIGN_OR_RETURN(m.created_at, top.String("created_at"));
   auto tool = j.find("tool");
   if (tool == j.end() || !tool->is_object()) return top.Bad("tool", "an object");

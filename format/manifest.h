@@ -19,8 +19,9 @@ namespace hyperdump::format {
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kFormatMagic = "hyperdump-archive";
 inline constexpr int kFormatMajor = 1;  // readers refuse any other major
-inline constexpr int kFormatMinor =
-    1;  // readers accept any minor, ignoring unknown keys (1.1: large objects)
+// Readers accept any minor, ignoring unknown keys. 1.1: large objects;
+// 1.2: the manifest's own checksum (manifest_checksum).
+inline constexpr int kFormatMinor = 2;
 // Suffix of files being written; never listed in a manifest.
 inline constexpr const char* kTempSuffix = ".tmp";
 
@@ -62,7 +63,16 @@ std::string SerializeManifest(const Manifest& manifest);
 // Parses manifest text. `where` names the file in errors. Wrong magic and
 // malformed fields are kCorrupt; another major version is kUnsupportedVersion.
 // Keys this version does not know are ignored (newer minor versions add them).
+// From version 1.2 the manifest carries its own checksum: a manifest whose
+// content does not match it, or that lacks it, is kCorrupt (a byte flipped in
+// a size, a row count or a fact would otherwise go unnoticed).
 Result<Manifest> ParseManifest(std::string_view text, const std::string& where);
+
+// The manifest's own checksum: XXH64 (hex) of `manifest` serialized as
+// SerializeManifest does, without its "manifest_checksum" key. Reseal sets
+// that key; tools and tests that edit a manifest on purpose call it.
+std::string ManifestSelfChecksum(const nlohmann::json& manifest);
+void ResealManifest(nlohmann::json& manifest);
 
 // Checks that `name` may be stored in an archive: relative, '/'-separated,
 // no empty, "." or ".." component, not the manifest, not a temporary name.

@@ -65,7 +65,8 @@ TEST(ManifestTest, RoundTripsEveryField) {
 TEST(ManifestTest, WritesTheDocumentedKeys) {
   json j = json::parse(SerializeManifest(Sample()));
   EXPECT_EQ(j["format"], "hyperdump-archive");
-  EXPECT_EQ(j["version"], json({{"major", 1}, {"minor", 1}}));
+  EXPECT_EQ(j["version"], json({{"major", 1}, {"minor", 2}}));
+  EXPECT_EQ(j["manifest_checksum"], ManifestSelfChecksum(j));
   EXPECT_EQ(j["tool"]["name"], "hyperdump");
   EXPECT_EQ(j["checksum_algorithm"], "xxh64");
   EXPECT_EQ(j["files"][0]["checksum"], "fedcba9876543210");
@@ -78,6 +79,7 @@ TEST(ManifestTest, ReadsANewerMinorVersionIgnoringUnknownKeys) {
   j["version"]["minor"] = 9;
   j["future_top_level"] = {{"x", 1}};
   j["files"][0]["future_field"] = "whatever";
+  ResealManifest(j);
   auto parsed = ParseManifest(j.dump(), "m.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->minor, 9);
@@ -119,12 +121,44 @@ TEST(ManifestTest, RefusesTruncatedJson) {
 TEST(ManifestTest, NamesAMalformedField) {
   json j = ManifestToJson(Sample());
   j["files"][1]["compressed_bytes"] = "ten";
+  ResealManifest(j);
   auto parsed = ParseManifest(j.dump(), "m.json");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
   EXPECT_NE(parsed.status().message().find("field files[1].compressed_bytes is missing or not an "
                                            "unsigned integer"),
             std::string::npos);
+}
+
+// A byte changed in a size, a row count or a fact keeps the JSON valid: only
+// the manifest's own checksum (1.2) catches it.
+TEST(ManifestTest, AValueChangedAfterTheDumpIsCaughtByTheManifestsOwnChecksum) {
+  std::string text = SerializeManifest(Sample());
+  ASSERT_TRUE(ParseManifest(text, "m.json").ok());
+  const size_t at = text.find("\"rows\": 89");
+  ASSERT_NE(at, std::string::npos);
+  text[at + 9] = '7';  // 89 -> 79
+  auto parsed = ParseManifest(text, "/a/manifest.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), StatusCode::kCorrupt);
+  EXPECT_EQ(parsed.status().message(),
+            "/a/manifest.json does not match its own checksum (manifest_checksum): it was "
+            "damaged or edited after the dump, and nothing it says can be trusted; restore from "
+            "another copy of the archive or re-run the dump");
+  json j = json::parse(SerializeManifest(Sample()));
+  j.erase("manifest_checksum");
+  parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("has no manifest_checksum"), std::string::npos);
+}
+
+// Archives written before 1.2 have no manifest_checksum and are still read.
+TEST(ManifestTest, AnOlderMinorWithoutItsOwnChecksumIsStillRead) {
+  json j = ManifestToJson(Sample());
+  j["version"]["minor"] = 1;
+  auto parsed = ParseManifest(j.dump(), "m.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->minor, 1);
 }
 
 TEST(ManifestTest, RefusesUnsafeFileNames) {

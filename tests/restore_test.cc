@@ -31,6 +31,7 @@
 #include "engine/dump.h"
 #include "engine/pg.h"
 #include "engine/timescale_window.h"
+#include "format/manifest.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 
@@ -552,6 +553,7 @@ TEST_F(RestoreTest, TimescaleDbVersionMismatchIsRefusedNamingBothVersions) {
   std::string manifest_path = archive + "/manifest.json";
   nlohmann::json m = nlohmann::json::parse(std::ifstream(manifest_path));
   m["source"]["timescaledb_version"] = "2.27.1";
+  format::ResealManifest(m);  // as a dump on that version would have sealed it
   std::ofstream(manifest_path) << m.dump(2) << "\n";
 
   RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), archive});
