@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -352,6 +353,52 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   return Status::Ok();
 }
 
+// Forwards everything to `inner` and keeps the last estimate, for the error
+// of a dump that ran out of disk.
+class EstimateKeeper final : public RunObserver {
+ public:
+  explicit EstimateKeeper(RunObserver& inner) : inner_(inner) {}
+  void OnPhase(const std::string& name) override { inner_.OnPhase(name); }
+  void OnEstimate(uint64_t bytes, uint64_t rows) override {
+    bytes_ = bytes;
+    inner_.OnEstimate(bytes, rows);
+  }
+  void OnWarning(const std::string& text) override { inner_.OnWarning(text); }
+  void OnServerNotice(const ServerNotice& notice) override { inner_.OnServerNotice(notice); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  RunObserver& inner_;
+  uint64_t bytes_ = 0;
+};
+
+// A full disk: says how much the archive needs, from the plan's estimate of
+// the COPY data (stored compressed), and how much was written when it filled.
+Status ExplainNoSpace(const Status& s, const std::string& dir, uint64_t estimated_copy_bytes) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t written = 0;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) written += it->file_size(ec);
+  }
+  auto mb = [](uint64_t b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
+    return std::string(buf);
+  };
+  std::string need =
+      estimated_copy_bytes == 0
+          ? std::string("the dump needs more space than the disk has")
+          : "the dump needs about " + mb(estimated_copy_bytes / 4) + " there (the source's " +
+                mb(estimated_copy_bytes) + " of COPY data, which zstd stores about 4x smaller; " +
+                "allow up to " + mb(estimated_copy_bytes) + " for data that does not compress)";
+  return Status(s.code(),
+                s.message() + "; " + need + ", and had written " + mb(written) +
+                    " when the disk filled",
+                s.sqlstate());
+}
+
 // After a failure: an INCOMPLETE file saying why, or no directory at all when
 // nothing in it is worth keeping (no data file, no jobs left to repair).
 void MarkFailed(const std::string& dir, bool created_dir, const Status& why, bool jobs_paused) {
@@ -414,8 +461,9 @@ Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
 
   JobPauseGuard paused;
   bool committed = false;
-  Status s = DumpPhases(options, interrupt, sink, observer ? *observer : NoRunObserver(), *archive,
-                        paused, committed, summary);
+  EstimateKeeper keeper(observer ? *observer : NoRunObserver());
+  Status s = DumpPhases(options, interrupt, sink, keeper, *archive, paused, committed, summary);
+  if (s.code() == StatusCode::kNoSpace) s = ExplainNoSpace(s, options.dir, keeper.bytes());
 
   // On every exit path, jobs are rescheduled before anything else.
   Status resumed = paused.Resume();

@@ -724,5 +724,174 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
   result.notes.push_back("ps, output, JSON log, report, archive and error text checked");
 }
 
+// 9. Hostile names and every type, one round trip with every case in it:
+//    identifiers with quotes, spaces, dots, newlines, unicode, reserved words
+//    and 63 bytes (schemas, tables, columns, indexes, constraints, a
+//    hypertable); arrays of built-in scalars, ranges, multiranges, domains,
+//    enums, composites, json, a 10 MB bytea, NaN and infinities, geometric,
+//    network, text search, xml and money values; generated, dropped and
+//    identity columns, TOAST, NULLs, an empty table, a table with no columns,
+//    1,600 columns, unlogged, row-level security, inheritance, a default
+//    partition; and a table named `x"; DROP TABLE y; --` next to a table y.
+TEST_F(TortureTest, HostileNamesAndEveryTypeRoundTripIdentically) {
+  PgConnection c = src_->Connect();
+  const char* kSchema = R"SQL(
+CREATE SCHEMA "we""ird sch.ema ☃
+line";
+SET search_path = "we""ird sch.ema ☃
+line", public;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'quote''s');
+CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+CREATE TYPE pair AS (a int, "b b" text);
+CREATE TABLE "select" ("from" int PRIMARY KEY, "where" text, "col ""q"" .x" text);
+INSERT INTO "select" SELECT g, 'w' || g, E'q\t"' || g FROM generate_series(1, 50) g;
+CREATE INDEX "idx ""odd"" name.☃" ON "select" ("where");
+CREATE TABLE "a23456789_123456789_123456789_123456789_123456789_123456789_123" (
+  "c23456789_123456789_123456789_123456789_123456789_123456789_123" int);
+INSERT INTO "a23456789_123456789_123456789_123456789_123456789_123456789_123" VALUES (1), (NULL);
+CREATE TABLE public.y (keep int);
+INSERT INTO public.y VALUES (42);
+CREATE TABLE public."x""; DROP TABLE y; --" (v text);
+INSERT INTO public."x""; DROP TABLE y; --" VALUES ('still here'), (NULL);
+CREATE TABLE types (
+  id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  a_int2 int2[], a_int4 int4[], a_int8 int8[], a_f4 float4[], a_f8 float8[], a_num numeric[],
+  a_text text[], a_bool bool[], a_date date[], a_ts timestamptz[], a_uuid uuid[],
+  a_bytea bytea[], a_jsonb jsonb[], a_inet inet[],
+  r int4range, tr tstzrange, mr int4multirange, d posint, e mood, comp pair,
+  j json, jb jsonb, n numeric, f8 float8, ts timestamp, tstz timestamptz, iv interval,
+  bv bit varying(20), ip inet, net cidr, mac macaddr8, tsv tsvector,
+  pt point, ln line, ls lseg, bx box, ph path, pg polygon, ci circle,
+  u uuid, x xml, m money, big text,
+  doubled int GENERATED ALWAYS AS (d * 2) STORED,
+  to_drop text);
+ALTER TABLE types DROP COLUMN to_drop;
+INSERT INTO types (a_int2, a_int4, a_int8, a_f4, a_f8, a_num, a_text, a_bool, a_date, a_ts,
+  a_uuid, a_bytea, a_jsonb, a_inet, r, tr, mr, d, e, comp, j, jb, n, f8, ts, tstz, iv, bv, ip,
+  net, mac, tsv, pt, ln, ls, bx, ph, pg, ci, u, x, m, big) VALUES
+ ('{1,-2,NULL}', '{2147483647}', '{-9223372036854775808}', '{1.5,NaN,Infinity}',
+  '{-Infinity,0.1}', '{NaN,1.000000000000000000001,-Infinity}', '{"a,b","c\"d",NULL,"é€😀"}',
+  '{t,f,NULL}', '{2024-02-29,infinity}', '{"2024-01-01 00:00:00+00",-infinity}',
+  '{00000000-0000-0000-0000-000000000001}', '{"\\x00ff",NULL}', ARRAY['{"k":[1,2]}'::jsonb],
+  '{10.0.0.1,::1}', '[1,10)', '[2024-01-01,2024-02-01)', '{[1,3),[5,9)}', 7, 'quote''s',
+  ROW(1, 'b "b"'), '{"x": [1, "two", null]}', '{"nested": {"a": 1}}', 'NaN', 'Infinity',
+  'infinity', '-infinity', '1 year 2 mons -3 days 04:05:06.789', B'10110', '192.168.0.1/24',
+  '10.0.0.0/8', '08:00:2b:01:02:03:04:05', to_tsvector('simple', 'the quick brown fox'),
+  '(1,2)', '{1,-1,0}', '[(0,0),(1,1)]', '(2,2),(0,0)', '[(0,0),(1,1),(2,0)]',
+  '((0,0),(1,1),(1,0))', '<(0,0),5>', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  '<doc a="1">text &amp; more</doc>', '$1,234.56', repeat('toast me ', 20000)),
+ (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, NULL, NULL, '-Infinity', '-0', NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE blob (id int, data bytea);
+INSERT INTO blob SELECT 1, decode(repeat(md5('x'), 655360), 'hex');  -- 16 bytes x 655360 = 10 MiB
+CREATE TABLE empty_one (a int);
+CREATE TABLE no_columns ();
+INSERT INTO no_columns DEFAULT VALUES;
+INSERT INTO no_columns DEFAULT VALUES;
+CREATE UNLOGGED TABLE unlogged_one (a int);
+INSERT INTO unlogged_one VALUES (1), (2);
+CREATE TABLE secured (owner name, v int);
+INSERT INTO secured VALUES ('someone', 1), ('else', 2);
+ALTER TABLE secured ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_mine ON secured USING (owner = current_user);
+CREATE TABLE parent_t (id int, v text);
+CREATE TABLE child_t (extra int) INHERITS (parent_t);
+INSERT INTO parent_t VALUES (1, 'p');
+INSERT INTO child_t VALUES (2, 'c', 3);
+CREATE TABLE parted (k int, v text) PARTITION BY RANGE (k);
+CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (10);
+CREATE TABLE "parted default ☃" PARTITION OF parted DEFAULT;
+INSERT INTO parted SELECT g, 'v' || g FROM generate_series(0, 30) g;
+CREATE TABLE "Hyper ""Table"".☃" ("time" timestamptz NOT NULL, "dev ice" int, v float8,
+  CONSTRAINT "chk ""v""" CHECK (v IS NULL OR v > -1e9));
+SELECT create_hypertable('"we""ird sch.ema ☃
+line"."Hyper ""Table"".☃"', 'time', chunk_time_interval => interval '1 day');
+INSERT INTO "Hyper ""Table"".☃" SELECT timestamptz '2024-01-01' + g * interval '1 hour', g % 3, g
+  FROM generate_series(0, 100) g;
+ALTER TABLE "Hyper ""Table"".☃" SET (timescaledb.compress,
+  timescaledb.compress_segmentby = '"dev ice"');
+RESET search_path;
+)SQL";
+  Status st = c.Run(kSchema);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(c.Run("SELECT compress_chunk(ch) FROM (SELECT ch FROM show_chunks("
+                    "'\"we\"\"ird sch.ema ☃\nline\".\"Hyper \"\"Table\"\".☃\"') ch"
+                    " ORDER BY 1 LIMIT 2) s")
+                  .ok());
+  // 1,600 columns, the most a table may have.
+  ASSERT_TRUE(c.Run("DO $$ BEGIN EXECUTE 'CREATE TABLE public.wide (' || (SELECT string_agg("
+                    "format('c%s int', g), ', ') FROM generate_series(1, 1600) g) || ')'; "
+                    "EXECUTE 'INSERT INTO public.wide VALUES (' || (SELECT string_agg(g::text, "
+                    "', ') FROM generate_series(1, 1600) g) || ')'; END $$")
+                  .ok());
+
+  const std::string dir = tmp_ + "/hostile";
+  testing::CommandResult d = RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2"}, tmp_);
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  ScratchDatabase dst("torture_hostile");
+  testing::CommandResult r = RunHd({"restore", "-d", dst.uri(), "-j", "2", dir}, tmp_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  RowDelta delta = CompareRows(src_->uri(), dst.uri());
+  EXPECT_TRUE(delta.identical) << delta.differences;
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Value(t, "SELECT keep FROM public.y"), 42) << "public.y was dropped";
+  EXPECT_EQ(Value(t, "SELECT count(*) FROM public.\"x\"\"; DROP TABLE y; --\""), 2);
+  EXPECT_EQ(Value(t, "SELECT length(data) FROM \"we\"\"ird sch.ema ☃\nline\".blob"), 10485760);
+  EXPECT_EQ(Value(t, "SELECT count(*) FROM \"we\"\"ird sch.ema ☃\nline\".no_columns"), 2);
+  EXPECT_EQ(Value(t, "SELECT c1600 FROM public.wide"), 1600);
+  EXPECT_EQ(Value(t, "SELECT count(*) FROM pg_policies WHERE policyname = 'only_mine'"), 1);
+  ScenarioResult& result = Results()["hostile names and every type"];
+  ++result.trials;
+  result.survived += delta.identical && Value(t, "SELECT keep FROM public.y") == 42;
+  result.rows_lost += delta.lost;
+  result.rows_duplicated += delta.duplicated;
+  result.notes.push_back(delta.identical ? "identical" : "DIFFERENT" + delta.differences);
+}
+
+// 6. Disk full during a dump: a small tmpfs (mounted by the test, as root)
+//    fills up. The error names the path and the space the dump needed; no
+//    manifest is written; what is left is named incomplete by verify.
+TEST_F(TortureTest, DiskFullDuringADumpNamesThePathAndLeavesNoArchiveThatLooksComplete) {
+  ASSERT_EQ(::geteuid(), 0u) << "this scenario mounts a tmpfs: run the suite as root";
+  ScenarioResult& result = Results()["disk full during the dump"];
+  for (int trial = 0; trial < 3; ++trial) {
+    std::mt19937_64 rng = TrialRng("disk-full", trial);
+    const int kib = std::uniform_int_distribution<int>(64, 400)(rng);  // the archive: ~460 KiB
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": " + std::to_string(kib) + " KiB");
+    const std::string mnt = tmp_ + "/small" + std::to_string(trial);
+    fs::create_directories(mnt);
+    testing::CommandResult m = testing::RunCommand(
+        "", {"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(kib) + "k", "tmpfs", mnt}, tmp_);
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    const std::string dir = mnt + "/archive";
+    testing::CommandResult d = RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2"}, tmp_);
+    const std::string text = d.out + d.err;
+    bool ok = d.exit_code != 0;
+    EXPECT_NE(d.exit_code, 0) << text;
+    const bool names_path = text.find(mnt) != std::string::npos;
+    const bool says_space = text.find("space") != std::string::npos;
+    const bool says_needed = text.find("needs about") != std::string::npos;
+    EXPECT_TRUE(names_path && says_space && says_needed) << text;
+    ok = ok && names_path && says_space && says_needed;
+    EXPECT_FALSE(fs::exists(dir + "/manifest.json"));
+    ok = ok && !fs::exists(dir + "/manifest.json");
+    if (fs::exists(dir)) {
+      testing::CommandResult v = RunHd({"verify", dir}, tmp_);
+      EXPECT_NE(v.exit_code, 0);
+      EXPECT_NE((v.out + v.err).find("incomplete"), std::string::npos) << v.out << v.err;
+      ok = ok && v.exit_code != 0;
+    }
+    EXPECT_EQ(ScheduledJobs().empty(), false);
+    testing::RunCommand("", {"umount", mnt}, tmp_);
+    ++result.trials;
+    result.survived += ok;
+    std::string first_line = text.substr(text.rfind("hyperdump: error:") == std::string::npos
+                                             ? 0
+                                             : text.rfind("hyperdump: error:"));
+    result.notes.push_back(std::to_string(kib) + " KiB: " + first_line.substr(0, 300));
+  }
+}
+
 }  // namespace
 }  // namespace hyperdump
