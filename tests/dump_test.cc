@@ -288,6 +288,29 @@ TEST_F(DumpTest, DemoDatabaseEveryTypeAndCompressedChunksAsTheyAre) {
   }
 }
 
+// As pg_dump by default: row_security off, so a role that a row-level
+// security policy would filter fails, naming the table, rather than dumping
+// the subset of rows the policy shows it.
+TEST_F(DumpTest, ARoleThatRowSecurityWouldFilterGetsAnErrorNamingTheTable) {
+  const std::string role = "hd_rls_" + std::to_string(::getpid());
+  Sql("CREATE TABLE public.secret (owner name, v int);"
+      "INSERT INTO public.secret VALUES ('someone', 1), ('" + role + "', 2);"
+      "ALTER TABLE public.secret ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY mine ON public.secret USING (owner = current_user);"
+      "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN;"
+      "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+  engine::DumpOptions o = Options();
+  const size_t at = o.source.find("postgres@");
+  ASSERT_NE(at, std::string::npos) << o.source;
+  o.source.replace(at, std::string("postgres@").size(), role + "@");
+  Status s = engine::RunDump(o, no_interrupt_);
+  Sql("DROP OWNED BY " + role + "; DROP ROLE " + role);
+  ASSERT_FALSE(s.ok()) << "a role filtered by row security dumped a subset of public.secret";
+  EXPECT_NE(s.message().find("row-level security"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("secret"), std::string::npos) << s.message();
+  EXPECT_FALSE(fs::exists(o.dir + "/manifest.json"));
+}
+
 TEST_F(DumpTest, RowsCommittedDuringTheDumpAreAbsent) {
   Sql("CREATE TABLE public.t1 (id int PRIMARY KEY, v text);"
       "INSERT INTO public.t1 SELECT i, 'v' || i FROM generate_series(1, 5000) i;"
