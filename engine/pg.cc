@@ -115,6 +115,18 @@ Status PgConnection::ErrorStatus(const PGresult* r, const std::string& context) 
   if (msg.empty() && c_) {
     msg = PQerrorMessage(c_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    // libpq's own messages run over lines ("server closed the connection
+    // unexpectedly\n\tThis probably means..."): errors are printed as one.
+    std::string flat;
+    for (size_t i = 0; i < msg.size(); ++i) {
+      if (msg[i] != '\n') {
+        flat += msg[i];
+        continue;
+      }
+      while (i + 1 < msg.size() && (msg[i + 1] == '\t' || msg[i + 1] == ' ')) ++i;
+      flat += ' ';
+    }
+    msg = flat;
   }
   StatusCode code = StatusCode::kDatabase;
   if (!c_ || PQstatus(c_) != CONNECTION_OK) {

@@ -146,6 +146,10 @@ Result<std::vector<int64_t>> ListScheduledJobs(PgConnection& conn) {
 
 Status SetJobsScheduled(PgConnection& conn, const std::vector<int64_t>& ids, bool scheduled) {
   if (ids.empty()) return Status::Ok();
+  // Durable before we go on, whatever the server's synchronous_commit: a
+  // server crash right after must not bring back jobs paused that we
+  // reported rescheduled (seen with synchronous_commit = off).
+  HD_RETURN_IF_ERROR(conn.Run("SET synchronous_commit = on"));
   HD_ASSIGN_OR_RETURN(std::string schema, TimescaleSchema(conn));
   if (schema.empty()) {
     return NotFound("the timescaledb extension is not installed in database " + conn.database());
@@ -201,6 +205,7 @@ Status RecordPausedJobs(PgConnection& conn, const std::vector<int64_t>& ids,
   std::string value;
   for (int64_t id : ids) value += (value.empty() ? "" : ",") + std::to_string(id);
   value += " " + archive_dir;
+  HD_RETURN_IF_ERROR(conn.Run("SET synchronous_commit = on"));  // see SetJobsScheduled
   Status s = conn.Run("ALTER DATABASE " + QuoteIdent(conn.database()) + " SET " + kMarkerSetting +
                       " = " + QuoteLiteral(value));
   if (!s.ok() && s.sqlstate() == "42501") {

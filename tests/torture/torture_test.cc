@@ -10,8 +10,12 @@
 // Kills are real: SIGKILL to the hyperdump process group (pg_restore and
 // pg_dump children included) from this process, at a time drawn from the
 // seed, never a hook inside hyperdump.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +26,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -582,10 +588,11 @@ TEST_F(TortureTest, CorruptArchivesAreRefusedOrFailOnlyTheirJobAndResumeAfterRep
   }
 }
 
-// 8. Concurrent writes during the dump: writers append rows to several
-//    tables and, in the same transaction, increment a counter row, all
-//    through each dump. In every restored database each table's rows agree
-//    with the counter: one snapshot for every worker.
+// 8. Concurrent writes during the dump: a pgbench custom script appends a
+//    batch of rows to three tables and adds the batch size to a counter row,
+//    in one transaction, on 2 clients, throughout each dump. In every
+//    restored database each table's rows agree with the counter: one
+//    snapshot for the leader, every worker and pg_dump.
 TEST_F(TortureTest, WritesDuringTheDumpRestoreToOneConsistentSnapshot) {
   {
     PgConnection c = src_->Connect();
@@ -596,43 +603,36 @@ TEST_F(TortureTest, WritesDuringTheDumpRestoreToOneConsistentSnapshot) {
                       "CREATE TABLE public.log_c (n bigint, pad text)")
                     .ok());
   }
+  const char* bindir = std::getenv("PG_BINDIR");
+  const std::string pgbench =
+      std::string(bindir && *bindir ? bindir : "/usr/lib/postgresql/15/bin") + "/pgbench";
   const int kTrials = 5;
   ScenarioResult& result = Results()["writes during the dump"];
   for (int trial = 0; trial < kTrials; ++trial) {
     std::mt19937_64 rng = TrialRng("writes", trial);
-    SCOPED_TRACE("trial " + std::to_string(trial));
-    std::atomic<bool> stop{false};
-    std::atomic<int64_t> written{0};
-    std::vector<std::thread> writers;
-    for (int w = 0; w < 2; ++w) {
-      const int batch = std::uniform_int_distribution<int>(1, 50)(rng);
-      writers.emplace_back([&, batch] {
-        PgConnection c = src_->Connect();
-        const std::string n = std::to_string(batch);
-        while (!stop.load()) {
-          // One transaction: the three tables gain `batch` rows each and the
-          // counter `batch`.
-          Status s = c.Run(
-              "BEGIN; UPDATE public.counter SET n = n + " + n +
-              ";"
-              "INSERT INTO public.log_a SELECT g, repeat('a', 100) FROM generate_series(1, " +
-              n +
-              ") g;"
-              "INSERT INTO public.log_b SELECT g, repeat('b', 100) FROM generate_series(1, " +
-              n +
-              ") g;"
-              "INSERT INTO public.log_c SELECT g, repeat('c', 100) FROM generate_series(1, " +
-              n + ") g; COMMIT");
-          if (s.ok()) written += batch;
-        }
-      });
-    }
-    while (written.load() < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const int batch = std::uniform_int_distribution<int>(1, 50)(rng);
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": batches of " + std::to_string(batch));
+    const std::string script = tmp_ + "/append.sql";
+    std::ofstream(script) << "\\set batch " << batch << "\n"
+                          << "BEGIN;\n"
+                          << "UPDATE public.counter SET n = n + :batch;\n"
+                          << "INSERT INTO public.log_a SELECT g, repeat('a', 100) FROM "
+                             "generate_series(1, :batch) g;\n"
+                          << "INSERT INTO public.log_b SELECT g, repeat('b', 100) FROM "
+                             "generate_series(1, :batch) g;\n"
+                          << "INSERT INTO public.log_c SELECT g, repeat('c', 100) FROM "
+                             "generate_series(1, :batch) g;\n"
+                          << "END;\n";
+    // pgbench runs 3 s; the dump starts after 0.5 s and takes well under that.
+    std::string cmd = testing::ShellQuote(pgbench) + " -n -c 2 -T 3 -f " +
+                      testing::ShellQuote(script) + " " + testing::ShellQuote(src_->uri()) +
+                      " >" + testing::ShellQuote(tmp_ + "/pgbench.log") + " 2>&1";
+    std::thread writers([cmd] { (void)std::system(cmd.c_str()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const std::string dir = tmp_ + "/writes" + std::to_string(trial);
     testing::CommandResult d =
         RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2", "--quiet"}, tmp_);
-    stop = true;
-    for (auto& t : writers) t.join();
+    writers.join();
     ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
     ScratchDatabase dst("torture_writes");
     testing::CommandResult r = RunHd({"restore", "-d", dst.uri(), "-j", "2", "--quiet", dir}, tmp_);
@@ -642,7 +642,7 @@ TEST_F(TortureTest, WritesDuringTheDumpRestoreToOneConsistentSnapshot) {
     const int64_t a = Value(t, "SELECT count(*) FROM public.log_a");
     const int64_t b = Value(t, "SELECT count(*) FROM public.log_b");
     const int64_t c = Value(t, "SELECT count(*) FROM public.log_c");
-    EXPECT_GT(counter, 0);
+    EXPECT_GT(counter, 0) << "pgbench wrote nothing before the snapshot";
     EXPECT_EQ(a, counter);
     EXPECT_EQ(b, counter);
     EXPECT_EQ(c, counter);
@@ -671,15 +671,33 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
   const std::string dir = tmp_ + "/secure", report = tmp_ + "/report.html";
   Child c({"dump", "-d", uri, "-f", dir, "-j", "2", "--log-format", "json", "--report", report},
           tmp_ + "/secure.log");
+  // Every process's arguments while the dump runs (pg_dump included). The
+  // kernel shows hyperdump's own arguments as given until its main() masks
+  // them (after the dynamic loader: a few ms); from then on, and in every
+  // child, the password must never show.
   std::string seen_in_ps;
-  // Every process's arguments while the dump runs (pg_dump included).
+  bool masked = false;
+  double unmasked_for = 0;
   while (true) {
     testing::CommandResult ps = testing::RunCommand("", {"ps", "-eo", "args"}, tmp_);
-    if (ps.out.find(secret) != std::string::npos) seen_in_ps = ps.out;
+    std::istringstream lines(ps.out);
+    for (std::string line; std::getline(lines, line);) {
+      const bool ours = line.rfind(HYPERDUMP_BIN, 0) == 0 && line.find(" dump ") != std::string::npos;
+      if (ours && line.find(":" + std::string(secret.size(), '*') + "@") != std::string::npos) {
+        masked = true;
+      }
+      if (line.find(secret) == std::string::npos) continue;
+      if (ours && !masked) {
+        unmasked_for = c.Seconds();
+      } else {
+        seen_in_ps += line + "\n";
+      }
+    }
     if (c.Seconds() > 60) break;
     if (fs::exists(dir + "/manifest.json")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  EXPECT_LT(unmasked_for, 1.0) << "hyperdump's arguments were not masked within a second";
   ASSERT_EQ(c.Wait(), 0) << c.Output();
   EXPECT_EQ(seen_in_ps, "") << "the password showed in ps";
   EXPECT_EQ(c.Output().find(secret), std::string::npos) << "the password is in the JSON log";
@@ -715,13 +733,40 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
   testing::CommandResult bad = RunHd({"dump", "-d", uri + "_missing_db", "-f", tmp_ + "/none"}, tmp_);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ((bad.out + bad.err).find(secret), std::string::npos) << bad.err;
+  // A password given by PGPASSWORD: in no output, log, report or archive.
+  const std::string env_secret = "EnvSecret-" + std::to_string(Seed() % 100000);
+  const std::string env_dir = tmp_ + "/secure_env", env_report = tmp_ + "/report_env.html";
+  std::vector<std::string> env_argv = {HYPERDUMP_BIN, "dump", "-d", src_->uri(), "-f", env_dir,
+                                       "-j", "2", "--log-format", "json", "--report", env_report};
+  testing::CommandResult with_env =
+      testing::RunCommand("PGPASSWORD=" + testing::ShellQuote(env_secret), env_argv, tmp_);
+  EXPECT_EQ(with_env.exit_code, 0) << with_env.err;
+  bool env_clean = (with_env.out + with_env.err).find(env_secret) == std::string::npos;
+  for (const auto& e : fs::recursive_directory_iterator(env_dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    env_clean = env_clean && bytes.find(env_secret) == std::string::npos;
+  }
+  {
+    std::ifstream in(env_report);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    env_clean = env_clean && bytes.find(env_secret) == std::string::npos;
+  }
+  EXPECT_TRUE(env_clean) << "the PGPASSWORD value showed up";
+  no_secret = no_secret && env_clean;
   ScenarioResult& result = Results()["password and archive privacy"];
   ++result.trials;
   result.survived += seen_in_ps.empty() && private_files && no_secret &&
                      c.Output().find(secret) == std::string::npos &&
                      report_text.find(secret) == std::string::npos &&
                      (bad.out + bad.err).find(secret) == std::string::npos;
-  result.notes.push_back("ps, output, JSON log, report, archive and error text checked");
+  result.notes.push_back(
+      "URI password: ps, output, JSON log, report, archive, error text; PGPASSWORD: output, "
+      "JSON log, report, archive; hyperdump's own arguments unmasked for the first " +
+      std::to_string(static_cast<int>(unmasked_for * 1000)) + " ms (start-up, before main)");
 }
 
 // 9. Hostile names and every type, one round trip with every case in it:
@@ -890,6 +935,349 @@ TEST_F(TortureTest, DiskFullDuringADumpNamesThePathAndLeavesNoArchiveThatLooksCo
                                              ? 0
                                              : text.rfind("hyperdump: error:"));
     result.notes.push_back(std::to_string(kib) + " KiB: " + first_line.substr(0, 300));
+  }
+}
+
+// Restarts the test server at once (`pg_ctl restart -m immediate`: every
+// session killed, crash recovery), and returns when it accepts connections
+// again. The suite runs alone (RUN_SERIAL) for this.
+void RestartServer() {
+  auto c = PgConnection::Connect(testing::TestServerUri());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto dir = c->Exec("SHOW data_directory");
+  ASSERT_TRUE(dir.ok()) << dir.status().message();
+  const std::string data = dir->GetString(0, 0);
+  const char* bindir = std::getenv("PG_BINDIR");
+  const std::string pg_ctl =
+      std::string(bindir && *bindir ? bindir : "/usr/lib/postgresql/15/bin") + "/pg_ctl";
+  std::vector<std::string> argv = {pg_ctl, "-D", data, "restart", "-m", "immediate", "-w",
+                                   "-t", "120"};
+  if (::geteuid() == 0) {
+    std::string cmd;
+    for (const std::string& a : argv) cmd += testing::ShellQuote(a) + " ";
+    argv = {"su", "postgres", "-s", "/bin/bash", "-c", cmd + ">/dev/null 2>&1"};
+  }
+  testing::CommandResult r = testing::RunCommand("", argv, "/tmp");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// 3. The target's server restarted mid-restore (5 trials): hyperdump carries
+//    on (its jobs retry on new connections) or exits with a clear error;
+//    then --resume gives an identical database, out of restore mode.
+TEST_F(TortureTest, ServerRestartedMidRestoreThenResumedIsIdentical) {
+  const std::string archive = Archive();
+  double total = 0;
+  {
+    ScratchDatabase calib("torture_calib3");
+    Child c({"restore", "-d", calib.uri(), "-j", "2", "--quiet", archive}, tmp_ + "/calib.log");
+    ASSERT_EQ(c.Wait(), 0) << c.Output();
+    total = c.Seconds();
+  }
+  ScenarioResult& result = Results()["target server restarted mid-restore"];
+  for (int trial = 0; trial < 5; ++trial) {
+    std::mt19937_64 rng = TrialRng("restart-restore", trial);
+    const double at = std::uniform_real_distribution<double>(0.1, 0.9)(rng) * total;
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": restart at " + std::to_string(at) + " s");
+    ScratchDatabase dst("torture_restart_dst");
+    Child c({"restore", "-d", dst.uri(), "-j", "2", "--quiet", archive}, tmp_ + "/restart.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(at * 1000)));
+    RestartServer();
+    const int code = c.Wait();
+    std::string note = "+" + std::to_string(at).substr(0, 5) + "s: ";
+    bool ok = true;
+    if (code == 0) {
+      note += "carried on";
+    } else {
+      const std::string out = c.Output();
+      const bool clear = out.find("hyperdump: error:") != std::string::npos;
+      EXPECT_TRUE(clear) << out;
+      ok = clear;
+      note += "exited " + std::to_string(code) + ", then --resume";
+      SettleAndCheckLedger(dst.uri());
+      testing::CommandResult resumed =
+          RunHd({"restore", "-d", dst.uri(), "-j", "2", "--resume", "--quiet", archive}, tmp_);
+      EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+      ok = ok && resumed.exit_code == 0;
+    }
+    RowDelta d = CompareRows(src_->uri(), dst.uri());
+    EXPECT_TRUE(d.identical) << d.differences;
+    EXPECT_FALSE(InRestoreMode(dst.uri()));
+    ok = ok && d.identical && !InRestoreMode(dst.uri());
+    ++result.trials;
+    result.survived += ok;
+    result.rows_lost += d.lost;
+    result.rows_duplicated += d.duplicated;
+    result.notes.push_back(note + (d.identical ? ", identical" : ", DIFFERENT"));
+  }
+}
+
+// 4. The source's server restarted mid-dump (5 trials): a clean failure (no
+//    manifest, the error names the cause) and the jobs rescheduled once the
+//    source is back, or the error says how (resume-jobs).
+TEST_F(TortureTest, ServerRestartedMidDumpFailsCleanlyAndLeavesNoJobPaused) {
+  const std::string before = ScheduledJobs();
+  ASSERT_FALSE(before.empty());
+  double total = 0;
+  {
+    Child c({"dump", "-d", src_->uri(), "-f", tmp_ + "/calib4", "-j", "2", "--quiet"},
+            tmp_ + "/calib.log");
+    ASSERT_EQ(c.Wait(), 0) << c.Output();
+    total = c.Seconds();
+  }
+  ScenarioResult& result = Results()["source server restarted mid-dump"];
+  for (int trial = 0; trial < 5; ++trial) {
+    std::mt19937_64 rng = TrialRng("restart-dump", trial);
+    const double at = std::uniform_real_distribution<double>(0.05, 0.9)(rng) * total;
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": restart at " + std::to_string(at) + " s");
+    const std::string dir = tmp_ + "/restart" + std::to_string(trial);
+    Child c({"dump", "-d", src_->uri(), "-f", dir, "-j", "2", "--quiet"}, tmp_ + "/dump4.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(at * 1000)));
+    RestartServer();
+    const int code = c.Wait();
+    const std::string out = c.Output();
+    std::string note = "+" + std::to_string(at).substr(0, 5) + "s: ";
+    bool ok = true;
+    if (code == 0) {
+      // Finished before the restart reached it: a complete, good archive.
+      testing::CommandResult v = RunHd({"verify", dir}, tmp_);
+      EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+      ok = v.exit_code == 0;
+      note += "finished first";
+    } else if (fs::exists(dir + "/manifest.json")) {
+      // The restart came after the manifest, while the jobs were being
+      // rescheduled: a complete archive, and an error naming resume-jobs.
+      testing::CommandResult v = RunHd({"verify", dir}, tmp_);
+      EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+      EXPECT_NE(out.find("resume-jobs"), std::string::npos) << out;
+      ok = v.exit_code == 0 && out.find("resume-jobs") != std::string::npos;
+      note += "archive complete, jobs left to resume-jobs";
+    } else {
+      const bool cause = out.find("hyperdump: error:") != std::string::npos &&
+                         (out.find("connection") != std::string::npos ||
+                          out.find("terminat") != std::string::npos ||
+                          out.find("shut") != std::string::npos ||
+                          out.find("recovery") != std::string::npos);
+      EXPECT_TRUE(cause) << out;
+      ok = cause;
+      note += "failed: " + out.substr(out.rfind("hyperdump: error:") == std::string::npos
+                                          ? 0
+                                          : out.rfind("hyperdump: error:"),
+                                      160);
+    }
+    if (ScheduledJobs() != before) {
+      const bool says_how = out.find("resume-jobs") != std::string::npos;
+      EXPECT_TRUE(says_how) << "jobs left paused without a word: " << out;
+      ok = ok && says_how;
+      testing::CommandResult resume = RunHd({"resume-jobs", dir, "-d", src_->uri()}, tmp_);
+      EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
+      note += ", jobs rescheduled by resume-jobs";
+    }
+    EXPECT_EQ(ScheduledJobs(), before);
+    ok = ok && ScheduledJobs() == before;
+    ++result.trials;
+    result.survived += ok;
+    result.notes.push_back(note);
+  }
+}
+
+// A TCP proxy on 127.0.0.1 between hyperdump and the server, written for
+// the suite: it forwards every connection to `target_port` and can cut one
+// of them, at random, in both directions at once (as a dropped network path
+// or a killed firewall state would). Threads: one accepting, one per
+// connection; CutOne from any thread. Everything stops with the object.
+class CuttingProxy {
+ public:
+  explicit CuttingProxy(int target_port) : target_port_(target_port) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listen_, 64);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] { Accept(); });
+  }
+  ~CuttingProxy() {
+    stop_ = true;
+    ::shutdown(listen_, SHUT_RDWR);
+    ::close(listen_);
+    acceptor_.join();
+    std::vector<std::thread> relays;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [client, server] : live_) {
+        ::shutdown(client, SHUT_RDWR);
+        ::shutdown(server, SHUT_RDWR);
+      }
+      relays.swap(relays_);
+    }
+    for (auto& t : relays) t.join();
+  }
+  CuttingProxy(const CuttingProxy&) = delete;
+  CuttingProxy& operator=(const CuttingProxy&) = delete;
+
+  int port() const { return port_; }
+  // Cuts one live connection, chosen with `rng`; false when none is open.
+  bool CutOne(std::mt19937_64& rng) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (live_.empty()) return false;
+    auto it = live_.begin();
+    std::advance(it, std::uniform_int_distribution<size_t>(0, live_.size() - 1)(rng));
+    ::shutdown(it->first, SHUT_RDWR);
+    ::shutdown(it->second, SHUT_RDWR);
+    ++cuts_;
+    return true;
+  }
+  int cuts() const { return cuts_; }
+
+ private:
+  void Accept() {
+    while (!stop_) {
+      int client = ::accept(listen_, nullptr, nullptr);
+      if (client < 0) return;
+      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(target_port_));
+      if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      live_.emplace(client, server);
+      relays_.emplace_back([this, client, server] { Relay(client, server); });
+    }
+  }
+  void Relay(int client, int server) {
+    char buf[65536];
+    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+    while (!stop_) {
+      if (::poll(fds, 2, 100) < 0) break;
+      bool done = false;
+      for (int i = 0; i < 2 && !done; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+          done = true;
+          break;
+        }
+        for (ssize_t off = 0; off < n;) {
+          ssize_t w = ::send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
+          if (w <= 0) {
+            done = true;
+            break;
+          }
+          off += w;
+        }
+      }
+      if (done) break;
+    }
+    ::shutdown(client, SHUT_RDWR);
+    ::shutdown(server, SHUT_RDWR);
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase({client, server});
+    ::close(client);
+    ::close(server);
+  }
+
+  const int target_port_;
+  int listen_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> cuts_{0};
+  std::mutex mu_;
+  std::set<std::pair<int, int>> live_;  // under mu_
+  std::vector<std::thread> relays_;     // under mu_
+  std::thread acceptor_;
+};
+
+// `uri` (postgresql://user@127.0.0.1:PORT/db) through `port` instead.
+std::string ViaPort(const std::string& uri, int port) {
+  const size_t host = uri.find("@127.0.0.1:");
+  const size_t slash = uri.find('/', host == std::string::npos ? 0 : host);
+  if (host == std::string::npos || slash == std::string::npos) return uri;
+  return uri.substr(0, host) + "@127.0.0.1:" + std::to_string(port) + uri.substr(slash);
+}
+
+int ServerPort(const std::string& uri) {
+  const size_t host = uri.find("@127.0.0.1:");
+  return host == std::string::npos ? 0 : std::atoi(uri.c_str() + host + 11);
+}
+
+// 5. Dropped connections (10 trials, dumps and restores in turn): a proxy cuts
+//    a random connection at a random moment. The run either succeeds (jobs
+//    that lost their connection are retried) and is identical, or fails
+//    with a clear error, leaving no manifest (dump) or a target that --resume
+//    makes identical (restore). No row is ever lost or duplicated.
+TEST_F(TortureTest, DroppedConnectionsNeverLoseOrDuplicateARow) {
+  const std::string archive = Archive();
+  const int port = ServerPort(src_->uri());
+  ASSERT_GT(port, 0) << src_->uri();
+  ScenarioResult& result = Results()["dropped connections"];
+  for (int trial = 0; trial < 10; ++trial) {
+    std::mt19937_64 rng = TrialRng("proxy", trial);
+    const bool dump = trial % 2 == 0;
+    const int cut_ms = std::uniform_int_distribution<int>(20, 400)(rng);
+    SCOPED_TRACE(std::string(dump ? "dump" : "restore") + " trial " + std::to_string(trial) +
+                 ": cut at " + std::to_string(cut_ms) + " ms");
+    CuttingProxy proxy(port);
+    ScratchDatabase dst("torture_proxy_dst");
+    const std::string dir = tmp_ + "/proxy" + std::to_string(trial);
+    std::vector<std::string> args =
+        dump ? std::vector<std::string>{"dump", "-d", ViaPort(src_->uri(), proxy.port()), "-f",
+                                        dir, "-j", "2", "--quiet"}
+             : std::vector<std::string>{"restore", "-d", ViaPort(dst.uri(), proxy.port()), "-j",
+                                        "2", "--quiet", archive};
+    Child c(args, tmp_ + "/proxy.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(cut_ms));
+    const bool cut = proxy.CutOne(rng);
+    const int code = c.Wait();
+    const std::string out = c.Output();
+    std::string note = std::string(dump ? "dump" : "restore") + ", cut at " +
+                       std::to_string(cut_ms) + " ms" + (cut ? "" : " (nothing open)") + ": ";
+    bool ok = true;
+    if (dump) {
+      if (code == 0) {
+        testing::CommandResult r = RunHd({"restore", "-d", dst.uri(), "-j", "2", "--quiet", dir}, tmp_);
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        note += "completed";
+      } else {
+        EXPECT_NE(out.find("hyperdump: error:"), std::string::npos) << out;
+        EXPECT_FALSE(fs::exists(dir + "/manifest.json"));
+        ok = out.find("hyperdump: error:") != std::string::npos &&
+             !fs::exists(dir + "/manifest.json");
+        note += "failed cleanly";
+      }
+    } else if (code == 0) {
+      note += "completed";
+    } else {
+      EXPECT_NE(out.find("hyperdump: error:"), std::string::npos) << out;
+      ok = out.find("hyperdump: error:") != std::string::npos;
+      SettleAndCheckLedger(dst.uri());
+      testing::CommandResult r =
+          RunHd({"restore", "-d", dst.uri(), "-j", "2", "--resume", "--quiet", archive}, tmp_);
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+      ok = ok && r.exit_code == 0;
+      note += "failed, then --resume";
+    }
+    if (!dump || code == 0) {
+      RowDelta d = CompareRows(src_->uri(), dst.uri());
+      EXPECT_TRUE(d.identical) << d.differences;
+      ok = ok && d.identical;
+      result.rows_lost += d.lost;
+      result.rows_duplicated += d.duplicated;
+      note += d.identical ? ", identical" : ", DIFFERENT";
+    }
+    ++result.trials;
+    result.survived += ok;
+    result.notes.push_back(note);
   }
 }
 
