@@ -45,6 +45,13 @@ Result<std::unique_ptr<TimescaleWindow>> TimescaleWindow::Open(const std::string
       sql.pop_back();
     if (!version.empty()) sql += " VERSION " + QuoteLiteral(version);
     Status created = conn.Run(sql);
+    if (!created.ok() && created.sqlstate() == "42501") {
+      return created.WithContext(
+          "creating the TimescaleDB extension on the target needs a superuser (TimescaleDB is "
+          "not a trusted extension, and its restore window, timescaledb_pre_restore(), needs "
+          "one too on a stock TimescaleDB): restore as a superuser; managed services provide "
+          "a role for this");
+    }
     if (!created.ok())
       return created.WithContext("creating the TimescaleDB extension on the target");
   }
@@ -52,6 +59,13 @@ Result<std::unique_ptr<TimescaleWindow>> TimescaleWindow::Open(const std::string
   Status pre = conn.Run("SELECT timescaledb_pre_restore()");
   if (!pre.ok()) {
     window->closed_ = true;  // nothing to undo: restore mode was not entered
+    if (pre.sqlstate() == "42501") {
+      return pre.WithContext(
+          "SELECT timescaledb_pre_restore() on the target needs a superuser on a stock "
+          "TimescaleDB (it stops the database's background workers and sets "
+          "timescaledb.restoring): restore as a superuser; managed services provide a role "
+          "that may call it");
+    }
     return pre.WithContext("SELECT timescaledb_pre_restore() on the target");
   }
   return window;

@@ -1281,5 +1281,86 @@ TEST_F(TortureTest, DroppedConnectionsNeverLoseOrDuplicateARow) {
   }
 }
 
+// 10, continued. A restore with --no-owner as a non-superuser role that owns
+// the target database, as on a managed service: a plain PostgreSQL archive
+// restores identically and everything in the target belongs to that role; a
+// TimescaleDB archive is refused before anything is written, naming the need
+// for a superuser (a stock TimescaleDB lets only a superuser stop the
+// database's background workers in timescaledb_pre_restore()).
+TEST_F(TortureTest, NoOwnerRestoreAsTheTargetsNonSuperuserOwner) {
+  const std::string role = "hd_owner_" + std::to_string(::getpid());
+  auto admin = PgConnection::Connect(testing::TestServerUri());
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin->Run("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN").ok());
+  ScenarioResult& result = Results()["--no-owner restore as the target's non-superuser owner"];
+  auto as_role = [&](const std::string& uri) {
+    std::string out = uri;
+    const size_t at = out.find("postgres@");
+    if (at != std::string::npos) out.replace(at, std::string("postgres@").size(), role + "@");
+    return out;
+  };
+  // A plain source: tables, a sequence, a view, an index, a foreign key.
+  ScratchDatabase plain("torture_plain_src");
+  {
+    PgConnection c = plain.Connect();
+    ASSERT_TRUE(c.Run("CREATE TABLE parent (id serial PRIMARY KEY, name text);"
+                      "CREATE TABLE child (id int REFERENCES parent, v numeric);"
+                      "INSERT INTO parent (name) SELECT 'p' || g FROM generate_series(1, 500) g;"
+                      "INSERT INTO child SELECT 1 + g % 500, g FROM generate_series(1, 2000) g;"
+                      "CREATE INDEX child_v ON child (v);"
+                      "CREATE VIEW both_v AS SELECT p.name, c.v FROM parent p JOIN child c"
+                      " ON c.id = p.id")
+                    .ok());
+  }
+  const std::string plain_dir = tmp_ + "/plain", ts_dir = Archive();
+  testing::CommandResult d =
+      RunHd({"dump", "-d", plain.uri(), "-f", plain_dir, "-j", "2", "--quiet"}, tmp_);
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  bool ok = true;
+  {
+    ScratchDatabase dst("torture_owned_dst");
+    ASSERT_TRUE(admin->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " +
+                           role + "; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+                    .ok());
+    PgConnection owner_setup = dst.Connect();
+    ASSERT_TRUE(owner_setup.Run("ALTER SCHEMA public OWNER TO " + role).ok());
+    testing::CommandResult r = RunHd(
+        {"restore", "-d", as_role(dst.uri()), "-j", "2", "--no-owner", "--quiet", plain_dir},
+        tmp_);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    RowDelta delta = CompareRows(plain.uri(), dst.uri());
+    EXPECT_TRUE(delta.identical) << delta.differences;
+    PgConnection t = dst.Connect();
+    const int64_t foreign = Value(
+        t, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+           " WHERE n.nspname = 'public' AND c.relowner <> '" + role + "'::regrole");
+    EXPECT_EQ(foreign, 0) << "the restore created objects its role does not own";
+    ok = r.exit_code == 0 && delta.identical && foreign == 0;
+    result.notes.push_back(std::string("plain archive: ") +
+                           (ok ? "identical, every object owned by the role" : "FAILED"));
+  }
+  {
+    ScratchDatabase dst("torture_owned_ts");
+    ASSERT_TRUE(admin->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " +
+                           role)
+                    .ok());
+    testing::CommandResult r = RunHd(
+        {"restore", "-d", as_role(dst.uri()), "-j", "2", "--no-owner", "--quiet", ts_dir}, tmp_);
+    const std::string text = r.out + r.err;
+    EXPECT_NE(r.exit_code, 0) << text;
+    EXPECT_NE(text.find("needs a superuser"), std::string::npos) << text;
+    EXPECT_EQ(UserObjects(dst.uri()), 0) << "the refused restore wrote into the target";
+    const bool refused = r.exit_code != 0 && text.find("needs a superuser") != std::string::npos &&
+                         UserObjects(dst.uri()) == 0;
+    ok = ok && refused;
+    result.notes.push_back(std::string("TimescaleDB archive: ") +
+                           (refused ? "refused before writing, naming the superuser it needs"
+                                    : "NOT REFUSED CLEANLY"));
+  }
+  admin->Run("DROP ROLE IF EXISTS " + role).IgnoreError();
+  ++result.trials;
+  result.survived += ok;
+}
+
 }  // namespace
 }  // namespace hyperdump
