@@ -2,14 +2,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+
 #include "engine/discovery.h"
 #include "engine/pg.h"
+#include "engine/timescale_jobs.h"
 
 namespace hyperdump::engine {
 
 Status PrintDryRun(const std::string& uri, const DiscoveryOptions& opts, bool json,
                    std::ostream& out) {
   HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(uri, "hyperdump dry-run"));
+  // Jobs a killed dump left paused: said on every command against the source.
+  if (auto marker = ReadPausedJobsMarker(conn); marker.ok() && !marker->job_ids.empty()) {
+    std::fprintf(stderr, "hyperdump: warning: %s\n",
+                 PausedJobsWarning(*marker, conn.database()).c_str());
+  }
   HD_RETURN_IF_ERROR(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   Result<Plan> plan = Discover(conn, opts);
   conn.Run("ROLLBACK").IgnoreError();  // read only: nothing to keep

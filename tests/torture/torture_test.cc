@@ -489,6 +489,10 @@ TEST_F(TortureTest, DumpKilledAtRandomMomentsLeavesNoArchiveThatLooksCompleteAnd
       if (ScheduledJobs() != before) {
         testing::CommandResult cmp = RunHd({"compare", src_->uri(), src_->uri()}, tmp_);
         EXPECT_NE(cmp.err.find("were paused by a hyperdump dump"), std::string::npos) << cmp.err;
+        testing::CommandResult plan =
+            RunHd({"dump", "-d", src_->uri(), "--dry-run"}, tmp_);
+        EXPECT_NE(plan.err.find("were paused by a hyperdump dump"), std::string::npos)
+            << plan.err;
         testing::CommandResult resume = RunHd({"resume-jobs", dir, "-d", src_->uri()}, tmp_);
         EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
         note += ", jobs paused until resume-jobs";
