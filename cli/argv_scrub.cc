@@ -7,8 +7,8 @@ namespace hyperdump::cli {
 
 int MaskPasswords(std::string& arg) {
   static const std::regex kUri(R"(^[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s]*)@)");
-  static const std::regex kKey(R"((?:^|[\s?&])[A-Za-z_]*password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+))",
-                               std::regex::icase);
+  static const std::regex kKey(
+      R"((?:^|[\s?&])[A-Za-z_]*password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+))", std::regex::icase);
   int masked = 0;
   for (const std::regex* re : {&kUri, &kKey}) {
     std::string copy = arg;  // positions from the unmasked text

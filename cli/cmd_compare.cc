@@ -18,7 +18,8 @@ CommandFn RegisterCompare(CLI::App& root) {
   return [=] {
     auto report = engine::CompareDatabases(*source, *target);
     if (!report.ok()) return ReportError(report.status());
-    for (const auto& w : report->warnings) std::fprintf(stderr, "hyperdump: warning: %s\n", w.c_str());
+    for (const auto& w : report->warnings)
+      std::fprintf(stderr, "hyperdump: warning: %s\n", w.c_str());
     for (const auto& t : report->different) std::printf("DIFFERENT  %s\n", t.c_str());
     for (const auto& t : report->missing)
       std::printf("MISSING    %s (in source only)\n", t.c_str());

@@ -1,8 +1,7 @@
 #include "engine/dry_run.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "engine/discovery.h"
 #include "engine/pg.h"

@@ -393,10 +393,10 @@ Status ExplainNoSpace(const Status& s, const std::string& dir, uint64_t estimate
           : "the dump needs about " + mb(estimated_copy_bytes / 4) + " there (the source's " +
                 mb(estimated_copy_bytes) + " of COPY data, which zstd stores about 4x smaller; " +
                 "allow up to " + mb(estimated_copy_bytes) + " for data that does not compress)";
-  return Status(s.code(),
-                s.message() + "; " + need + ", and had written " + mb(written) +
-                    " when the disk filled",
-                s.sqlstate());
+  return Status(
+      s.code(),
+      s.message() + "; " + need + ", and had written " + mb(written) + " when the disk filled",
+      s.sqlstate());
 }
 
 // After a failure: an INCOMPLETE file saying why, or no directory at all when

@@ -28,8 +28,8 @@ struct DumpOptions {
   bool pause_jobs = true;             // unschedule TimescaleDB jobs >= 1000 for the dump
   int wait_jobs_timeout_ms = 600000;  // how long to wait for running jobs before the snapshot
   bool roles = false;                 // also store pg_dumpall --roles-only
-  bool no_large_objects = false;      // leave large objects out (else dumped, engine/large_objects.h)
-  std::string tool_version;           // written to the manifest
+  bool no_large_objects = false;  // leave large objects out (else dumped, engine/large_objects.h)
+  std::string tool_version;       // written to the manifest
 };
 
 // What a successful dump moved (for the one-line summary).

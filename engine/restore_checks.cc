@@ -127,8 +127,8 @@ Status WaitForEarlierRestoreSessions(PgConnection& conn, int timeout_ms) {
                r.GetString(i, 1) + ", " + r.GetString(i, 2) + ": " + r.GetString(i, 3) + ")";
       }
       return Status(StatusCode::kAlreadyExists,
-                    "another restore still has sessions in database \"" + conn.database() +
-                        "\" (" + who +
+                    "another restore still has sessions in database \"" + conn.database() + "\" (" +
+                        who +
                         "): wait for it to end, or, if its process was killed, for its sessions "
                         "to finish their statements (or end them with pg_terminate_backend), "
                         "then run the same command again");

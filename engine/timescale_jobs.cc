@@ -191,8 +191,8 @@ Result<PausedJobsMarker> ReadPausedJobsMarker(PgConnection& conn) {
   if (space != std::string::npos) out.archive_dir = value.substr(space + 1);
   for (size_t start = 0; start < ids.size();) {
     size_t comma = ids.find(',', start);
-    std::string one = ids.substr(start, comma == std::string::npos ? std::string::npos
-                                                                   : comma - start);
+    std::string one =
+        ids.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!one.empty()) out.job_ids.push_back(std::stoll(one));
     if (comma == std::string::npos) break;
     start = comma + 1;

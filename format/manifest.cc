@@ -142,7 +142,9 @@ std::string ManifestSelfChecksum(const json& manifest) {
   return ChecksumToHex(ChecksumOf(copy.dump(2)));
 }
 
-void ResealManifest(json& manifest) { manifest["manifest_checksum"] = ManifestSelfChecksum(manifest); }
+void ResealManifest(json& manifest) {
+  manifest["manifest_checksum"] = ManifestSelfChecksum(manifest);
+}
 
 std::string SerializeManifest(const Manifest& m) {
   json j = ManifestToJson(m);
@@ -186,8 +188,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
                      "another copy of the archive or re-run the dump");
     }
   } else if (m.minor >= 2) {
-    return Corrupt(where + " has no manifest_checksum, which version 1." +
-                   std::to_string(m.minor) +
+    return Corrupt(where + " has no manifest_checksum, which version 1." + std::to_string(m.minor) +
                    " manifests always carry: it was damaged or edited after the dump; restore "
                    "from another copy of the archive or re-run the dump");
   }
