@@ -5,6 +5,7 @@
 
 #include "engine/copy_out.h"
 #include "engine/timescale_jobs.h"
+#include "format/checksum.h"
 
 namespace hyperdump::engine {
 
@@ -47,21 +48,22 @@ ORDER BY 1, 2
 // A hypertable parent's own rows, read with COPY: TimescaleDB hides them from
 // every SELECT (even FROM ONLY) while its hooks are on, and only a superuser
 // may turn them off. Each COPY text line is one row; the digest is the count
-// and the sum (mod 2^64) of each line's FNV-1a hash: equal sets, equal sums.
-// Comparable only with another parent's digest made the same way.
+// and the sum (mod 2^64) of each line's XXH64 (the archive's checksum): equal
+// sets, equal sums. Comparable only with another parent's digest made the
+// same way.
 Result<TableDigest> DigestByCopy(PgConnection& conn, const std::string& quoted) {
-  uint64_t sum = 0, hash = 14695981039346656037ull;
+  uint64_t sum = 0;
   int64_t rows = 0;
+  std::string line;  // a row split across COPY chunks
   auto write = [&](std::string_view bytes) -> Status {
-    for (char c : bytes) {
-      if (c == '\n') {
-        sum += hash;
-        ++rows;
-        hash = 14695981039346656037ull;
-      } else {
-        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-      }
+    for (size_t end; (end = bytes.find('\n')) != std::string_view::npos;) {
+      line.append(bytes.substr(0, end));
+      sum += format::ChecksumOf(line);
+      ++rows;
+      line.clear();
+      bytes.remove_prefix(end + 1);
     }
+    line.append(bytes);
     return Status::Ok();
   };
   HD_RETURN_IF_ERROR(

@@ -165,17 +165,25 @@ Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
     };
     graph.Add(std::move(spec));
   }
+  return RunDumpJobs(
+      graph, options.slots, sink, interrupt, [&phase](int slot) { phase.Cancel(slot); },
+      "data phase");
+}
+
+Status RunDumpJobs(scheduler::JobGraph& graph, int slots, scheduler::EventSink* sink,
+                   const std::atomic<bool>& interrupt, std::function<void(int)> cancel_slot,
+                   const std::string& what) {
   scheduler::RunOptions ro;
-  ro.slots = options.slots;
+  ro.slots = slots;
   ro.max_attempts = 3;
   ro.on_failure = scheduler::FailurePolicy::kCancelRunning;
   ro.sink = sink;
   ro.interrupt = &interrupt;
-  ro.on_cancel_slot = [&phase](int slot) { phase.Cancel(slot); };
+  ro.on_cancel_slot = std::move(cancel_slot);
   scheduler::RunReport report = scheduler::Run(graph, ro);
   if (report.ok()) return Status::Ok();
   if (!report.first_error.ok()) return report.first_error;
-  return Internal("the data phase stopped with " + std::to_string(report.failed.size()) +
+  return Internal("the " + what + " stopped with " + std::to_string(report.failed.size()) +
                   " failed and " + std::to_string(report.not_started.size()) +
                   " unstarted jobs but no error");
 }

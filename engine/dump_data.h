@@ -10,6 +10,7 @@
 #define HYPERDUMP_ENGINE_DUMP_DATA_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "base/status.h"
@@ -18,6 +19,7 @@
 #include "format/codec.h"
 #include "format/writer.h"
 #include "scheduler/events.h"
+#include "scheduler/graph.h"
 
 namespace hyperdump::engine {
 
@@ -44,6 +46,15 @@ struct DataPhaseTotals {
 Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
                     format::ArchiveWriter& archive, const std::atomic<bool>& interrupt,
                     scheduler::EventSink* sink, DataPhaseTotals* totals);
+
+// Runs one phase of the dump's jobs (table data, large objects) on `slots`
+// worker connections with the dump's policy: up to 3 attempts per job, and a
+// hard failure cancels the running jobs (`cancel_slot` cancels what a slot's
+// connection runs). Returns the first error; `what` names the phase if the
+// run failed without one (a bug).
+Status RunDumpJobs(scheduler::JobGraph& graph, int slots, scheduler::EventSink* sink,
+                   const std::atomic<bool>& interrupt, std::function<void(int)> cancel_slot,
+                   const std::string& what);
 
 }  // namespace hyperdump::engine
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "engine/dump_data.h"
 #include "engine/large_objects.h"
 #include "engine/snapshot.h"
 #include "scheduler/runner.h"
@@ -231,18 +232,9 @@ Status DumpLargeObjects(const LargeObjectDumpOptions& options,
     spec.fn = [&dump, &batch](JobContext& ctx) { return dump.Run(ctx, batch); };
     graph.Add(std::move(spec));
   }
-  scheduler::RunOptions ro;
-  ro.slots = o.slots;
-  ro.max_attempts = 3;
-  ro.on_failure = scheduler::FailurePolicy::kCancelRunning;
-  ro.sink = sink;
-  ro.interrupt = &interrupt;
-  ro.on_cancel_slot = [&dump](int slot) { dump.Cancel(slot); };
-  scheduler::RunReport report = scheduler::Run(graph, ro);
-  if (report.ok()) return Status::Ok();
-  if (!report.first_error.ok()) return report.first_error;
-  return Internal("the large object phase stopped with " + std::to_string(report.failed.size()) +
-                  " failed jobs but no error");
+  return RunDumpJobs(
+      graph, o.slots, sink, interrupt, [&dump](int slot) { dump.Cancel(slot); },
+      "large object phase");
 }
 
 }  // namespace hyperdump::engine

@@ -29,6 +29,9 @@ Result<PausedJobs> ParsePausedJobs(const std::string& text, const std::string& w
 
 namespace {
 
+constexpr const char* kJobStatTable = "_timescaledb_internal.bgw_job_stat";
+constexpr const char* kMarkerSetting = "hyperdump.paused_jobs";  // PausedJobsMarker
+
 // Schema of the timescaledb extension (where alter_job lives); empty without it.
 Result<std::string> TimescaleSchema(PgConnection& conn) {
   HD_ASSIGN_OR_RETURN(PgResult r,
@@ -95,10 +98,6 @@ Status WaitForRunningJobs(PgConnection& conn, int timeout_ms, const std::atomic<
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
-
-namespace {
-constexpr const char* kJobStatTable = "_timescaledb_internal.bgw_job_stat";
-}  // namespace
 
 Result<std::string> ReadJobStats(PgConnection& conn) {
   HD_ASSIGN_OR_RETURN(PgResult where, conn.Exec(std::string("SELECT to_regclass('") +
@@ -168,10 +167,6 @@ Status SetJobsScheduled(PgConnection& conn, const std::vector<int64_t>& ids, boo
   }
   return Status::Ok();
 }
-
-namespace {
-constexpr const char* kMarkerSetting = "hyperdump.paused_jobs";
-}  // namespace
 
 Result<PausedJobsMarker> ReadPausedJobsMarker(PgConnection& conn) {
   // pg_db_role_setting, not current_setting(): the marker may have been set

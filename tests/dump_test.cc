@@ -168,6 +168,14 @@ class DumpTest : public ::testing::Test {
     return o;
   }
   void Sql(const std::string& sql) { ASSERT_TRUE(conn_.Run(sql).ok()) << conn_.Run(sql).message(); }
+  // Restores archive `dir` into `target` with 2 jobs.
+  Status RestoreInto(const std::string& dir, const std::string& target) {
+    engine::RestoreOptions r;
+    r.archive_dir = dir;
+    r.target = target;
+    r.jobs = 2;
+    return engine::RunRestore(r, no_interrupt_);
+  }
   int64_t Int(const std::string& sql) {
     auto r = conn_.Exec(sql);
     EXPECT_TRUE(r.ok()) << r.status().message();
@@ -294,11 +302,11 @@ TEST_F(DumpTest, DemoDatabaseEveryTypeAndCompressedChunksAsTheyAre) {
 TEST_F(DumpTest, ARoleThatRowSecurityWouldFilterGetsAnErrorNamingTheTable) {
   const std::string role = "hd_rls_" + std::to_string(::getpid());
   Sql("CREATE TABLE public.secret (owner name, v int);"
-      "INSERT INTO public.secret VALUES ('someone', 1), ('" + role + "', 2);"
       "ALTER TABLE public.secret ENABLE ROW LEVEL SECURITY;"
-      "CREATE POLICY mine ON public.secret USING (owner = current_user);"
-      "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN;"
-      "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+      "CREATE POLICY mine ON public.secret USING (owner = current_user);");
+  Sql("INSERT INTO public.secret VALUES ('someone', 1), (" + engine::QuoteLiteral(role) + ", 2)");
+  Sql("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
+  Sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
   engine::DumpOptions o = Options();
   const size_t at = o.source.find("postgres@");
   ASSERT_NE(at, std::string::npos) << o.source;
@@ -756,11 +764,7 @@ TEST_F(DumpTimescaleTest, RunningJobIsWaitedOutBeforeTheSnapshotAndTheArchiveRes
   ExpectArchiveMatchesSource(a);
 
   testing::ScratchDatabase target("dump_waited_dst");
-  engine::RestoreOptions r;
-  r.archive_dir = o.dir;
-  r.target = target.uri();
-  r.jobs = 2;
-  s = engine::RunRestore(r, no_interrupt_);
+  s = RestoreInto(o.dir, target.uri());
   ASSERT_TRUE(s.ok()) << s.message();
   auto report = engine::CompareDatabases(db_->uri(), target.uri());
   ASSERT_TRUE(report.ok()) << report.status().message();
@@ -826,11 +830,7 @@ TEST_F(DumpTimescaleTest, ChunksCompressedAndDecompressedDuringTheDumpNeverLoseA
     }
     ++completed;
     testing::ScratchDatabase target("dump_churn_dst");
-    engine::RestoreOptions r;
-    r.archive_dir = o.dir;
-    r.target = target.uri();
-    r.jobs = 2;
-    s = engine::RunRestore(r, no_interrupt_);
+    s = RestoreInto(o.dir, target.uri());
     ASSERT_TRUE(s.ok()) << s.message();
     // Rows as a user reads them (the chunks' compression states differ from
     // the source's now, which went on churning after the snapshot).
