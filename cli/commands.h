@@ -28,6 +28,7 @@ void InstallInterruptHandlers();
 // One entry per subcommand file (cli/cmd_<name>.cc).
 CommandFn RegisterDump(CLI::App& root);
 CommandFn RegisterRestore(CLI::App& root);
+CommandFn RegisterMigrate(CLI::App& root);
 CommandFn RegisterVerify(CLI::App& root);
 CommandFn RegisterList(CLI::App& root);
 CommandFn RegisterDemoData(CLI::App& root);

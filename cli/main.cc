@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   auto add = [&](CommandFn fn) { commands[app.get_subcommands({}).back()] = std::move(fn); };
   add(RegisterDump(app));
   add(RegisterRestore(app));
+  add(RegisterMigrate(app));
   add(RegisterVerify(app));
   add(RegisterList(app));
   add(RegisterDemoData(app));

@@ -8,7 +8,11 @@
 //                   of each populated materialized view)
 //                   (-n/-N/-t/-T passed through): read section by section /
 //                   item by item with pg_restore -l/-L.
-//   plan.json       the dump's view of the source (see below).
+//   plan.json       the dump's view of the source (see below). Stored right
+//                   after schema.pgdump, before the data files are done: it
+//                   names every data file the dump will write, so that a
+//                   restore reading the archive as it grows (`hyperdump
+//                   migrate`) knows its whole job graph from the start.
 //   roles.sql       pg_dumpall --roles-only --no-role-passwords (only with
 //                   --roles): role definitions WITHOUT password hashes; set
 //                   passwords on the target.
@@ -55,7 +59,9 @@
 //    "tables": [{"oid","schema","name","kind","relfilenode","parent","hypertable",
 //                "compressed_of","extension","copy_filter","load_after":[..],
 //                "bytes","rows","pages"}],
-//    "jobs": [{"id","table","kind","object","range","bytes","load_after"}],
+//    "jobs": [{"id","table","kind","object","range","bytes","load_after",
+//              "file": the data file the job writes}],
+//    "large_object_files": [the large-object batch files the dump writes],
 //    "sequences": [{"schema","name","owned_by","last_value","is_called"}],
 //    "large_objects": count in the source (dumped unless --no-large-objects:
 //                     manifest options.large_objects "included" | "excluded"),

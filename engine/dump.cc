@@ -187,17 +187,24 @@ Status ExplainSchemaLockFailure(PgConnection& leader, const Status& failure, int
 }
 
 // The schema and the data at once: pg_dump's many small catalog queries are
-// mostly waiting, which N workers busy with COPY fill. A failure of either
-// stops the other (a schema failure would make every data file useless); so
-// does `interrupt`. Returns the schema for the caller to store.
-Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot,
-                                     PgConnection& leader, const Plan& plan,
-                                     format::ArchiveWriter& archive, const std::string& scratch,
-                                     const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
-                                     DataPhaseTotals* totals) {
+// mostly waiting, which N workers busy with COPY fill. As soon as the schema
+// is dumped, `store_schema` stores it (on the schema's thread, while the data
+// still moves: `hyperdump migrate` starts the restore from it). A failure of
+// either stops the other (a schema failure would make every data file
+// useless); so does `interrupt`.
+using SchemaStore = std::function<Status(const SchemaFile&)>;
+Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgConnection& leader,
+                         const Plan& plan, format::ArchiveWriter& archive,
+                         const std::string& scratch, const std::atomic<bool>& interrupt,
+                         scheduler::EventSink* sink, DataPhaseTotals* totals,
+                         const SchemaStore& store_schema) {
   std::atomic<bool> stop_schema{false}, stop_data{false}, schema_failed{false};
   std::future<Result<SchemaFile>> schema = std::async(std::launch::async, [&] {
     Result<SchemaFile> r = DumpSchemaFile(o, snapshot, plan, scratch, stop_schema);
+    if (r.ok()) {
+      Status stored = store_schema(*r);
+      if (!stored.ok()) r = stored;
+    }
     if (!r.ok()) schema_failed = true;
     return r;
   });
@@ -229,8 +236,7 @@ Result<SchemaFile> DumpSchemaAndData(const DumpOptions& o, const std::string& sn
     return ExplainSchemaLockFailure(leader, schema_file.status(), o.lock_timeout_ms)
         .WithContext("dumping the schema");
   }
-  HD_RETURN_IF_ERROR(data_status);
-  return schema_file;
+  return data_status;
 }
 
 nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const DumpOptions& o) {
@@ -300,20 +306,43 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   }
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
-  // 5. Schema by pg_dump under the same snapshot, on its own thread, while
-  //    N workers importing the snapshot move the data (every job on the
-  //    scheduler). The schema and its post-data map are stored once both end.
-  observer.OnPhase("schema and data");
+  // 5. Roles (--roles): the cluster's role definitions, without passwords.
   HD_ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create("hyperdump-dump"));
+  if (o.roles) {
+    HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
+    HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
+  }
+
+  // 6. Schema by pg_dump under the same snapshot, on its own thread, while
+  //    N workers importing the snapshot move the data (every job on the
+  //    scheduler, the TimescaleDB catalog first). The schema is stored as
+  //    soon as it is dumped, then plan.json: tables, jobs and the files they
+  //    write, sequence values (read by discovery right after the snapshot),
+  //    the post-data map. Only data files follow them.
+  observer.OnPhase("schema and data");
   DataPhaseTotals totals;
-  HD_ASSIGN_OR_RETURN(SchemaFile schema,
-                      DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
-                                        interrupt, sink, &totals));
-  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
-  HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
+  auto store_schema = [&](const SchemaFile& schema) -> Status {
+    HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
+    HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
+    nlohmann::json plan_json = PlanToJson(plan);
+    for (size_t i = 0; i < plan.jobs.size(); ++i) {
+      plan_json["jobs"][i]["file"] = DataFileName(plan.jobs[i], o.codec);
+    }
+    nlohmann::json lo_files = nlohmann::json::array();
+    for (const LargeObjectBatch& b : large_objects) {
+      lo_files.push_back(LargeObjectFileName(b.index, o.codec));
+    }
+    plan_json["large_object_files"] = std::move(lo_files);
+    plan_json["post_data"] = std::move(post_data);
+    plan_json["copy_format"] = CopyFormatName(o.copy_format);
+    plan_json["timescaledb_job_stats"] = nlohmann::json::parse(job_stats);
+    return archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n");
+  };
+  HD_RETURN_IF_ERROR(DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
+                                       interrupt, sink, &totals, store_schema));
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
-  // 6. Large objects (data, owners, privileges, comments) under the same
+  // 7. Large objects (data, owners, privileges, comments) under the same
   //    snapshot, in batches by OID range on N workers.
   if (!large_objects.empty()) {
     observer.OnPhase("large objects");
@@ -325,23 +354,9 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
     HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
   }
 
-  // 7. Roles (--roles): the cluster's role definitions, without passwords.
-  observer.OnPhase("finish");
-  if (o.roles) {
-    HD_ASSIGN_OR_RETURN(std::string roles, DumpRoles(o.source, scratch.path(), interrupt));
-    HD_RETURN_IF_ERROR(archive.PutBlob(layout::kRolesBlob, roles));
-  }
-
-  // 8. plan.json: tables, jobs, sequence values (read by discovery right after
-  //    the snapshot), post-data items.
-  nlohmann::json plan_json = PlanToJson(plan);
-  plan_json["post_data"] = std::move(post_data);
-  plan_json["copy_format"] = CopyFormatName(o.copy_format);
-  plan_json["timescaledb_job_stats"] = nlohmann::json::parse(job_stats);
-  HD_RETURN_IF_ERROR(archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n"));
-
-  // 9. The manifest, last: only now is the archive complete. The snapshot
+  // 8. The manifest, last: only now is the archive complete. The snapshot
   //    transaction ends after it (nothing reads the source any more).
+  observer.OnPhase("finish");
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
   HD_RETURN_IF_ERROR(archive.Commit(SourceFacts(plan, snapshot, o)));
   committed = true;
@@ -456,8 +471,9 @@ Status RunDump(const DumpOptions& options, const std::atomic<bool>& interrupt,
                       " -d SOURCE to reschedule them, then delete the directory or dump into "
                       "another one");
   }
-  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveWriter> archive,
-                      format::ArchiveWriter::Create(options.dir, options.tool_version));
+  HD_ASSIGN_OR_RETURN(
+      std::unique_ptr<format::ArchiveWriter> archive,
+      format::ArchiveWriter::Create(options.dir, options.tool_version, options.writer));
 
   JobPauseGuard paused;
   bool committed = false;

@@ -11,6 +11,7 @@
 #include "engine/plan.h"
 #include "engine/run_observer.h"
 #include "format/codec.h"
+#include "format/writer.h"
 #include "scheduler/events.h"
 
 namespace hyperdump::engine {
@@ -30,6 +31,9 @@ struct DumpOptions {
   bool roles = false;                 // also store pg_dumpall --roles-only
   bool no_large_objects = false;  // leave large objects out (else dumped, engine/large_objects.h)
   std::string tool_version;       // written to the manifest
+  // The archive writer's options: `hyperdump migrate` sets created_at and
+  // on_sealed (to start restoring each file as soon as it is sealed).
+  format::WriterOptions writer;
 };
 
 // What a successful dump moved (for the one-line summary).

@@ -160,6 +160,10 @@ Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
                            : "");
     spec.kind = "copy";
     spec.weight = static_cast<uint64_t>(std::max<int64_t>(job.estimated_bytes, 1));
+    // Extension configuration tables (the TimescaleDB catalog) first: they
+    // are tiny, and a restore reading the archive as it grows (`hyperdump
+    // migrate`) loads them before any chunk.
+    if (!t.extension.empty()) spec.weight = uint64_t{1} << 50;
     spec.fn = [&phase, &job, first_busy](JobContext& ctx) {
       return phase.Run(ctx, job, *first_busy);
     };

@@ -106,7 +106,7 @@ struct LargeObjectRestoreOptions {
 // open transaction on `conn` (so the caller commits them with its ledger
 // row, or not at all). `progress` gets decoded bytes as they are sent;
 // returning false cancels (kCancelled). Returns the objects restored.
-Result<int64_t> RestoreLargeObjectFile(PgConnection& conn, const format::ArchiveReader& archive,
+Result<int64_t> RestoreLargeObjectFile(PgConnection& conn, const format::ArchiveSource& archive,
                                        const format::FileEntry& file,
                                        const LargeObjectRestoreOptions& options,
                                        const std::function<bool(uint64_t)>& progress);

@@ -132,7 +132,7 @@ Status WriteBig(PgConnection& conn, ObjectStream& in, const std::string& oid, ui
 
 }  // namespace
 
-Result<int64_t> RestoreLargeObjectFile(PgConnection& conn, const format::ArchiveReader& archive,
+Result<int64_t> RestoreLargeObjectFile(PgConnection& conn, const format::ArchiveSource& archive,
                                        const format::FileEntry& file,
                                        const LargeObjectRestoreOptions& options,
                                        const std::function<bool(uint64_t)>& progress) {

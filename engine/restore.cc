@@ -82,16 +82,10 @@ Status Unfinished(const scheduler::RunReport& report) {
 
 Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
                   scheduler::EventSink* sink, RestoreSummary* summary, RunObserver* observer_in) {
-  RestoreSummary local;
-  if (!summary) summary = &local;
   RunObserver& observer = observer_in ? *observer_in : NoRunObserver();
   // Server notices of every connection below reach the observer, never the
   // terminal raw (declared first: it outlives the connections).
   NoticeForwarder notices(observer);
-  auto note = [&](const std::string& text) {  // shown now, and kept for the caller
-    observer.OnWarning(text);
-    summary->notes.push_back(text);
-  };
   observer.OnPhase("checks");
   if (options.jobs < 1) return InvalidArgument("--jobs must be at least 1");
 
@@ -101,6 +95,21 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
                       format::ArchiveReader::Open(options.archive_dir));
   HD_ASSIGN_OR_RETURN(RestoreInput input, ReadRestoreInput(*archive));
   HD_ASSIGN_OR_RETURN(std::string schema_bytes, archive->ReadBlob(layout::kSchemaBlob));
+  return RestoreFrom(options, *archive, input, schema_bytes, interrupt, sink, summary, &observer);
+}
+
+Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
+                   const RestoreInput& input, const std::string& schema_bytes,
+                   const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
+                   RestoreSummary* summary, RunObserver* observer_in) {
+  RestoreSummary local;
+  if (!summary) summary = &local;
+  RunObserver& observer = observer_in ? *observer_in : NoRunObserver();
+  const format::ArchiveSource* archive = &source;
+  auto note = [&](const std::string& text) {  // shown now, and kept for the caller
+    observer.OnWarning(text);
+    summary->notes.push_back(text);
+  };
   HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));  // private, 0700
   const std::string schema_path = temp.path() + "/" + layout::kSchemaBlob;
   HD_RETURN_IF_ERROR(WritePrivateFile(schema_path, schema_bytes));
@@ -175,7 +184,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
                       (window ? std::string(kRestoringSetting) + ";\n" : "");
   SessionPool sessions(options.target, setup, options.jobs);
   RestoreWork work;
-  work.archive = archive.get();
+  work.archive = archive;
   work.input = &input;
   work.schema = &schema;
   work.done = &state->done;

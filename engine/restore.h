@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/restore_checks.h"
 #include "engine/run_observer.h"
+#include "format/source.h"
 #include "scheduler/events.h"
 
 namespace hyperdump::engine {
@@ -56,6 +58,16 @@ struct RestoreSummary {
 Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
                   scheduler::EventSink* sink = nullptr, RestoreSummary* summary = nullptr,
                   RunObserver* observer = nullptr);
+
+// The restore proper, from an archive already read: `source` is complete
+// (RunRestore) or still being written (`hyperdump migrate`: its reads wait
+// for each file to be sealed), `input` its plan and files, `schema_bytes`
+// its schema.pgdump. `options.archive_dir` is not read. Checks the target,
+// then runs every restore phase as RunRestore does.
+Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
+                   const RestoreInput& input, const std::string& schema_bytes,
+                   const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
+                   RestoreSummary* summary, RunObserver* observer);
 
 }  // namespace hyperdump::engine
 

@@ -47,20 +47,15 @@ bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0)
 
 }  // namespace
 
-Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
-  HD_ASSIGN_OR_RETURN(std::string plan_text, archive.ReadBlob(layout::kPlanBlob));
+namespace {
+
+// plan.json's tables, sequences and job statistics (no files yet).
+Result<RestoreInput> ParsePlan(const std::string& plan_text, const std::string& dir) {
   nlohmann::json plan = nlohmann::json::parse(plan_text, nullptr, false);
   if (plan.is_discarded() || !plan.is_object()) {
-    return Corrupt(std::string(layout::kPlanBlob) + " in " + archive.dir() + " is not valid JSON");
+    return Corrupt(std::string(layout::kPlanBlob) + " in " + dir + " is not valid JSON");
   }
   RestoreInput input;
-  const format::Manifest& manifest = archive.manifest();
-  input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
-  const format::FileEntry* plan_entry = manifest.Find(layout::kPlanBlob);
-  input.archive_id =
-      manifest.created_at + " " + format::ChecksumToHex(plan_entry ? plan_entry->checksum : 0);
-
-  std::map<std::string, size_t> by_key;
   for (const nlohmann::json& t : plan.value("tables", nlohmann::json::array())) {
     RestoreTable table;
     table.schema = JsonString(t, "schema");
@@ -70,7 +65,6 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
     for (const nlohmann::json& a : t.value("load_after", nlohmann::json::array())) {
       if (a.is_string()) table.load_after.push_back(a.get<std::string>());
     }
-    by_key[table.Key()] = input.tables.size();
     input.tables.push_back(std::move(table));
   }
   for (const nlohmann::json& s : plan.value("sequences", nlohmann::json::array())) {
@@ -85,27 +79,89 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
       stats != plan.end() && stats->is_array() && !stats->empty()) {
     input.timescaledb_job_stats = stats->dump();
   }
-  for (const format::FileEntry& f : manifest.files) {
-    if (f.kind != format::FileKind::kData) continue;
-    if (JsonString(f.meta, "kind") == kLargeObjectsKind) {
-      input.large_object_files.push_back(&f);
+  input.timescaledb_version =
+      JsonString(plan.value("server", nlohmann::json::object()), "timescaledb_version");
+  return input;
+}
+
+// Hands each data file to its table (meta.table, else meta.schema/name) or
+// to the large objects; `bytes` is what each file counts towards its table.
+Status AttachFiles(RestoreInput& input, const std::vector<const format::FileEntry*>& files,
+                   const std::string& dir) {
+  std::map<std::string, size_t> by_key;
+  for (size_t i = 0; i < input.tables.size(); ++i) by_key[input.tables[i].Key()] = i;
+  for (const format::FileEntry* f : files) {
+    if (f->kind != format::FileKind::kData) continue;
+    if (JsonString(f->meta, "kind") == kLargeObjectsKind) {
+      input.large_object_files.push_back(f);
       continue;
     }
     size_t index = input.tables.size();
-    auto t = f.meta.find("table");
-    if (t != f.meta.end() && t->is_number_unsigned() && t->get<size_t>() < input.tables.size()) {
+    auto t = f->meta.find("table");
+    if (t != f->meta.end() && t->is_number_unsigned() && t->get<size_t>() < input.tables.size()) {
       index = t->get<size_t>();
     } else {
-      auto it = by_key.find(JsonString(f.meta, "schema") + "." + JsonString(f.meta, "name"));
+      auto it = by_key.find(JsonString(f->meta, "schema") + "." + JsonString(f->meta, "name"));
       if (it != by_key.end()) index = it->second;
     }
     if (index >= input.tables.size()) {
-      return Corrupt("data file " + f.name + " in " + archive.dir() +
+      return Corrupt("data file " + f->name + " in " + dir +
                      " names no table of plan.json: the archive is damaged");
     }
-    input.tables[index].files.push_back(&f);
-    input.tables[index].bytes += f.uncompressed_bytes;
+    input.tables[index].files.push_back(f);
+    input.tables[index].bytes += f->uncompressed_bytes;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum) {
+  return created_at + " " + format::ChecksumToHex(plan_checksum);
+}
+
+Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
+  HD_ASSIGN_OR_RETURN(std::string plan_text, archive.ReadBlob(layout::kPlanBlob));
+  HD_ASSIGN_OR_RETURN(RestoreInput input, ParsePlan(plan_text, archive.dir()));
+  const format::Manifest& manifest = archive.manifest();
+  input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
+  const format::FileEntry* plan_entry = manifest.Find(layout::kPlanBlob);
+  input.archive_id = ArchiveId(manifest.created_at, plan_entry ? plan_entry->checksum : 0);
+  std::vector<const format::FileEntry*> files;
+  for (const format::FileEntry& f : manifest.files) files.push_back(&f);
+  HD_RETURN_IF_ERROR(AttachFiles(input, files, archive.dir()));
+  return input;
+}
+
+Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std::string& dir,
+                                         const std::string& archive_id,
+                                         std::deque<format::FileEntry>* planned) {
+  HD_ASSIGN_OR_RETURN(RestoreInput input, ParsePlan(plan_text, dir));
+  input.archive_id = archive_id;
+  nlohmann::json plan = nlohmann::json::parse(plan_text);  // valid: ParsePlan said so
+  std::vector<const format::FileEntry*> files;
+  auto add = [&](std::string name, nlohmann::json meta, uint64_t bytes) {
+    format::FileEntry& e = planned->emplace_back();
+    e.name = std::move(name);
+    e.kind = format::FileKind::kData;
+    e.meta = std::move(meta);
+    e.uncompressed_bytes = bytes;
+    files.push_back(&e);
+  };
+  for (const nlohmann::json& j : plan.value("jobs", nlohmann::json::array())) {
+    std::string file = JsonString(j, "file");
+    if (file.empty()) {
+      return Corrupt(std::string(layout::kPlanBlob) + " in " + dir +
+                     " does not name its jobs' data files (written by a hyperdump older than "
+                     "`migrate`)");
+    }
+    add(std::move(file), {{"table", j.value("table", input.tables.size())}},
+        j.value("bytes", uint64_t{0}));
+  }
+  for (const nlohmann::json& f : plan.value("large_object_files", nlohmann::json::array())) {
+    if (f.is_string()) add(f.get<std::string>(), {{"kind", kLargeObjectsKind}}, 0);
+  }
+  HD_RETURN_IF_ERROR(AttachFiles(input, files, dir));
   return input;
 }
 

@@ -4,6 +4,7 @@
 #define HYPERDUMP_ENGINE_RESTORE_CHECKS_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,20 @@ struct RestoreInput {
 // Reads plan.json and the manifest. kCorrupt when they disagree (a data
 // file naming no table of the plan).
 Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive);
+
+// What identifies an archive for --resume: when its writer was created and
+// plan.json's checksum (known as soon as plan.json is sealed).
+std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum);
+
+// The input of a restore from an archive still being written (`hyperdump
+// migrate`): plan.json, sealed early, announces every data file (each job's
+// "file", and "large_object_files"). Each becomes a planned entry in
+// `planned` (name, table, the job's estimated bytes), which must outlive the
+// input; the restore opens the files through a format::LiveArchive, which
+// waits for each to be sealed and checks it against its real entry.
+Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std::string& dir,
+                                         const std::string& archive_id,
+                                         std::deque<format::FileEntry>* planned);
 
 // OK when the target holds no user objects (relations, functions, types
 // outside extensions; hyperdump's own ledger schema excepted); otherwise

@@ -148,10 +148,13 @@ enum class Load {
 
 // COPY ... FROM STDIN for one archived file into `table`.
 Result<Loaded> LoadFile(RestoreWork& w, JobContext& ctx, PgConnection& conn,
-                        const RestoreTable& table, const format::FileEntry& file, Load load) {
+                        const RestoreTable& table, const format::FileEntry& planned, Load load) {
   const bool freeze = load != Load::kAppend;
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> reader,
-                      w.archive->OpenFile(file.name));
+                      w.archive->OpenFile(planned.name));
+  // The sealed file's own entry (in `hyperdump migrate`, `planned` is only
+  // what plan.json announced before the file was written).
+  const format::FileEntry& file = reader->entry();
   std::string columns;
   auto cols = file.meta.find("columns");
   if (cols != file.meta.end() && cols->is_array() && !cols->empty()) {

@@ -28,7 +28,7 @@ namespace hyperdump::engine {
 
 // What the jobs read (shared, read-only, outliving the run) and count.
 struct RestoreWork {
-  const format::ArchiveReader* archive = nullptr;
+  const format::ArchiveSource* archive = nullptr;  // complete, or growing (migrate)
   const RestoreInput* input = nullptr;
   const SchemaScript* schema = nullptr;
   const std::set<std::string>* done = nullptr;  // ledger keys committed before this run

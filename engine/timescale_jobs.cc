@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/archive_layout.h"
+#include "engine/subprocess.h"
+
 namespace hyperdump::engine {
 
 std::string PausedJobsToJson(const PausedJobs& jobs) {
@@ -246,6 +249,30 @@ JobPauseGuard::~JobPauseGuard() {
     std::fprintf(stderr, "hyperdump: error: TimescaleDB jobs are still paused: %s\n",
                  s.message().c_str());
   }
+}
+
+Result<size_t> ResumeJobsPausedBy(PgConnection& conn, const std::string& dir) {
+  std::string path = dir + "/" + layout::kPausedJobsBlob;
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) {
+    return NotFound("no " + std::string(layout::kPausedJobsBlob) + " in " + dir +
+                    ": that dump paused no TimescaleDB job");
+  }
+  HD_ASSIGN_OR_RETURN(PausedJobs jobs, ParsePausedJobs(*text, path));
+  if (!jobs.database.empty() && conn.database() != jobs.database) {
+    return InvalidArgument("the jobs in " + path + " were paused in database " + jobs.database +
+                           ", but -d names " + conn.database() +
+                           ": connect to the dump's source database");
+  }
+  HD_RETURN_IF_ERROR(SetJobsScheduled(conn, jobs.job_ids, true));
+  // The source's record of paused jobs goes too; jobs it names that this
+  // archive did not pause are rescheduled with it.
+  HD_ASSIGN_OR_RETURN(PausedJobsMarker marker, ReadPausedJobsMarker(conn));
+  if (!marker.job_ids.empty()) {
+    HD_RETURN_IF_ERROR(SetJobsScheduled(conn, marker.job_ids, true));
+    HD_RETURN_IF_ERROR(ClearPausedJobsMarker(conn));
+  }
+  return jobs.job_ids.size();
 }
 
 }  // namespace hyperdump::engine

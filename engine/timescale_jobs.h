@@ -79,6 +79,12 @@ Result<PausedJobsMarker> ReadPausedJobsMarker(PgConnection& conn);
 Status RecordPausedJobs(PgConnection& conn, const std::vector<int64_t>& ids,
                         const std::string& archive_dir);
 Status ClearPausedJobsMarker(PgConnection& conn);
+// `hyperdump resume-jobs DIR`: reschedules the jobs DIR's paused_jobs.json
+// lists (kNotFound without that file; kInvalidArgument when they were
+// paused in another database than `conn`'s), then those the source's marker
+// names, and clears the marker. Returns how many the file listed.
+Result<size_t> ResumeJobsPausedBy(PgConnection& conn, const std::string& dir);
+
 // The warning a command prints while a marker is set ("" without one).
 std::string PausedJobsWarning(const PausedJobsMarker& marker, const std::string& database);
 

@@ -123,10 +123,9 @@ Result<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& di
   return std::unique_ptr<ArchiveReader>(new ArchiveReader(dir, std::move(m)));
 }
 
-Result<std::unique_ptr<DataFileReader>> ArchiveReader::OpenFile(const std::string& name) const {
-  const FileEntry* entry = manifest_.Find(name);
-  if (entry == nullptr) return NotFound("archive " + dir_ + " has no file " + name);
-  std::string path = PathOf(name);
+Result<std::unique_ptr<DataFileReader>> DataFileReader::Open(const std::string& dir,
+                                                             const FileEntry& entry) {
+  std::string path = dir + "/" + entry.name;
   Result<std::unique_ptr<FileSource>> source = FileSource::Open(path);
   if (!source.ok()) {
     if (source.status().code() == StatusCode::kNotFound) {
@@ -137,19 +136,25 @@ Result<std::unique_ptr<DataFileReader>> ArchiveReader::OpenFile(const std::strin
     return source.status();
   }
   uint64_t size = (*source)->size();
-  if (size != entry->compressed_bytes) {
+  if (size != entry.compressed_bytes) {
     return Corrupt("archive file " + path + " is corrupt: it holds " + std::to_string(size) +
-                   " bytes but the manifest records " + std::to_string(entry->compressed_bytes) +
-                   (size < entry->compressed_bytes ? " (truncated)" : "") +
+                   " bytes but the manifest records " + std::to_string(entry.compressed_bytes) +
+                   (size < entry.compressed_bytes ? " (truncated)" : "") +
                    " (restore from another copy or re-run the dump)");
   }
   std::unique_ptr<ByteSource> src = std::move(source).value();
-  HD_ASSIGN_OR_RETURN(Decoder decoder, Decoder::Create(entry->codec, src.get()));
+  HD_ASSIGN_OR_RETURN(Decoder decoder, Decoder::Create(entry.codec, src.get()));
   return std::unique_ptr<DataFileReader>(
-      new DataFileReader(*entry, std::move(path), std::move(src), std::move(decoder)));
+      new DataFileReader(entry, std::move(path), std::move(src), std::move(decoder)));
 }
 
-Result<std::string> ArchiveReader::ReadBlob(const std::string& name) const {
+Result<std::unique_ptr<DataFileReader>> ArchiveReader::OpenFile(const std::string& name) const {
+  const FileEntry* entry = manifest_.Find(name);
+  if (entry == nullptr) return NotFound("archive " + dir_ + " has no file " + name);
+  return DataFileReader::Open(dir_, *entry);
+}
+
+Result<std::string> ArchiveSource::ReadBlob(const std::string& name) const {
   HD_ASSIGN_OR_RETURN(std::unique_ptr<DataFileReader> r, OpenFile(name));
   std::string out;
   std::string buf(1 << 20, '\0');

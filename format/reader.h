@@ -17,6 +17,7 @@
 #include "format/codec.h"
 #include "format/manifest.h"
 #include "format/sink.h"
+#include "format/source.h"
 
 namespace hyperdump::format {
 
@@ -32,8 +33,12 @@ class DataFileReader {
 
   const FileEntry& entry() const { return entry_; }
 
+  // Opens `entry`'s file in `dir`: kCorrupt if it is missing or its size
+  // differs from the entry. `entry` must outlive the reader.
+  static Result<std::unique_ptr<DataFileReader>> Open(const std::string& dir,
+                                                      const FileEntry& entry);
+
  private:
-  friend class ArchiveReader;
   DataFileReader(const FileEntry& entry, std::string path, std::unique_ptr<ByteSource> source,
                  Decoder decoder);
   Status Fail(const std::string& why);
@@ -49,22 +54,20 @@ class DataFileReader {
   bool done_ = false;
 };
 
-class ArchiveReader {
+class ArchiveReader final : public ArchiveSource {
  public:
   // Reads and checks manifest.json: kIncomplete if missing, kCorrupt if
   // truncated or not ours, kUnsupportedVersion for another major version.
   static Result<std::unique_ptr<ArchiveReader>> Open(const std::string& dir);
 
   const Manifest& manifest() const { return manifest_; }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const override { return dir_; }
   // Path of a stored file on disk (e.g. to hand an uncompressed blob to a tool).
   std::string PathOf(const std::string& name) const { return dir_ + "/" + name; }
 
   // Opens a file listed in the manifest; kNotFound if unlisted or absent,
   // kCorrupt if its size on disk differs from the manifest.
-  Result<std::unique_ptr<DataFileReader>> OpenFile(const std::string& name) const;
-  // Reads a whole file (typically a blob), verified against the manifest.
-  Result<std::string> ReadBlob(const std::string& name) const;
+  Result<std::unique_ptr<DataFileReader>> OpenFile(const std::string& name) const override;
 
  private:
   ArchiveReader(std::string dir, Manifest manifest)

@@ -14,8 +14,6 @@ namespace hyperdump::format {
 
 namespace fs = boost::filesystem;
 
-namespace {
-
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -24,6 +22,8 @@ std::string NowUtc() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
 
 std::string Join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
@@ -112,7 +112,10 @@ Result<FileEntry> DataFileWriter::FinishEntry(std::optional<uint64_t> rows) {
 // ---- ArchiveWriter -----------------------------------------------------------
 
 ArchiveWriter::ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options)
-    : dir_(std::move(dir)), tool_version_(std::move(tool_version)), options_(std::move(options)) {}
+    : dir_(std::move(dir)),
+      tool_version_(std::move(tool_version)),
+      options_(std::move(options)),
+      created_at_(options_.created_at.empty() ? NowUtc() : options_.created_at) {}
 
 Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string& dir,
                                                              std::string tool_version,
@@ -236,9 +239,12 @@ Status ArchiveWriter::PutBlob(const std::string& name, std::string_view bytes,
 }
 
 void ArchiveWriter::Register(FileEntry entry) {
-  std::lock_guard lock(mu_);
-  open_.erase(entry.name);
-  entries_.push_back(std::move(entry));
+  {
+    std::lock_guard lock(mu_);
+    open_.erase(entry.name);
+    entries_.push_back(entry);
+  }
+  if (options_.on_sealed) options_.on_sealed(entry);
 }
 
 void ArchiveWriter::Abandon(const std::string& name) {
@@ -255,7 +261,7 @@ Status ArchiveWriter::Commit(nlohmann::json source_facts) {
                     " file(s) still being written, first " + *open_.begin());
   }
   Manifest m;
-  m.created_at = NowUtc();
+  m.created_at = created_at_;
   m.tool_version = tool_version_;
   m.source = source_facts.is_null() ? nlohmann::json::object() : std::move(source_facts);
   m.files = entries_;

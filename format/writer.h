@@ -47,7 +47,18 @@ using SinkFactory = std::function<Result<std::unique_ptr<ByteSink>>(const std::s
 
 struct WriterOptions {
   SinkFactory sink_factory;  // empty: FileSink::Create
+  // The manifest's created_at; empty: NowUtc() when the writer is created.
+  // (Fixed at creation, so that a reader of the growing archive, such as
+  // `hyperdump migrate`'s restore side, knows the archive's identity early.)
+  std::string created_at;
+  // Called once per file or blob, from the thread that finished it, right
+  // after it is sealed (fsynced, renamed to its name, registered): from then
+  // on it may be read. Must be thread-safe and quick.
+  std::function<void(const FileEntry&)> on_sealed;
 };
+
+// The current time as the manifest records it ("2026-11-29T16:21:49Z").
+std::string NowUtc();
 
 class ArchiveWriter;
 
@@ -109,6 +120,7 @@ class ArchiveWriter {
   Status Commit(nlohmann::json source_facts);
 
   const std::string& dir() const { return dir_; }
+  const std::string& created_at() const { return created_at_; }
 
  private:
   ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options);
@@ -124,6 +136,7 @@ class ArchiveWriter {
   const std::string dir_;
   const std::string tool_version_;
   const WriterOptions options_;
+  const std::string created_at_;
 
   std::mutex mu_;                   // guards everything below
   std::set<std::string> names_;     // begun (finished or open)

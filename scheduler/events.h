@@ -38,6 +38,10 @@ struct Event {
   uint64_t bytes = 0, rows = 0;
   Status status;
   std::string detail;
+  // Which of several runs sharing one sink this event belongs to (`hyperdump
+  // migrate`: "dump" or "restore"); empty for a lone run. The scheduler never
+  // sets it: whoever merges runs into one sink does.
+  std::string side;
 };
 
 const char* EventTypeName(Event::Type type);

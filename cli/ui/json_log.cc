@@ -125,6 +125,7 @@ void JsonLogSink::OnEvent(const Event& e) {
   j["job"] = e.job;
   j["name"] = RedactSecrets(e.name);
   j["kind"] = e.kind;
+  if (!e.side.empty()) j["side"] = e.side;
   if (e.slot >= 0) j["slot"] = e.slot;
 
   std::lock_guard<std::mutex> lock(mu_);

@@ -105,6 +105,17 @@ std::string SlotLine(const SlotView& s, int width) {
          PadLeft(amount, 10) + "  " + PadLeft(HumanDuration(s.running), 8);
 }
 
+// "dump 1.2 GiB, restore 0.8 GiB; slower: " when several sides share the
+// display (what follows is the slower side's progress), else "".
+std::string SidesText(const ProgressView& v) {
+  if (v.sides.size() < 2) return "";
+  std::string out;
+  for (const auto& [side, bytes] : v.sides) {
+    out += (out.empty() ? "" : ", ") + side + " " + HumanBytes(bytes);
+  }
+  return out + "; slower: ";
+}
+
 }  // namespace
 
 std::vector<std::string> RenderTerminalLines(const ProgressView& v, int width,
@@ -115,7 +126,7 @@ std::vector<std::string> RenderTerminalLines(const ProgressView& v, int width,
   first += v.phase.empty() ? "starting" : v.phase;
   int pct = PercentDone(v);
   first += pct >= 0 ? " " + Bar(pct, 20) + " " : "  ";
-  first += BytesDoneText(v) + "  " + HumanRate(v.bytes_per_second);
+  first += SidesText(v) + BytesDoneText(v) + "  " + HumanRate(v.bytes_per_second);
   std::string eta = EtaText(v);
   if (!eta.empty()) first += "  " + eta;
   lines.push_back(first);
@@ -146,7 +157,8 @@ std::string RenderPlainLine(const ProgressView& v) {
   if (!v.label.empty()) out += " " + v.label;
   if (!v.phase.empty()) out += " " + v.phase;
   out += ":";
-  out += " " + BytesDoneText(v) + ", " + RowsDoneText(v) + ", " + HumanRate(v.bytes_per_second);
+  out += " " + SidesText(v) + BytesDoneText(v) + ", " + RowsDoneText(v) + ", " +
+         HumanRate(v.bytes_per_second);
   std::string eta = EtaText(v);
   if (!eta.empty()) out += ", " + eta;
   out += "; " + JobsText(v);
@@ -224,6 +236,10 @@ void ProgressSink::OnEvent(const Event& e) {
     case Event::kProgress: {
       bytes_ += e.bytes;
       rows_ += e.rows;
+      if (!e.side.empty()) {
+        side_done_[e.side].first += e.bytes;
+        side_done_[e.side].second += e.rows;
+      }
       auto it = slot_of_.find(e.job);
       if (it != slot_of_.end()) {
         slots_[static_cast<size_t>(it->second)].bytes += e.bytes;
@@ -323,14 +339,28 @@ ProgressView ProgressSink::View() {
 }
 
 ProgressView ProgressSink::ViewLocked(Clock::time_point now) {
-  byte_rate_.Add(now, bytes_);
-  row_rate_.Add(now, rows_);
+  // Several sides: the run is as far as its slower side (fewest bytes).
+  uint64_t bytes = bytes_, rows = rows_;
+  if (side_done_.size() > 1) {
+    bytes = UINT64_MAX;
+    for (const auto& [side, done] : side_done_) {
+      if (done.first < bytes) {
+        bytes = done.first;
+        rows = done.second;
+      }
+    }
+  }
+  byte_rate_.Add(now, bytes);
+  row_rate_.Add(now, rows);
   ProgressView v;
   v.label = options_.label;
   v.phase = phase_;
   v.elapsed = duration_cast<milliseconds>(now - start_);
-  v.bytes = bytes_;
-  v.rows = rows_;
+  v.bytes = bytes;
+  v.rows = rows;
+  if (side_done_.size() > 1) {
+    for (const auto& [side, done] : side_done_) v.sides.emplace_back(side, done.first);
+  }
   v.bytes_estimate = bytes_estimate_;
   v.rows_estimate = rows_estimate_;
   v.bytes_per_second = byte_rate_.PerSecond();

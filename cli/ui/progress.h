@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,6 +52,10 @@ struct ProgressView {
   double bytes_per_second = 0, rows_per_second = 0;
   uint64_t jobs_done = 0, jobs_running = 0, jobs_ready = 0, jobs_failed = 0, retries = 0;
   std::vector<SlotView> slots;
+  // Runs sharing the display (Event::side), with their bytes done, when
+  // there are several: `bytes`, `rows` and the rates are then the slower
+  // side's, so that the bar and the ETA are the whole run's.
+  std::vector<std::pair<std::string, uint64_t>> sides;
 };
 
 // Percent done (0..100) against the byte estimate, else the row estimate;
@@ -168,6 +173,8 @@ class ProgressSink : public scheduler::EventSink {
   std::string phase_;
   std::vector<std::pair<std::string, Clock::time_point>> phase_starts_;
   uint64_t bytes_ = 0, rows_ = 0, bytes_estimate_ = 0, rows_estimate_ = 0;
+  // Per Event::side (empty side: not kept): bytes and rows done.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> side_done_;
   uint64_t jobs_done_ = 0, jobs_running_ = 0, jobs_ready_ = 0, jobs_failed_ = 0, retries_ = 0;
   std::vector<Slot> slots_;
   std::unordered_map<scheduler::JobId, int> slot_of_;  // running job -> slot

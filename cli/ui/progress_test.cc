@@ -1,4 +1,5 @@
 #include "cli/ui/progress.h"
+#include "cli/ui/side_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -211,6 +212,31 @@ TEST(ProgressSinkTest, CountsJobsAndCreditsOnlyWorkThatStays) {
   EXPECT_EQ(v.retries, 1u);
   EXPECT_FALSE(v.slots[0].busy);
   EXPECT_FALSE(v.slots[1].busy);
+}
+
+// `hyperdump migrate`: two sides share the display through SideSinks; the
+// bar and the ETA are the slower side's, both sides' bytes are shown, and
+// their slots do not collide.
+TEST(ProgressSinkTest, TwoSidesShowBothAndProgressIsTheSlowerOnes) {
+  FakeClock clock;
+  ProgressSink sink(QuietOptions(&clock));
+  SideSink dump("dump", &sink, 0, 0), restore("restore", &sink, 1u << 30, 2);
+  sink.SetEstimate(4000, 0);
+  dump.OnEvent(Ev(Event::kStarted, 1, 1, 0, "copy a", "copy"));
+  restore.OnEvent(Ev(Event::kStarted, 1, 1, 0, "copy a", "copy"));
+  dump.OnEvent(Progress(1, 2, 0, 3000, 30));
+  restore.OnEvent(Progress(1, 2, 0, 1000, 10));
+  clock.now = At(3);
+  ProgressView v = sink.View();
+  EXPECT_EQ(v.bytes, 1000u);  // the restore is behind
+  EXPECT_EQ(v.rows, 10u);
+  ASSERT_EQ(v.slots.size(), 3u);
+  EXPECT_EQ(v.slots[0].name, "dump copy a");
+  EXPECT_EQ(v.slots[2].name, "restore copy a");
+  std::string line = RenderPlainLine(v);
+  EXPECT_NE(line.find("dump 2.9 KiB, restore 1000 B; slower: 1000 B of 3.9 KiB (25%)"),
+            std::string::npos)
+      << line;
 }
 
 TEST(ProgressSinkTest, AStartOnABusySlotEndsWhatWasThere) {

@@ -46,11 +46,24 @@ void AddEventTotals(const std::vector<Event>& events, RunSummary* summary) {
     if (s.outcome == Event::kFinished && !s.open) {
       summary->bytes += s.bytes;
       summary->rows += s.rows;
+      if (!s.side.empty()) {
+        summary->side_moved[s.side].first += s.bytes;
+        summary->side_moved[s.side].second += s.rows;
+      }
     }
     if (s.slot >= 0) slots.insert(s.slot);
     busy += s.end - s.start;
     first = std::min(first, s.start);
     last = std::max(last, s.end);
+  }
+  if (summary->side_moved.size() > 1) {  // the run moved what its slower side did
+    summary->bytes = UINT64_MAX;
+    for (const auto& [side, moved] : summary->side_moved) {
+      if (moved.first < summary->bytes) {
+        summary->bytes = moved.first;
+        summary->rows = moved.second;
+      }
+    }
   }
   summary->slots = std::max(summary->slots, static_cast<int>(slots.size()));
   if (!spans.empty() && last > first && summary->slots > 0) {
@@ -87,7 +100,16 @@ std::string FormatSummary(const RunSummary& s) {
     }
     out += "\n";
   }
-  out += "  moved:      " + HumanBytes(s.bytes) + ", " + Plural(s.rows, "row", "rows") + "\n";
+  if (s.side_moved.size() > 1) {
+    out += "  moved:     ";
+    for (const auto& [side, moved] : s.side_moved) {
+      out += " " + side + " " + HumanBytes(moved.first) + ", " +
+             Plural(moved.second, "row", "rows") + ";";
+    }
+    out.back() = '\n';
+  } else {
+    out += "  moved:      " + HumanBytes(s.bytes) + ", " + Plural(s.rows, "row", "rows") + "\n";
+  }
   double secs = std::chrono::duration<double>(s.total).count();
   if (secs > 0) {
     out += "  throughput: " + HumanRate(static_cast<double>(s.bytes) / secs) + ", " +

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -25,6 +27,9 @@ struct RunSummary {
   std::chrono::milliseconds total{0};
   std::vector<PhaseTiming> phases;  // in the order they ran
   uint64_t bytes = 0, rows = 0;     // moved by jobs that finished
+  // The same per Event::side, when a run has sides (`hyperdump migrate`):
+  // side -> {bytes, rows}; `bytes` and `rows` are then the slower side's.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> side_moved;
   int slots = 0;                    // worker slots that ran at least one job
   uint64_t jobs_done = 0, jobs_failed = 0, jobs_cancelled = 0;
   uint64_t retries = 0, requeues = 0;

@@ -144,6 +144,31 @@ TEST(FormatSummaryTest, ListsPhasesVolumeThroughputJobsAndWarnings) {
             "    - conninfo password=******** ignored\n");
 }
 
+TEST(FormatSummaryTest, ARunWithTwoSidesSaysWhatEachMovedAndCountsTheSlowerOne) {
+  std::vector<scheduler::Event> events;
+  for (const char* side : {"dump", "restore"}) {
+    const uint64_t bytes = std::string(side) == "dump" ? 2048 : 1024;
+    scheduler::Event start = testing::Ev(scheduler::Event::kStarted, 1, 0, 0, "copy t", "copy");
+    scheduler::Event progress = testing::Progress(1, 1, 0, bytes, 10);
+    scheduler::Event end = testing::Ev(scheduler::Event::kFinished, 1, 2, 0);
+    for (scheduler::Event* e : {&start, &progress, &end}) {
+      e->side = side;
+      if (std::string(side) == "restore") e->job += 100, e->slot += 1;
+      events.push_back(*e);
+    }
+  }
+  RunSummary s;
+  AddEventTotals(events, &s);
+  EXPECT_EQ(s.bytes, 1024u);
+  EXPECT_EQ(s.rows, 10u);
+  s.command = "migrate";
+  s.total = milliseconds(2'000);
+  std::string text = FormatSummary(s);
+  EXPECT_NE(text.find("  moved:      dump 2.0 KiB, 10 rows; restore 1.0 KiB, 10 rows\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(FormatSummaryTest, SaysFailedOrInterruptedAfterHowLong) {
   RunSummary s;
   s.command = "dump";

@@ -61,6 +61,7 @@ std::vector<JobSpan> BuildSpans(const std::vector<Event>& events) {
         JobSpan s;
         s.job = e.job;
         s.name = e.name;
+        s.side = e.side;
         s.kind = e.kind;
         s.slot = e.slot;
         s.attempt = ++attempts[e.job];

@@ -33,6 +33,7 @@ const char* EventName(scheduler::Event::Type type);
 struct JobSpan {
   scheduler::JobId job = 0;
   std::string name, kind;
+  std::string side;  // Event::side of its start
   int slot = -1;
   int attempt = 1;  // 1-based, counted from kStarted events of the job
   std::chrono::steady_clock::time_point start, end;

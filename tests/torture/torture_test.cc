@@ -27,9 +27,9 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -115,7 +115,8 @@ class ResultsWriter : public ::testing::Environment {
                 md.str().c_str());
   }
 };
-[[maybe_unused]] const auto* const kResults = ::testing::AddGlobalTestEnvironment(new ResultsWriter);
+[[maybe_unused]] const auto* const kResults =
+    ::testing::AddGlobalTestEnvironment(new ResultsWriter);
 
 // --- Running hyperdump -------------------------------------------------------
 
@@ -176,9 +177,7 @@ class Child {
     std::ifstream in(log_);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  double Seconds() const {
-    return std::chrono::duration<double>(Clock::now() - start_).count();
-  }
+  double Seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
  private:
   bool Finished() {
@@ -327,10 +326,9 @@ class TortureTest : public ::testing::Test {
   std::string Archive() {
     const std::string dir = tmp_ + "/archive";
     if (fs::exists(dir + "/manifest.json")) return dir;
-    testing::CommandResult r =
-        RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2", "--split-larger-than", "256kB",
-             "--quiet"},
-            tmp_);
+    testing::CommandResult r = RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2",
+                                      "--split-larger-than", "256kB", "--quiet"},
+                                     tmp_);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     return dir;
   }
@@ -383,11 +381,10 @@ TEST_F(TortureTest, RestoreKilledAtRandomMomentsThenResumedIsIdentical) {
     const double begin = phases[p].second;
     const double end = p + 1 < phases.size() ? phases[p + 1].second : total;
     const double at = begin + std::uniform_real_distribution<double>(0, 1)(rng) * (end - begin);
-    SCOPED_TRACE("trial " + std::to_string(trial) + ": kill in phase " + phases[p].first +
-                 " at " + std::to_string(at) + " s");
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": kill in phase " + phases[p].first + " at " +
+                 std::to_string(at) + " s");
     ScratchDatabase dst("torture_restore");
-    Child c({"restore", "-d", dst.uri(), "-j", "2", "--quiet", archive},
-            tmp_ + "/restore.log");
+    Child c({"restore", "-d", dst.uri(), "-j", "2", "--quiet", archive}, tmp_ + "/restore.log");
     const bool killed = c.KillAt(std::chrono::milliseconds(static_cast<int64_t>(at * 1000)));
     std::string note = "phase " + phases[p].first + " +" + std::to_string(at).substr(0, 5) + "s: ";
     if (!killed) {
@@ -418,6 +415,94 @@ TEST_F(TortureTest, RestoreKilledAtRandomMomentsThenResumedIsIdentical) {
     EXPECT_TRUE(out_of_restore_mode);
     ++result.trials;
     result.survived += d.identical && out_of_restore_mode;
+    result.rows_lost += d.lost;
+    result.rows_duplicated += d.duplicated;
+    result.notes.push_back(note + (d.identical ? ", identical" : ", DIFFERENT" + d.differences));
+  }
+}
+
+// 1b. Migrate killed with SIGKILL at random moments, half of them before its
+//     dump side finished and half after. With a complete archive (manifest),
+//     `migrate --resume` finishes the target from it; without one, --resume
+//     is refused (the snapshot is gone) naming --clean, and `migrate --clean`
+//     starts again. Either way the target ends identical, out of restore
+//     mode, and the source's jobs scheduled.
+TEST_F(TortureTest, MigrateKilledAtRandomMomentsThenResumedOrRestartedIsIdentical) {
+  const std::string before = ScheduledJobs();
+  ASSERT_FALSE(before.empty());
+  // When the dump side ends, and the whole run: one migration, JSON log.
+  double dump_end = -1, total = 0;
+  {
+    ScratchDatabase calib("torture_calib");
+    Child c({"migrate", "-d", src_->uri(), "--to", calib.uri(), "-f", tmp_ + "/calib", "-j", "2",
+             "--log-format", "json"},
+            tmp_ + "/calib.log");
+    ASSERT_EQ(c.Wait(), 0) << c.Output();
+    total = c.Seconds();
+    std::istringstream lines(c.Output());
+    double first = -1;
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.contains("ts")) continue;
+      double ts = TsSeconds(j.value("ts", ""));
+      if (first < 0) first = ts;
+      if (j.value("event", "") == "phase" && j.value("phase", "") == "dump: finish") {
+        dump_end = ts - first;
+      }
+    }
+  }
+  ASSERT_GT(dump_end, 0);
+  const int kTrials = 8;
+  ScenarioResult& result = Results()["migrate SIGKILL + --resume or --clean"];
+  for (int trial = 0; trial < kTrials; ++trial) {
+    std::mt19937_64 rng = TrialRng("migrate-kill", trial);
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    const double at = trial % 2 == 0 ? u * dump_end : dump_end + u * (total - dump_end);
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": kill at " + std::to_string(at) + " s");
+    ScratchDatabase dst("torture_migrate");
+    const std::string dir = tmp_ + "/migrate" + std::to_string(trial);
+    std::vector<std::string> args = {"migrate", "-d", src_->uri(), "--to", dst.uri(),
+                                     "-f",      dir,  "-j",        "2",    "--quiet"};
+    Child c(args, tmp_ + "/migrate.log");
+    const bool killed = c.KillAt(std::chrono::milliseconds(static_cast<int64_t>(at * 1000)));
+    std::string note = "+" + std::to_string(at).substr(0, 5) + "s: ";
+    if (!killed) {
+      EXPECT_EQ(c.Wait(), 0) << c.Output();
+      note += "finished before the kill";
+    } else {
+      SettleAndCheckLedger(dst.uri());  // the dead run's sessions end first
+      std::vector<std::string> resume = args;
+      resume.push_back("--resume");
+      testing::CommandResult r = RunHd(resume, tmp_);
+      if (fs::exists(dir + "/manifest.json")) {
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        note += "killed after the dump side finished, --resume finished it";
+      } else if (!fs::exists(dir)) {
+        // Killed during the checks: nothing written anywhere yet.
+        EXPECT_NE(r.exit_code, 0);
+        EXPECT_NE(r.err.find("no migration to resume"), std::string::npos) << r.err;
+        testing::CommandResult again = RunHd(args, tmp_);
+        EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+        note += "killed before the archive existed, --resume refused, started again";
+      } else {
+        EXPECT_NE(r.exit_code, 0);
+        EXPECT_NE(r.err.find("did not finish"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("--clean"), std::string::npos) << r.err;
+        std::vector<std::string> clean = args;
+        clean.push_back("--clean");
+        testing::CommandResult again = RunHd(clean, tmp_);
+        EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+        note += "killed before the dump side finished, --resume refused, --clean redid it";
+      }
+    }
+    RowDelta d = CompareRows(src_->uri(), dst.uri());
+    const bool out_of_restore_mode = !InRestoreMode(dst.uri());
+    const std::string jobs = ScheduledJobs();
+    EXPECT_TRUE(d.identical) << d.differences;
+    EXPECT_TRUE(out_of_restore_mode);
+    EXPECT_EQ(jobs, before) << "the source's jobs end scheduled";
+    ++result.trials;
+    result.survived += d.identical && out_of_restore_mode && jobs == before;
     result.rows_lost += d.lost;
     result.rows_duplicated += d.duplicated;
     result.notes.push_back(note + (d.identical ? ", identical" : ", DIFFERENT" + d.differences));
@@ -489,10 +574,8 @@ TEST_F(TortureTest, DumpKilledAtRandomMomentsLeavesNoArchiveThatLooksCompleteAnd
       if (ScheduledJobs() != before) {
         testing::CommandResult cmp = RunHd({"compare", src_->uri(), src_->uri()}, tmp_);
         EXPECT_NE(cmp.err.find("were paused by a hyperdump dump"), std::string::npos) << cmp.err;
-        testing::CommandResult plan =
-            RunHd({"dump", "-d", src_->uri(), "--dry-run"}, tmp_);
-        EXPECT_NE(plan.err.find("were paused by a hyperdump dump"), std::string::npos)
-            << plan.err;
+        testing::CommandResult plan = RunHd({"dump", "-d", src_->uri(), "--dry-run"}, tmp_);
+        EXPECT_NE(plan.err.find("were paused by a hyperdump dump"), std::string::npos) << plan.err;
         testing::CommandResult resume = RunHd({"resume-jobs", dir, "-d", src_->uri()}, tmp_);
         EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
         note += ", jobs paused until resume-jobs";
@@ -539,8 +622,8 @@ TEST_F(TortureTest, CorruptArchivesAreRefusedOrFailOnlyTheirJobAndResumeAfterRep
       const uint64_t size = fs::file_size(path);
       if (damage == "flip") {
         std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-        const auto at = static_cast<std::streamoff>(
-            std::uniform_int_distribution<uint64_t>(0, size - 1)(rng));
+        const auto at =
+            static_cast<std::streamoff>(std::uniform_int_distribution<uint64_t>(0, size - 1)(rng));
         f.seekg(at);
         char c = 0;
         f.get(c);
@@ -629,8 +712,8 @@ TEST_F(TortureTest, WritesDuringTheDumpRestoreToOneConsistentSnapshot) {
                           << "END;\n";
     // pgbench runs 3 s; the dump starts after 0.5 s and takes well under that.
     std::string cmd = testing::ShellQuote(pgbench) + " -n -c 2 -T 3 -f " +
-                      testing::ShellQuote(script) + " " + testing::ShellQuote(src_->uri()) +
-                      " >" + testing::ShellQuote(tmp_ + "/pgbench.log") + " 2>&1";
+                      testing::ShellQuote(script) + " " + testing::ShellQuote(src_->uri()) + " >" +
+                      testing::ShellQuote(tmp_ + "/pgbench.log") + " 2>&1";
     std::thread writers([cmd] { (void)std::system(cmd.c_str()); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const std::string dir = tmp_ + "/writes" + std::to_string(trial);
@@ -686,7 +769,8 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
     testing::CommandResult ps = testing::RunCommand("", {"ps", "-eo", "args"}, tmp_);
     std::istringstream lines(ps.out);
     for (std::string line; std::getline(lines, line);) {
-      const bool ours = line.rfind(HYPERDUMP_BIN, 0) == 0 && line.find(" dump ") != std::string::npos;
+      const bool ours =
+          line.rfind(HYPERDUMP_BIN, 0) == 0 && line.find(" dump ") != std::string::npos;
       if (ours && line.find(":" + std::string(secret.size(), '*') + "@") != std::string::npos) {
         masked = true;
       }
@@ -726,22 +810,23 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
     }
     check_mode(e.path(), fs::perms::owner_read | fs::perms::owner_write);
     std::ifstream in(e.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (bytes.find(secret) != std::string::npos) {
       no_secret = false;
       ADD_FAILURE() << "the password is in " << e.path();
     }
   }
   // An error message naming the source never shows it either.
-  testing::CommandResult bad = RunHd({"dump", "-d", uri + "_missing_db", "-f", tmp_ + "/none"}, tmp_);
+  testing::CommandResult bad =
+      RunHd({"dump", "-d", uri + "_missing_db", "-f", tmp_ + "/none"}, tmp_);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ((bad.out + bad.err).find(secret), std::string::npos) << bad.err;
   // A password given by PGPASSWORD: in no output, log, report or archive.
   const std::string env_secret = "EnvSecret-" + std::to_string(Seed() % 100000);
   const std::string env_dir = tmp_ + "/secure_env", env_report = tmp_ + "/report_env.html";
-  std::vector<std::string> env_argv = {HYPERDUMP_BIN, "dump", "-d", src_->uri(), "-f", env_dir,
-                                       "-j", "2", "--log-format", "json", "--report", env_report};
+  std::vector<std::string> env_argv = {HYPERDUMP_BIN,  "dump",  "-d",       src_->uri(),
+                                       "-f",           env_dir, "-j",       "2",
+                                       "--log-format", "json",  "--report", env_report};
   testing::CommandResult with_env =
       testing::RunCommand("PGPASSWORD=" + testing::ShellQuote(env_secret), env_argv, tmp_);
   EXPECT_EQ(with_env.exit_code, 0) << with_env.err;
@@ -749,14 +834,12 @@ TEST_F(TortureTest, APasswordNeverShowsAndTheArchiveIsPrivate) {
   for (const auto& e : fs::recursive_directory_iterator(env_dir)) {
     if (!e.is_regular_file()) continue;
     std::ifstream in(e.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     env_clean = env_clean && bytes.find(env_secret) == std::string::npos;
   }
   {
     std::ifstream in(env_report);
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     env_clean = env_clean && bytes.find(env_secret) == std::string::npos;
   }
   EXPECT_TRUE(env_clean) << "the PGPASSWORD value showed up";
@@ -911,7 +994,8 @@ TEST_F(TortureTest, DiskFullDuringADumpNamesThePathAndLeavesNoArchiveThatLooksCo
     const std::string mnt = tmp_ + "/small" + std::to_string(trial);
     fs::create_directories(mnt);
     testing::CommandResult m = testing::RunCommand(
-        "", {"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(kib) + "k", "tmpfs", mnt}, tmp_);
+        "", {"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(kib) + "k", "tmpfs", mnt},
+        tmp_);
     ASSERT_EQ(m.exit_code, 0) << m.err;
     const std::string dir = mnt + "/archive";
     testing::CommandResult d = RunHd({"dump", "-d", src_->uri(), "-f", dir, "-j", "2"}, tmp_);
@@ -935,9 +1019,8 @@ TEST_F(TortureTest, DiskFullDuringADumpNamesThePathAndLeavesNoArchiveThatLooksCo
     testing::RunCommand("", {"umount", mnt}, tmp_);
     ++result.trials;
     result.survived += ok;
-    std::string first_line = text.substr(text.rfind("hyperdump: error:") == std::string::npos
-                                             ? 0
-                                             : text.rfind("hyperdump: error:"));
+    std::string first_line = text.substr(
+        text.rfind("hyperdump: error:") == std::string::npos ? 0 : text.rfind("hyperdump: error:"));
     result.notes.push_back(std::to_string(kib) + " KiB: " + first_line.substr(0, 300));
   }
 }
@@ -954,8 +1037,8 @@ void RestartServer() {
   const char* bindir = std::getenv("PG_BINDIR");
   const std::string pg_ctl =
       std::string(bindir && *bindir ? bindir : "/usr/lib/postgresql/15/bin") + "/pg_ctl";
-  std::vector<std::string> argv = {pg_ctl, "-D", data, "restart", "-m", "immediate", "-w",
-                                   "-t", "120"};
+  std::vector<std::string> argv = {pg_ctl,      "-D", data, "restart", "-m",
+                                   "immediate", "-w", "-t", "120"};
   if (::geteuid() == 0) {
     std::string cmd;
     for (const std::string& a : argv) cmd += testing::ShellQuote(a) + " ";
@@ -1056,11 +1139,11 @@ TEST_F(TortureTest, ServerRestartedMidDumpFailsCleanlyAndLeavesNoJobPaused) {
       ok = v.exit_code == 0 && out.find("resume-jobs") != std::string::npos;
       note += "archive complete, jobs left to resume-jobs";
     } else {
-      const bool cause = out.find("hyperdump: error:") != std::string::npos &&
-                         (out.find("connection") != std::string::npos ||
-                          out.find("terminat") != std::string::npos ||
-                          out.find("shut") != std::string::npos ||
-                          out.find("recovery") != std::string::npos);
+      const bool cause =
+          out.find("hyperdump: error:") != std::string::npos &&
+          (out.find("connection") != std::string::npos ||
+           out.find("terminat") != std::string::npos || out.find("shut") != std::string::npos ||
+           out.find("recovery") != std::string::npos);
       EXPECT_TRUE(cause) << out;
       ok = cause;
       note += "failed: " + out.substr(out.rfind("hyperdump: error:") == std::string::npos
@@ -1235,10 +1318,12 @@ TEST_F(TortureTest, DroppedConnectionsNeverLoseOrDuplicateARow) {
     ScratchDatabase dst("torture_proxy_dst");
     const std::string dir = tmp_ + "/proxy" + std::to_string(trial);
     std::vector<std::string> args =
-        dump ? std::vector<std::string>{"dump", "-d", ViaPort(src_->uri(), proxy.port()), "-f",
-                                        dir, "-j", "2", "--quiet"}
-             : std::vector<std::string>{"restore", "-d", ViaPort(dst.uri(), proxy.port()), "-j",
-                                        "2", "--quiet", archive};
+        dump
+            ? std::vector<std::string>{"dump", "-d",     ViaPort(src_->uri(), proxy.port()),
+                                       "-f",   dir,      "-j",
+                                       "2",    "--quiet"}
+            : std::vector<std::string>{
+                  "restore", "-d", ViaPort(dst.uri(), proxy.port()), "-j", "2", "--quiet", archive};
     Child c(args, tmp_ + "/proxy.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(cut_ms));
     const bool cut = proxy.CutOne(rng);
@@ -1249,7 +1334,8 @@ TEST_F(TortureTest, DroppedConnectionsNeverLoseOrDuplicateARow) {
     bool ok = true;
     if (dump) {
       if (code == 0) {
-        testing::CommandResult r = RunHd({"restore", "-d", dst.uri(), "-j", "2", "--quiet", dir}, tmp_);
+        testing::CommandResult r =
+            RunHd({"restore", "-d", dst.uri(), "-j", "2", "--quiet", dir}, tmp_);
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
         note += "completed";
       } else {
@@ -1323,21 +1409,23 @@ TEST_F(TortureTest, NoOwnerRestoreAsTheTargetsNonSuperuserOwner) {
   bool ok = true;
   {
     ScratchDatabase dst("torture_owned_dst");
-    ASSERT_TRUE(admin->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " +
-                           role + "; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    ASSERT_TRUE(admin
+                    ->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " + role +
+                          "; REVOKE CREATE ON SCHEMA public FROM PUBLIC")
                     .ok());
     PgConnection owner_setup = dst.Connect();
     ASSERT_TRUE(owner_setup.Run("ALTER SCHEMA public OWNER TO " + role).ok());
     testing::CommandResult r = RunHd(
-        {"restore", "-d", as_role(dst.uri()), "-j", "2", "--no-owner", "--quiet", plain_dir},
-        tmp_);
+        {"restore", "-d", as_role(dst.uri()), "-j", "2", "--no-owner", "--quiet", plain_dir}, tmp_);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     RowDelta delta = CompareRows(plain.uri(), dst.uri());
     EXPECT_TRUE(delta.identical) << delta.differences;
     PgConnection t = dst.Connect();
-    const int64_t foreign = Value(
-        t, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-           " WHERE n.nspname = 'public' AND c.relowner <> '" + role + "'::regrole");
+    const int64_t foreign =
+        Value(t,
+              "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+              " WHERE n.nspname = 'public' AND c.relowner <> '" +
+                  role + "'::regrole");
     EXPECT_EQ(foreign, 0) << "the restore created objects its role does not own";
     ok = r.exit_code == 0 && delta.identical && foreign == 0;
     result.notes.push_back(std::string("plain archive: ") +
@@ -1345,9 +1433,8 @@ TEST_F(TortureTest, NoOwnerRestoreAsTheTargetsNonSuperuserOwner) {
   }
   {
     ScratchDatabase dst("torture_owned_ts");
-    ASSERT_TRUE(admin->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " +
-                           role)
-                    .ok());
+    ASSERT_TRUE(
+        admin->Run("ALTER DATABASE " + engine::QuoteIdent(dst.name()) + " OWNER TO " + role).ok());
     testing::CommandResult r = RunHd(
         {"restore", "-d", as_role(dst.uri()), "-j", "2", "--no-owner", "--quiet", ts_dir}, tmp_);
     const std::string text = r.out + r.err;
