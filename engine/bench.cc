@@ -10,6 +10,7 @@
 
 #include "engine/bench_db.h"
 #include "engine/bench_pg.h"
+#include "engine/migrate.h"
 #include "engine/compare.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
@@ -97,6 +98,31 @@ Status RunHyperdump(const Round& r, int jobs, std::vector<BenchRun>& runs) {
   return Status::Ok();
 }
 
+// hyperdump migrate -j N into a new database (dump and restore at once),
+// verified equal to the source.
+Status RunHyperdumpMigrate(const Round& r, int jobs, std::vector<BenchRun>& runs) {
+  const std::string j = std::to_string(jobs);
+  HD_ASSIGN_OR_RETURN(BenchTarget target,
+                      BenchTarget::Create(r.options.server, TargetName("migrate", jobs)));
+  MigrateOptions m;
+  m.dump.source = r.source;
+  m.dump.dir = r.archive_root + "/hyperdump_migrate_j" + j;
+  m.dump.jobs = jobs;
+  m.dump.tool_version = r.options.tool_version;
+  m.restore.target = target.conninfo();
+  m.restore.jobs = jobs;
+  m.restore.analyze = r.options.analyze;
+  m.restore.pg_bindir = r.tools.bindir;
+  const std::string what = "hyperdump migrate -j " + j;
+  HD_ASSIGN_OR_RETURN(double seconds, Timed(what, r.log, [&] {
+                        return RunMigrate(m, r.interrupt, {}, {}, nullptr);
+                      }));
+  HD_RETURN_IF_ERROR(Verify(r, target, what));
+  r.log("hyperdump migrate: " + Fixed2(seconds) + " s, equal to the source");
+  runs.push_back({"hyperdump", "migrate", jobs, seconds, DirectoryBytes(m.dump.dir), 0});
+  return Status::Ok();
+}
+
 // pg_dump -Fd -j N, then pg_restore -j N (or the staged procedure on
 // TimescaleDB) into a new database, verified equal to the source.
 Status RunPostgres(const Round& r, int jobs, std::vector<BenchRun>& runs) {
@@ -123,9 +149,18 @@ Status RunPostgres(const Round& r, int jobs, std::vector<BenchRun>& runs) {
   return Status::Ok();
 }
 
-// ratio = the PostgreSQL tool's time for the same operation and -j / this one's.
+// ratio = the PostgreSQL tool's time for the same operation and -j / this
+// one's; for migrate, pg_dump's plus pg_restore's (one after the other).
 void FillRatios(std::vector<BenchRun>& runs) {
   for (BenchRun& run : runs) {
+    if (run.operation == "migrate") {
+      double pg = 0;
+      for (const BenchRun& ref : runs) {
+        if (ref.tool != "hyperdump" && ref.jobs == run.jobs) pg += ref.seconds;
+      }
+      if (run.seconds > 0) run.ratio = pg / run.seconds;
+      continue;
+    }
     for (const BenchRun& ref : runs) {
       if (ref.tool != "hyperdump" && ref.operation == run.operation && ref.jobs == run.jobs &&
           run.seconds > 0) {
@@ -215,6 +250,7 @@ Result<BenchReport> RunBench(const BenchOptions& options, const std::atomic<bool
               report.archive_dir};
   for (int jobs : options.jobs) {
     HD_RETURN_IF_ERROR(RunHyperdump(round, jobs, report.runs));
+    HD_RETURN_IF_ERROR(RunHyperdumpMigrate(round, jobs, report.runs));
     HD_RETURN_IF_ERROR(RunPostgres(round, jobs, report.runs));
   }
   FillRatios(report.runs);

@@ -3,7 +3,8 @@
 //
 // RunBench reads as its list of phases: check the client programs' version,
 // build (or reuse) the demo source, digest it (which also warms the cache),
-// then for each job count: hyperdump dump + restore, pg_dump -Fd + pg_restore
+// then for each job count: hyperdump dump + restore, hyperdump migrate (both at
+// once), pg_dump -Fd + pg_restore
 // (or, when the source has TimescaleDB, the documented staged procedure).
 // Every restored database is compared row for row with the source before its
 // time counts; a dump counts only through the restore of its archive. A
@@ -44,11 +45,11 @@ struct BenchOptions {
 // One timed, verified run.
 struct BenchRun {
   std::string tool;       // "hyperdump", "pg_dump -Fd", "pg_restore", "staged pg_restore"
-  std::string operation;  // "dump" or "restore"
+  std::string operation;  // "dump", "restore" or "migrate" (hyperdump's both at once)
   int jobs = 0;
   double seconds = 0;
   uint64_t archive_bytes = 0;  // the archive written (dump) or read (restore)
-  double ratio = 0;            // the pg_dump/pg_restore time at the same -j / this one's
+  double ratio = 0;  // the pg_dump/pg_restore time at the same -j / this one's (migrate: both)
 };
 
 struct BenchReport {

@@ -118,14 +118,15 @@ TEST_F(BenchTest, PrintsAVerifiedRowPerToolStepAndJobsThenDropsItsTargets) {
 
   // One row per tool, step and -j, in this order, every figure positive.
   std::vector<std::string> rows = TableRows(r.out);
-  ASSERT_EQ(rows.size(), 8u) << r.out;
+  ASSERT_EQ(rows.size(), 10u) << r.out;
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"hyperdump", "dump"},
       {"hyperdump", "restore"},
+      {"hyperdump", "migrate"},
       {"pg_dump -Fd", "dump"},
       {"staged pg_restore", "restore"}};
   for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& [tool, step] = expected[i % 4];
+    const auto& [tool, step] = expected[i % 5];
     const std::string& row = rows[i];
     ASSERT_EQ(row.rfind(tool + " ", 0), 0u) << row;
     std::istringstream rest(row.substr(tool.size()));
@@ -134,7 +135,7 @@ TEST_F(BenchTest, PrintsAVerifiedRowPerToolStepAndJobsThenDropsItsTargets) {
     double seconds = 0, mbps = 0, rowsps = 0, archive_mb = 0;
     rest >> got_step >> jobs >> seconds >> mbps >> rowsps >> archive_mb >> mb_unit >> ratio;
     EXPECT_EQ(got_step, step) << row;
-    EXPECT_EQ(jobs, i < 4 ? 1 : 2) << row;
+    EXPECT_EQ(jobs, i < 5 ? 1 : 2) << row;
     EXPECT_GT(seconds, 0) << row;
     EXPECT_GT(mbps, 0) << row;
     EXPECT_GT(rowsps, 0) << row;
@@ -169,7 +170,7 @@ TEST_F(BenchTest, JsonParsesWithPositiveFiguresAndKeepKeepsTheArchives) {
   EXPECT_GT(j["source"]["rows"].get<double>(), 1000);
   EXPECT_GT(j["source"]["tables"].get<double>(), 5);
   EXPECT_EQ(j["postgresql"]["server_major"], j["postgresql"]["client_major"]);
-  ASSERT_EQ(j["runs"].size(), 4u) << r.out;
+  ASSERT_EQ(j["runs"].size(), 5u) << r.out;
   std::set<std::string> seen;
   for (const auto& run : j["runs"]) {
     seen.insert(run["tool"].get<std::string>() + "/" + run["operation"].get<std::string>());
@@ -180,11 +181,13 @@ TEST_F(BenchTest, JsonParsesWithPositiveFiguresAndKeepKeepsTheArchives) {
       EXPECT_GT(run[field].get<double>(), 0) << field << " in " << run;
     }
   }
-  EXPECT_EQ(seen, (std::set<std::string>{"hyperdump/dump", "hyperdump/restore", "pg_dump -Fd/dump",
+  EXPECT_EQ(seen, (std::set<std::string>{"hyperdump/dump", "hyperdump/restore",
+                                         "hyperdump/migrate", "pg_dump -Fd/dump",
                                          "pg_restore/restore"}));
 
   // --keep: both archives stay, complete; --drop-source: no bench database left.
   EXPECT_TRUE(fs::exists(keep + "/hyperdump_j2/manifest.json"));
+  EXPECT_TRUE(fs::exists(keep + "/hyperdump_migrate_j2/manifest.json"));
   EXPECT_TRUE(fs::exists(keep + "/pg_dump_j2/toc.dat"));
   EXPECT_TRUE(BenchDatabases().empty());
   EXPECT_TRUE(TmpdirEmpty());
