@@ -10,6 +10,26 @@ const char* CopyFormatName(CopyFormat format) {
   return format == CopyFormat::kBinary ? "binary" : "text";
 }
 
+Result<std::vector<std::vector<std::string>>> CopyColumns(PgConnection& conn,
+                                                          const std::vector<uint32_t>& oids) {
+  std::string array = "{";
+  for (uint32_t oid : oids) array += (array.size() > 1 ? "," : "") + std::to_string(oid);
+  array += "}";
+  HD_ASSIGN_OR_RETURN(
+      PgResult cols,
+      conn.ExecParams("SELECT u.i, a.attname FROM unnest($1::oid[]) WITH ORDINALITY AS u(o, i)"
+                      " JOIN pg_attribute a ON a.attrelid = u.o"
+                      " WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
+                      " ORDER BY u.i, a.attnum",
+                      {array}));
+  std::vector<std::vector<std::string>> out(oids.size());
+  for (int i = 0; i < cols.rows(); ++i) {
+    const size_t index = static_cast<size_t>(cols.GetInt(i, 0)) - 1;
+    if (index < out.size()) out[index].push_back(cols.GetString(i, 1));
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid) {
   HD_ASSIGN_OR_RETURN(PgResult cols,
                       conn.ExecParams("SELECT attname FROM pg_attribute WHERE attrelid = $1::oid"

@@ -37,6 +37,9 @@ inline constexpr size_t kCopyChunkBytes = 256 * 1024;
 // generated, by attnum. Stored with each data file ("columns") so restore can
 // name them: a child's column order may differ between source and target.
 Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid);
+// The same for several tables in one query, in the order of `oids`.
+Result<std::vector<std::vector<std::string>>> CopyColumns(PgConnection& conn,
+                                                          const std::vector<uint32_t>& oids);
 
 Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
                                  const std::optional<CtidRange>& range, CopyFormat format);

@@ -48,8 +48,10 @@ class DataPhase {
     slots_[static_cast<size_t>(slot)].conn.Cancel();
   }
 
-  // One job; may run again after Retry/Requeue. `first_busy` is this job's.
-  JobOutcome Run(JobContext& ctx, const DataJob& job,
+  // One batch of jobs (one, or many small tables) in one transaction; may
+  // run again after Retry/Requeue, and then skips the files an earlier
+  // attempt sealed. `first_busy` is this batch's.
+  JobOutcome Run(JobContext& ctx, const std::vector<const DataJob*>& jobs,
                  std::optional<Clock::time_point>& first_busy) {
     Slot& slot = slots_[static_cast<size_t>(ctx.slot)];
     if (!slot.conn.ok()) {  // lost on an earlier attempt: reconnect
@@ -59,12 +61,15 @@ class DataPhase {
       slot.conn = std::move(c).value();
     }
     PgConnection& conn = slot.conn;
-    const TableInfo& table = plan_.tables[job.table_index];
-    const std::string name = QualifiedName(table.schema, table.name);
+    std::vector<const TableInfo*> tables;
+    for (const DataJob* job : jobs) tables.push_back(&plan_.tables[job->table_index]);
+    const std::string name =
+        QualifiedName(tables[0]->schema, tables[0]->name) +
+        (jobs.size() > 1 ? " and " + std::to_string(jobs.size() - 1) + " other small tables" : "");
 
     Status s = BeginImportedSnapshot(conn, o_.snapshot);
     if (!s.ok()) return Classify(s, name);
-    s = LockTableNowait(conn, table);
+    s = LockTablesNowait(conn, tables);
     if (IsLockBusy(s)) {
       conn.Run("ROLLBACK").IgnoreError();
       auto now = Clock::now();
@@ -74,18 +79,36 @@ class DataPhase {
       }
       return JobOutcome::Fail(
           Status(StatusCode::kDatabase,
-                 "cannot lock table " + name + " for copying within --lock-timeout (" +
-                     std::to_string(o_.lock_timeout_ms) +
-                     " ms): " + DescribeLockBlockers(conn, table.oid, o_.leader_pid),
+                 "cannot lock " + name + " for copying within --lock-timeout (" +
+                     std::to_string(o_.lock_timeout_ms) + " ms): " + DescribeBlockers(conn, tables),
                  s.sqlstate()));
     }
-    if (s.ok()) s = CheckNotRewritten(conn, table);
+    if (s.ok()) s = CheckNotRewritten(conn, tables);
     if (!s.ok()) return Abort(conn, s, name);
+    std::vector<uint32_t> oids;
+    for (const TableInfo* t : tables) oids.push_back(t->oid);
+    auto columns = CopyColumns(conn, oids);
+    if (!columns.ok()) return Abort(conn, columns.status(), name);
 
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const std::string file = DataFileName(*jobs[i], o_.codec);
+      if (archive_.IsSealed(file)) continue;  // sealed by an earlier attempt
+      JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], file);
+      if (one.kind() != JobOutcome::Kind::kDone) return one;
+    }
+    // Read-only: the files are already sealed, this only ends the snapshot.
+    s = conn.Run("COMMIT");
+    if (!s.ok()) return Abort(conn, s, name);
+    return JobOutcome::Done();
+  }
+
+  // COPY of one job into its file, inside the batch's transaction.
+  JobOutcome CopyOne(JobContext& ctx, PgConnection& conn, const DataJob& job,
+                     const TableInfo& table, const std::vector<std::string>& columns,
+                     const std::string& file_name) {
+    const std::string name = QualifiedName(table.schema, table.name);
     auto sql = BuildCopySql(conn, table, job.range, o_.copy_format);
     if (!sql.ok()) return Abort(conn, sql.status(), name);
-    auto columns = CopyColumns(conn, table.oid);
-    if (!columns.ok()) return Abort(conn, columns.status(), name);
     format::FileOptions fo;
     fo.codec = o_.codec;
     fo.level = o_.codec == format::Codec::kZstd ? o_.level : 0;
@@ -96,18 +119,19 @@ class DataPhase {
     fo.meta = {{"table", job.table_index}, {"schema", table.schema},
                {"name", table.name},       {"kind", TableKindName(table.kind)},
                {"range", range},           {"copy_format", CopyFormatName(o_.copy_format)},
-               {"columns", *columns},      {"object", table.schema + "." + table.name}};
-    auto file = archive_.BeginFile(DataFileName(job, o_.codec), std::move(fo));
+               {"columns", columns},       {"object", table.schema + "." + table.name}};
+    auto file = archive_.BeginFile(file_name, std::move(fo));
     if (!file.ok()) return Abort(conn, file.status(), name);
     format::DataFileWriter* w = file->get();
     auto stats = CopyOut(
         conn, *sql, [w](std::string_view bytes) { return w->Write(bytes); },
         [&ctx](uint64_t bytes) { ctx.AddProgress(bytes, 0); }, [&ctx] { return ctx.cancelled(); });
     if (!stats.ok()) return Abort(conn, stats.status(), name);  // the file is discarded
-    s = conn.Run("COMMIT");
-    if (!s.ok()) return Abort(conn, s, name);
     auto entry = w->Finish(stats->rows);
-    if (!entry.ok()) return JobOutcome::Fail(entry.status().WithContext("writing " + name));
+    if (!entry.ok()) {
+      conn.Run("ROLLBACK").IgnoreError();
+      return JobOutcome::Fail(entry.status().WithContext("writing " + name));
+    }
     ctx.AddProgress(0, stats->rows);
     if (totals_) {
       totals_->rows += stats->rows;
@@ -115,6 +139,17 @@ class DataPhase {
       totals_->stored_bytes += entry->compressed_bytes;
     }
     return JobOutcome::Done();
+  }
+
+  // Who holds the lock of the first of `tables` that someone blocks.
+  std::string DescribeBlockers(PgConnection& conn, const std::vector<const TableInfo*>& tables) {
+    for (const TableInfo* t : tables) {
+      std::string who = DescribeLockBlockers(conn, t->oid, o_.leader_pid);
+      if (who.rfind("no blocking session", 0) != 0 || tables.size() == 1) {
+        return (tables.size() > 1 ? "table " + QualifiedName(t->schema, t->name) + ": " : "") + who;
+      }
+    }
+    return "no blocking session found any more";
   }
 
  private:
@@ -137,6 +172,46 @@ class DataPhase {
 
 }  // namespace
 
+std::vector<std::vector<const DataJob*>> BatchJobs(const Plan& plan, int slots) {
+  uint64_t total = 0;
+  for (const DataJob& j : plan.jobs)
+    total += static_cast<uint64_t>(std::max<int64_t>(j.estimated_bytes, 0));
+  const uint64_t budget =
+      std::clamp<uint64_t>(total / (static_cast<uint64_t>(std::max(slots, 1)) * 16),
+                           uint64_t{1} << 20, uint64_t{64} << 20);
+  // Small jobs in groups, largest first; the catalog's apart (it goes first).
+  std::vector<const DataJob*> small_catalog, small_rest;
+  std::vector<std::vector<const DataJob*>> out;
+  for (const DataJob& j : plan.jobs) {
+    const bool small =
+        !j.range && static_cast<uint64_t>(std::max<int64_t>(j.estimated_bytes, 0)) < budget / 4;
+    if (!small) {
+      out.push_back({&j});
+    } else {
+      (plan.tables[j.table_index].extension.empty() ? small_rest : small_catalog).push_back(&j);
+    }
+  }
+  for (std::vector<const DataJob*>* group : {&small_catalog, &small_rest}) {
+    std::stable_sort(group->begin(), group->end(), [](const DataJob* a, const DataJob* b) {
+      return a->estimated_bytes > b->estimated_bytes;
+    });
+    std::vector<const DataJob*> batch;
+    uint64_t bytes = 0;
+    for (const DataJob* j : *group) {
+      const uint64_t b = static_cast<uint64_t>(std::max<int64_t>(j->estimated_bytes, 0));
+      if (!batch.empty() && (batch.size() >= kMaxTablesPerBatch || bytes + b > budget)) {
+        out.push_back(std::move(batch));
+        batch.clear();
+        bytes = 0;
+      }
+      batch.push_back(j);
+      bytes += b;
+    }
+    if (!batch.empty()) out.push_back(std::move(batch));
+  }
+  return out;
+}
+
 std::string DataFileName(const DataJob& job, format::Codec codec) {
   return std::string(layout::kDataDir) + "/" + job.id + ".copy" +
          (codec == format::Codec::kZstd ? ".zst" : "");
@@ -150,22 +225,27 @@ Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
   HD_RETURN_IF_ERROR(phase.OpenConnections());
 
   scheduler::JobGraph graph;
-  for (const DataJob& job : plan.jobs) {
+  for (std::vector<const DataJob*>& batch : BatchJobs(plan, options.slots)) {
+    const DataJob& job = *batch.front();
     const TableInfo& t = plan.tables[job.table_index];
     auto first_busy = std::make_shared<std::optional<Clock::time_point>>();
     scheduler::JobSpec spec;
+    uint64_t bytes = 0;
+    for (const DataJob* j : batch)
+      bytes += static_cast<uint64_t>(std::max<int64_t>(j->estimated_bytes, 0));
     spec.name = "copy " + QualifiedName(t.schema, t.name) +
                 (job.range ? " blocks " + std::to_string(job.range->start_block) + ".." +
                                  (job.range->end_block ? std::to_string(job.range->end_block) : "")
-                           : "");
+                           : "") +
+                (batch.size() > 1 ? " and " + std::to_string(batch.size() - 1) + " more" : "");
     spec.kind = "copy";
-    spec.weight = static_cast<uint64_t>(std::max<int64_t>(job.estimated_bytes, 1));
+    spec.weight = std::max<uint64_t>(bytes, 1);
     // Extension configuration tables (the TimescaleDB catalog) first: they
     // are tiny, and a restore reading the archive as it grows (`hyperdump
     // migrate`) loads them before any chunk.
     if (!t.extension.empty()) spec.weight = uint64_t{1} << 50;
-    spec.fn = [&phase, &job, first_busy](JobContext& ctx) {
-      return phase.Run(ctx, job, *first_busy);
+    spec.fn = [&phase, jobs = std::move(batch), first_busy](JobContext& ctx) {
+      return phase.Run(ctx, jobs, *first_busy);
     };
     graph.Add(std::move(spec));
   }

@@ -1,10 +1,11 @@
 // The data phase of a dump: one scheduler job per DataJob of the plan, run
 // on N worker connections that each import the dump's snapshot.
 //
-// Each job runs in its own short transaction (import snapshot, LOCK ... NOWAIT,
-// relfilenode check, COPY TO STDOUT into one archive file, COMMIT), so a
-// worker never accumulates locks and, with --lock-per-job, holds only the
-// lock of the table it is copying. A busy lock is requeued until
+// Each job (one table, or a batch of small ones: BatchJobs) runs in its own
+// short transaction (import snapshot, LOCK ... NOWAIT, relfilenode check,
+// COPY TO STDOUT into one archive file per table, COMMIT), so a worker never
+// accumulates locks and, with --lock-per-job, holds only the locks of the
+// tables it is copying. A busy lock is requeued until
 // `lock_timeout_ms` has passed, then fails naming the blocking session.
 #ifndef HYPERDUMP_ENGINE_DUMP_DATA_H_
 #define HYPERDUMP_ENGINE_DUMP_DATA_H_
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/copy_out.h"
@@ -33,6 +35,18 @@ struct DataPhaseOptions {
   int level = format::kDefaultZstdLevel;
   int lock_timeout_ms = 10000;
 };
+
+// Small tables are copied in batches, many in one transaction (one snapshot
+// import, one LOCK, one relfilenode and one column query for all of them, then
+// a COPY into its own file each): a job's fixed cost (round trips, a
+// transaction) is what a dump of many small chunks spends its time on (issue
+// 18). A batch holds at most this many tables...
+inline constexpr size_t kMaxTablesPerBatch = 128;
+// ...and jobs below a quarter of the byte budget (total / (16 x slots),
+// clamped to 1..64 MiB) are batched, up to that budget per batch, largest
+// first; the TimescaleDB catalog's small tables in batches of their own. A
+// ctid range is never batched. Every job keeps its own file.
+std::vector<std::vector<const DataJob*>> BatchJobs(const Plan& plan, int slots);
 
 // "data/<job id>.copy[.zst]" (engine/archive_layout.h).
 std::string DataFileName(const DataJob& job, format::Codec codec);

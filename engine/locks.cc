@@ -93,10 +93,39 @@ std::string DescribeLockBlockers(PgConnection& conn, uint32_t oid, int self_pid)
   return out;
 }
 
+namespace {
+
+// "LOCK TABLE ONLY a, b, ... IN ACCESS SHARE MODE" for tables [begin, end).
+std::string LockStatement(const std::vector<const TableInfo*>& tables, size_t begin, size_t end,
+                          bool nowait) {
+  std::string sql = "LOCK TABLE ONLY ";
+  for (size_t i = begin; i < end; ++i) sql += (i > begin ? ", " : "") + Name(*tables[i]);
+  return sql + " IN ACCESS SHARE MODE" + (nowait ? " NOWAIT" : "");
+}
+
+}  // namespace
+
 Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
                             const std::vector<TableInfo>& tables, int lock_timeout_ms) {
   HD_RETURN_IF_ERROR(leader.Run("SET LOCAL lock_timeout = " + std::to_string(lock_timeout_ms)));
-  for (const TableInfo& t : tables) {
+  // Many tables per LOCK statement (one round trip each was 2.4 s for 12,000
+  // chunks, issue 18). A batch that fails is rolled back to its savepoint and
+  // locked table by table below, which names the table and who blocks it.
+  constexpr size_t kPerStatement = 1000;
+  std::vector<const TableInfo*> all;
+  for (const TableInfo& t : tables) all.push_back(&t);
+  std::vector<TableInfo> one_by_one;
+  for (size_t begin = 0; begin < all.size(); begin += kPerStatement) {
+    const size_t end = std::min(all.size(), begin + kPerStatement);
+    HD_RETURN_IF_ERROR(leader.Run("SAVEPOINT hyperdump_lock"));
+    if (leader.Run(LockStatement(all, begin, end, false)).ok()) {
+      HD_RETURN_IF_ERROR(leader.Run("RELEASE SAVEPOINT hyperdump_lock"));
+      continue;
+    }
+    HD_RETURN_IF_ERROR(leader.Run("ROLLBACK TO SAVEPOINT hyperdump_lock"));
+    for (size_t i = begin; i < end; ++i) one_by_one.push_back(*all[i]);
+  }
+  for (const TableInfo& t : one_by_one) {
     Status s = leader.Run("LOCK TABLE ONLY " + Name(t) + " IN ACCESS SHARE MODE");
     if (s.ok()) continue;
     std::string blockers = "blocking session unknown";
@@ -161,6 +190,46 @@ Status CheckNotRewritten(PgConnection& conn, const TableInfo& table) {
                     "during the dump), so its rows as of the snapshot can no longer be read; "
                     "refusing to write it as empty. Dump again without --lock-per-job, or keep "
                     "such maintenance (and TimescaleDB jobs) off during the dump");
+}
+
+Status LockTablesNowait(PgConnection& conn, const std::vector<const TableInfo*>& tables) {
+  if (tables.size() == 1) return LockTableNowait(conn, *tables[0]);
+  Status s = conn.Run(LockStatement(tables, 0, tables.size(), true));
+  if (s.ok() || IsLockBusy(s)) return s;
+  if (s.sqlstate() == "42P01") {
+    return Status(StatusCode::kDatabase,
+                  "a table was dropped after the dump's snapshot (DROP, drop_chunks, "
+                  "decompress_chunk or a TimescaleDB job ran during the dump), so its rows as of "
+                  "the snapshot can no longer be read (" +
+                      s.message() +
+                      "). Dump again when that is done, with TimescaleDB jobs paused (the "
+                      "default)",
+                  s.sqlstate());
+  }
+  return s.WithContext("cannot lock " + std::to_string(tables.size()) + " tables");
+}
+
+Status CheckNotRewritten(PgConnection& conn, const std::vector<const TableInfo*>& tables) {
+  if (tables.size() == 1) return CheckNotRewritten(conn, *tables[0]);
+  std::string oids = "{", nodes = "{";
+  for (const TableInfo* t : tables) {
+    if (t->relfilenode == 0) continue;
+    if (oids.size() > 1) oids += ",", nodes += ",";
+    oids += std::to_string(t->oid);
+    nodes += std::to_string(t->relfilenode);
+  }
+  oids += "}", nodes += "}";
+  HD_ASSIGN_OR_RETURN(
+      PgResult r, conn.ExecParams("SELECT u.o FROM unnest($1::oid[], $2::oid[]) AS u(o, f)"
+                                  " WHERE pg_relation_filenode(u.o) IS DISTINCT FROM u.f LIMIT 1",
+                                  {oids, nodes}));
+  if (r.rows() > 0) {
+    uint32_t bad = static_cast<uint32_t>(r.GetInt(0, 0));
+    for (const TableInfo* t : tables) {
+      if (t->oid == bad) return CheckNotRewritten(conn, *t);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace hyperdump::engine

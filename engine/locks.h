@@ -55,9 +55,14 @@ Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
 // never waits on a queue the leader blocks). Busy: IsLockBusy(status).
 Status LockTableNowait(PgConnection& conn, const TableInfo& table);
 
+// The same for several tables in one statement (a batch of small tables).
+Status LockTablesNowait(PgConnection& conn, const std::vector<const TableInfo*>& tables);
+
 // Fails when `table`'s current relfilenode differs from the one discovery saw
 // in the snapshot (or the table is gone). Call with the table locked.
 Status CheckNotRewritten(PgConnection& conn, const TableInfo& table);
+// The same for several tables in one query; the error names the first.
+Status CheckNotRewritten(PgConnection& conn, const std::vector<const TableInfo*>& tables);
 
 // "pid 123 holds ACCESS EXCLUSIVE (idle in transaction: LOCK TABLE ...)",
 // for every session holding or awaiting a lock on `oid` that conflicts with

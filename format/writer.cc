@@ -1,5 +1,6 @@
 #include "format/writer.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,7 +87,7 @@ Result<FileEntry> DataFileWriter::FinishEntry(std::optional<uint64_t> rows) {
                         " rows; the COPY stream is not what it should be"));
   }
   Status s = encoder_.Finish();
-  if (s.ok()) s = sink_->Sync();
+  if (s.ok() && archive_->options_.sync_each_file) s = sink_->Sync();
   if (s.ok()) s = sink_->Close();
   if (!s.ok()) return Fail(s);
   if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
@@ -238,6 +239,11 @@ Status ArchiveWriter::PutBlob(const std::string& name, std::string_view bytes,
   return w->FinishEntry(std::nullopt).status();
 }
 
+bool ArchiveWriter::IsSealed(const std::string& name) {
+  std::lock_guard lock(mu_);
+  return names_.count(name) > 0 && open_.count(name) == 0;
+}
+
 void ArchiveWriter::Register(FileEntry entry) {
   {
     std::lock_guard lock(mu_);
@@ -251,6 +257,28 @@ void ArchiveWriter::Abandon(const std::string& name) {
   std::lock_guard lock(mu_);
   open_.erase(name);
   names_.erase(name);
+}
+
+Status ArchiveWriter::SyncEverything(const std::vector<FileEntry>& files) {
+  int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "cannot open directory", dir_);
+  const bool synced = ::syncfs(fd) == 0;
+  ::close(fd);
+  if (!synced) {  // e.g. a filesystem without syncfs: one file at a time
+    for (const FileEntry& f : files) {
+      const std::string path = Join(dir_, f.name);
+      int file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (file < 0) return ErrnoStatus(errno, "cannot open", path);
+      const bool ok = ::fsync(file) == 0;
+      const int err = errno;
+      ::close(file);
+      if (!ok) return ErrnoStatus(err, "cannot fsync", path);
+    }
+  }
+  for (auto it = subdirs_.rbegin(); it != subdirs_.rend(); ++it) {
+    HD_RETURN_IF_ERROR(SyncDirectory(Join(dir_, *it)));
+  }
+  return SyncDirectory(dir_);
 }
 
 Status ArchiveWriter::Commit(nlohmann::json source_facts) {
@@ -268,11 +296,9 @@ Status ArchiveWriter::Commit(nlohmann::json source_facts) {
   std::sort(m.files.begin(), m.files.end(),
             [](const FileEntry& a, const FileEntry& b) { return a.name < b.name; });
 
-  // The renames of data files must be durable before the manifest that lists them.
-  for (auto it = subdirs_.rbegin(); it != subdirs_.rend(); ++it) {
-    HD_RETURN_IF_ERROR(SyncDirectory(Join(dir_, *it)));
-  }
-  HD_RETURN_IF_ERROR(SyncDirectory(dir_));
+  // Every file, its rename and every directory must be durable before the
+  // manifest that lists them.
+  HD_RETURN_IF_ERROR(SyncEverything(m.files));
 
   std::string final_path = Join(dir_, kManifestName);
   std::string temp_path = final_path + kTempSuffix;
