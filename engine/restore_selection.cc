@@ -286,6 +286,7 @@ Result<UseList> ParseUseList(const std::string& text, const std::set<int>& known
                              " in the archive; make the list with `hyperdump list --toc DIR`");
     }
     out.ids.insert(static_cast<int>(id));
+    out.order.push_back(static_cast<int>(id));
   }
   return out;
 }
@@ -596,9 +597,11 @@ Result<SelectionOutcome> SelectForRestore(const RestoreSelection& sel, bool clea
     HD_ASSIGN_OR_RETURN(UseList list, ParseUseList(*text, known, max_id, sel.use_list));
     warnings = std::move(list.warnings);
     listed = std::move(list.ids);
-    // pg_restore gets the schema's IDs only: it knows no others.
+    // pg_restore gets the schema's IDs only (it knows no others), in the
+    // file's order: as with -L, an entry without a section of its own (a
+    // comment, a privilege) belongs to the section of the entry before it.
     std::string ids;
-    for (int id : *listed) {
+    for (int id : list.order) {
       if (schema_ids.count(id)) ids += std::to_string(id) + "\n";
     }
     const std::string path = dir.path() + "/use.list";

@@ -102,6 +102,7 @@ std::vector<DataTocEntry> DataTocEntries(const RestoreInput& input,
 // of `known` is an error.
 struct UseList {
   std::set<int> ids;
+  std::vector<int> order;  // the same IDs in the file's order
   std::vector<std::string> warnings;
 };
 Result<UseList> ParseUseList(const std::string& text, const std::set<int>& known, int max_id,
