@@ -35,22 +35,28 @@ CommandFn RegisterRestore(CLI::App& root) {
                 "Create every object in the default tablespace (as pg_restore)");
   engine::RestoreSelection& sel = o->selection;
   cmd->add_option("-n,--schema", sel.schemas,
-                  "Restore only objects in this schema (repeatable; exact name, as pg_restore)");
+                  "Restore only objects in this schema (repeatable; exact name, as pg_restore)")
+      ->type_name("NAME");
   cmd->add_option("-N,--exclude-schema", sel.exclude_schemas,
-                  "Do not restore objects in this schema (repeatable)");
+                  "Do not restore objects in this schema (repeatable)")
+      ->type_name("NAME");
   cmd->add_option("-t,--table", sel.tables,
                   "Restore only the named table, view, materialized view, sequence or foreign "
-                  "table (repeatable; no indexes, as pg_restore); a hypertable brings its chunks");
-  cmd->add_option("-I,--index", sel.indexes, "Restore only the named index (repeatable)");
+                  "table (repeatable; no indexes, as pg_restore); a hypertable brings its chunks")
+      ->type_name("NAME");
+  cmd->add_option("-I,--index", sel.indexes, "Restore only the named index (repeatable)")
+      ->type_name("NAME");
   cmd->add_option("--section", sel.sections,
                   "Restore only this section: pre-data, data or post-data (repeatable)")
-      ->check(CLI::IsMember({"pre-data", "data", "post-data"}));
+      ->check(CLI::IsMember({"pre-data", "data", "post-data"}))
+      ->type_name("SECTION");
   cmd->add_flag("-s,--schema-only", sel.schema_only, "Restore only the schema, no data");
   cmd->add_flag("-a,--data-only", sel.data_only,
                 "Restore only the data, into the existing schema (e.g. after --schema-only)");
   cmd->add_option("-L,--use-list", sel.use_list,
                   "Restore only the items listed in FILE (made with `hyperdump list --toc DIR`; "
-                  "lines starting with ';' are comments)");
+                  "lines starting with ';' are comments)")
+      ->type_name("FILE");
   cmd->add_flag("--strict-names", sel.strict_names,
                 "Fail unless every -n, -t and -I name matches something in the archive");
   auto exit_on_error = std::make_shared<bool>(false);

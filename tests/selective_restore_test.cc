@@ -336,6 +336,32 @@ TEST_F(PlainSelectiveRestoreTest, SchemaOnlyThenDataOnlyRestoreWhatPgRestoreRest
   EXPECT_NE(r.err.find("cannot be used together"), std::string::npos) << r.err;
 }
 
+// --data-only keeps a ledger like any restore: killed half way (kill -9),
+// it is refused without --resume and with another selection, and the same
+// command with --resume finishes it without loading a row twice.
+TEST_F(PlainSelectiveRestoreTest, DataOnlyResumesAfterACrashWithoutLoadingARowTwice) {
+  ScratchDatabase t("select_resume");
+  CommandResult r = Hyperdump({"restore", "-d", t.uri(), "-s", archive_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = testing::RunCommand("HYPERDUMP_TEST_CRASH_AFTER_JOBS=6",
+                          {HYPERDUMP_BIN, "restore", "-d", t.uri(), "-a", "-j", "2", archive_},
+                          tmp_);
+  ASSERT_EQ(r.exit_code, 137) << r.out << r.err;
+  r = Hyperdump({"restore", "-d", t.uri(), "-a", archive_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  r = Hyperdump({"restore", "-d", t.uri(), "-a", "-n", "demo", "--resume", archive_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("selection(-n demo -a)"), std::string::npos) << r.err;
+  r = Hyperdump({"restore", "-d", t.uri(), "-a", "-j", "2", "--resume", archive_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("already done before"), std::string::npos) << r.out;
+  auto report = engine::CompareDatabases(source_->uri(), t.uri());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->ok()) << ::testing::PrintToString(report->different)
+                            << ::testing::PrintToString(report->missing);
+}
+
 // -I: one index, into tables made by --section=pre-data.
 TEST_F(PlainSelectiveRestoreTest, IndexSelectsWhatPgRestoreSelects) {
   ExpectSameAsPgRestore(
