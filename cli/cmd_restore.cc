@@ -33,6 +33,36 @@ CommandFn RegisterRestore(CLI::App& root) {
                 "Do not restore privileges (GRANT/REVOKE), as pg_restore");
   cmd->add_flag("--no-tablespaces", o->no_tablespaces,
                 "Create every object in the default tablespace (as pg_restore)");
+  engine::RestoreSelection& sel = o->selection;
+  cmd->add_option("-n,--schema", sel.schemas,
+                  "Restore only objects in this schema (repeatable; exact name, as pg_restore)")
+      ->type_name("NAME");
+  cmd->add_option("-N,--exclude-schema", sel.exclude_schemas,
+                  "Do not restore objects in this schema (repeatable)")
+      ->type_name("NAME");
+  cmd->add_option("-t,--table", sel.tables,
+                  "Restore only the named table, view, materialized view, sequence or foreign "
+                  "table (repeatable; no indexes, as pg_restore); a hypertable brings its chunks")
+      ->type_name("NAME");
+  cmd->add_option("-I,--index", sel.indexes, "Restore only the named index (repeatable)")
+      ->type_name("NAME");
+  cmd->add_option("--section", sel.sections,
+                  "Restore only this section: pre-data, data or post-data (repeatable)")
+      ->check(CLI::IsMember({"pre-data", "data", "post-data"}))
+      ->type_name("SECTION");
+  cmd->add_flag("-s,--schema-only", sel.schema_only, "Restore only the schema, no data");
+  cmd->add_flag("-a,--data-only", sel.data_only,
+                "Restore only the data, into the existing schema (e.g. after --schema-only)");
+  cmd->add_option("-L,--use-list", sel.use_list,
+                  "Restore only the items listed in FILE (made with `hyperdump list --toc DIR`; "
+                  "lines starting with ';' are comments)")
+      ->type_name("FILE");
+  cmd->add_flag("--strict-names", sel.strict_names,
+                "Fail unless every -n, -t and -I name matches something in the archive");
+  auto exit_on_error = std::make_shared<bool>(false);
+  cmd->add_flag("-e,--exit-on-error", *exit_on_error,
+                "Accepted for pg_restore compatibility: hyperdump always stops at the first "
+                "failed job");
   cmd->add_flag("--roles", o->roles,
                 "Create the archive's roles that the target lacks (archive made with --roles)");
   cmd->add_flag("--resume", o->resume,
@@ -46,7 +76,11 @@ CommandFn RegisterRestore(CLI::App& root) {
   auto ui_flags = std::make_shared<UiFlags>();
   AddUiFlags(cmd, ui_flags.get());
   cmd->add_option("DIR", o->archive_dir, "Archive directory")->required();
-  return [o, if_exists, no_analyze, ui_flags]() -> int {
+  // One value per -n/-N/-t/-I/--section, so that DIR is never taken for one.
+  for (const char* name : {"--schema", "--exclude-schema", "--table", "--index", "--section"}) {
+    cmd->get_option(name)->allow_extra_args(false);
+  }
+  return [o, if_exists, no_analyze, ui_flags, exit_on_error]() -> int {
     if (*if_exists && !o->clean) {
       return ReportError(InvalidArgument("--if-exists requires --clean (as in pg_restore)"));
     }

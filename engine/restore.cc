@@ -99,7 +99,7 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
 }
 
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
-                   const RestoreInput& input, const std::string& schema_bytes,
+                   RestoreInput input, const std::string& schema_bytes,
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                    RestoreSummary* summary, RunObserver* observer_in) {
   RestoreSummary local;
@@ -116,6 +116,13 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   SchemaOptions schema_options{options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir,
                                options.no_owner, options.no_privileges, options.no_tablespaces};
   HD_ASSIGN_OR_RETURN(SchemaScript schema, LoadSchemaScript(schema_path, schema_options));
+  const std::string timescale_create_sql = TimescaleCreateSql(schema);
+  // Selective restore (-n, -t, -L, --section, -a...): only what pg_restore
+  // would restore of it, chunks with their hypertable (restore_selection.h).
+  HD_ASSIGN_OR_RETURN(SelectionOutcome selection,
+                      SelectForRestore(options.selection, options.clean, schema_path,
+                                       schema_options.pg_bindir, input, schema));
+  for (const std::string& text : selection.notes) note(text);
 
   // 2. The target: reachable; empty, or holding the ledger of this very
   //    archive's unfinished restore (--resume), or cleaned (--clean).
@@ -139,8 +146,9 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
                   "--resume: the unfinished restore in \"" + conn.database() +
                       "\" came from another archive (" + state->archive_id + ", this one is " +
                       input.archive_id + "): resume with that archive, or start over with --clean");
-  } else if (!state) {
+  } else if (!state && !selection.selective) {
     // --resume with nothing to resume starts afresh on an empty target.
+    // (A selective restore, as pg_restore, may go into any database.)
     HD_RETURN_IF_ERROR(CheckTargetEmpty(conn, options.resume));
   }
   std::string warning;
@@ -165,7 +173,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
     observer.OnPhase("pre_restore");
     HD_ASSIGN_OR_RETURN(
         window, TimescaleWindow::Open(
-                    options.target, TimescaleCreateSql(schema),
+                    options.target, timescale_create_sql,
                     options.allow_version_mismatch ? std::string() : input.timescaledb_version));
   }
   if (!state) {
@@ -193,6 +201,8 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   work.analyze = options.analyze;
   work.verbose = options.verbose;
   work.large_objects = {options.no_owner, options.no_privileges, options.clean};
+  work.append_only = selection.append_only;
+  work.load_order = selection.load_order;
   scheduler::JobGraph graph;
   HD_RETURN_IF_ERROR(BuildRestoreGraph(work, graph));
   ReportEstimate(observer, RestoreEstimate(input, state->done));

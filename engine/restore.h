@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "engine/restore_checks.h"
+#include "engine/restore_selection.h"
 #include "engine/run_observer.h"
 #include "format/source.h"
 #include "scheduler/events.h"
@@ -35,6 +36,9 @@ struct RestoreOptions {
   bool allow_version_mismatch = false;  // restore across TimescaleDB versions
   bool analyze = true;                  // ANALYZE the restored tables at the end
   bool verbose = false;                 // one line per finished job on stderr
+  // pg_restore's -n/-N/-t/-I/--section/-s/-a/-L (engine/restore_selection.h);
+  // empty: the whole archive.
+  RestoreSelection selection;
   std::string pg_bindir;  // pg_restore's directory; empty: PgBinDir() (engine/subprocess.h)
 };
 
@@ -61,11 +65,12 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
 
 // The restore proper, from an archive already read: `source` is complete
 // (RunRestore) or still being written (`hyperdump migrate`: its reads wait
-// for each file to be sealed), `input` its plan and files, `schema_bytes`
-// its schema.pgdump. `options.archive_dir` is not read. Checks the target,
-// then runs every restore phase as RunRestore does.
+// for each file to be sealed), `input` its plan and files (the restore's
+// own copy, which options.selection filters), `schema_bytes` its schema.pgdump.
+// `options.archive_dir` is not read. Checks the target, then runs every restore phase as RunRestore
+// does.
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
-                   const RestoreInput& input, const std::string& schema_bytes,
+                   RestoreInput input, const std::string& schema_bytes,
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                    RestoreSummary* summary, RunObserver* observer);
 

@@ -62,6 +62,8 @@ Result<RestoreInput> ParsePlan(const std::string& plan_text, const std::string& 
     table.name = JsonString(t, "name");
     table.kind = JsonString(t, "kind");
     table.extension = JsonString(t, "extension");
+    table.parent = JsonString(t, "parent");
+    table.hypertable = JsonString(t, "hypertable");
     for (const nlohmann::json& a : t.value("load_after", nlohmann::json::array())) {
       if (a.is_string()) table.load_after.push_back(a.get<std::string>());
     }
@@ -71,6 +73,7 @@ Result<RestoreInput> ParsePlan(const std::string& plan_text, const std::string& 
     SequenceInfo seq;
     seq.schema = JsonString(s, "schema");
     seq.name = JsonString(s, "name");
+    seq.owned_by = JsonString(s, "owned_by");
     seq.last_value = s.value("last_value", int64_t{0});
     seq.is_called = s.value("is_called", false);
     input.sequences.push_back(std::move(seq));

@@ -20,6 +20,8 @@ struct RestoreTable {
   std::string schema, name;
   std::string kind;                             // TableKindName as stored
   std::string extension;                        // set for extension configuration tables
+  std::string parent;                           // "schema.name" of its parent table
+  std::string hypertable;                       // a chunk's hypertable: "schema.name"
   std::vector<std::string> load_after;          // "schema.name"
   std::vector<const format::FileEntry*> files;  // into the reader's manifest
   uint64_t bytes = 0;                           // decoded bytes of its files

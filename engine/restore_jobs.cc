@@ -325,7 +325,7 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
     table_bytes[t.Key()] = t.bytes;
     if (!t.extension.empty()) continue;
     const RestoreTable* table = &t;
-    bool merge = t.files.size() > 1 && t.bytes <= fair_share;
+    bool merge = !w.append_only && t.files.size() > 1 && t.bytes <= fair_share;
     std::vector<std::string> keys;
     for (const format::FileEntry* f : t.files) {
       keys.push_back("data:" + f->name);
@@ -354,7 +354,7 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
               {catalog}));
       continue;
     }
-    const Load load = t.files.size() == 1 ? Load::kTruncateFreeze : Load::kAppend;
+    const Load load = !w.append_only && t.files.size() == 1 ? Load::kTruncateFreeze : Load::kAppend;
     for (const format::FileEntry* f : t.files) {
       std::string what = "table " + t.Quoted() + " from " + f->name;
       std::string key = "data:" + f->name;
@@ -368,6 +368,14 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
                                    });
               },
               {catalog}));
+    }
+  }
+
+  for (const auto& [first, then] : w.load_order) {  // foreign keys on existing tables
+    auto a = data_jobs.find(first), b = data_jobs.find(then);
+    if (a == data_jobs.end() || b == data_jobs.end()) continue;
+    for (JobId x : a->second) {
+      for (JobId y : b->second) graph.AddDependency(x, y);
     }
   }
 

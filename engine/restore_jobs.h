@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/large_objects.h"
@@ -37,6 +39,14 @@ struct RestoreWork {
   bool analyze = true;
   bool verbose = false;
   LargeObjectRestoreOptions large_objects;  // --no-owner, --no-privileges, --clean
+  // Selective restore into tables that exist before the run (--data-only,
+  // engine/restore_selection.h): every data job appends with a plain COPY
+  // (no TRUNCATE, which would empty the user's table and is refused on a
+  // table that a foreign key references; so no FREEZE either), and the data
+  // of `then` loads after that of `first` for each (first, then) table key
+  // pair, so that foreign keys already on the target hold at every commit.
+  bool append_only = false;
+  std::vector<std::pair<std::string, std::string>> load_order;
 
   // Counted as the scheduler counts (so that the summary and the progress
   // display agree): one per job that finished, `committed` when this run did
