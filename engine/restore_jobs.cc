@@ -72,8 +72,10 @@ JobOutcome RunLedgered(RestoreWork& w, JobContext& ctx, const std::vector<std::s
   if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
   Result<Loaded> loaded = work(conn, ctx);
   if (!loaded.ok()) return Failed(w, ctx, &conn, loaded.status().WithContext(what));
-  for (size_t i = 0; s.ok() && i < keys.size(); ++i) {
-    s = ledger::Record(conn, keys[i], i == 0 ? loaded->rows : 0);
+  // The first key carries the rows; the others go in one statement.
+  s = ledger::Record(conn, keys.front(), loaded->rows);
+  if (s.ok() && keys.size() > 1) {
+    s = ledger::RecordAll(conn, std::set<std::string>(keys.begin() + 1, keys.end()));
   }
   if (s.ok()) s = conn.Run("COMMIT");
   if (!s.ok()) return Failed(w, ctx, &conn, s.WithContext(what));
@@ -212,6 +214,94 @@ std::vector<const RestoreTable*> CatalogOrder(const RestoreInput& input) {
   return order;
 }
 
+// Small tables loaded, keyed, indexed and analyzed together (issue 18: at
+// 10,000 chunks a job's fixed cost, not its bytes, is what a restore spends).
+struct SmallTableBatch {
+  std::vector<const RestoreTable*> tables;
+  std::vector<std::vector<const SchemaItem*>> items;  // each table's keys, then indexes
+};
+constexpr size_t kMaxTablesPerBatch = 64;  // locks: a table, its indexes, its TOAST
+
+// The batches: tables archived as one file, below a quarter of the byte
+// budget (total / (16 x slots), clamped to 1..64 MiB), none of whose ledger
+// keys a previous run committed (a batch commits all or nothing; a --resume
+// with another -j may cut other batches), grouped up to the budget and
+// kMaxTablesPerBatch, largest first. Not the catalog, not appends.
+std::vector<SmallTableBatch> SmallTableBatches(const RestoreWork& w,
+                                               const std::vector<const SchemaItem*>& table_items,
+                                               uint64_t total_bytes) {
+  if (w.append_only) return {};
+  const uint64_t budget =
+      std::clamp<uint64_t>(total_bytes / (static_cast<uint64_t>(std::max(w.slots, 1)) * 16),
+                           uint64_t{1} << 20, uint64_t{64} << 20);
+  std::map<std::string, std::vector<const SchemaItem*>> items_of;
+  for (bool indexes : {false, true}) {
+    for (const SchemaItem* item : table_items) {
+      if ((item->desc == "INDEX") != indexes) continue;
+      items_of[item->table_schema + "." + item->table_name].push_back(item);
+    }
+  }
+  auto any_done = [&w](const RestoreTable& t, const std::vector<const SchemaItem*>& items) {
+    if (w.done->count("data:" + t.files.front()->name) || w.done->count("analyze:" + t.Key())) {
+      return true;
+    }
+    for (const SchemaItem* item : items) {
+      if (w.done->count(ItemKey(*item))) return true;
+    }
+    return false;
+  };
+  std::vector<const RestoreTable*> small;
+  for (const RestoreTable& t : w.input->tables) {
+    if (!t.extension.empty() || t.files.size() != 1 || t.bytes >= budget / 4) continue;
+    if (any_done(t, items_of[t.Key()])) continue;
+    small.push_back(&t);
+  }
+  std::stable_sort(small.begin(), small.end(), [](const RestoreTable* a, const RestoreTable* b) {
+    return a->bytes > b->bytes;
+  });
+  std::vector<SmallTableBatch> out;
+  uint64_t bytes = 0;
+  for (const RestoreTable* t : small) {
+    if (out.empty() || out.back().tables.size() >= kMaxTablesPerBatch ||
+        bytes + t->bytes > budget) {
+      out.emplace_back();
+      bytes = 0;
+    }
+    out.back().tables.push_back(t);
+    out.back().items.push_back(items_of[t->Key()]);
+    bytes += t->bytes;
+  }
+  // A batch of one is an ordinary table: leave it to the per-table jobs.
+  if (!out.empty() && out.back().tables.size() == 1) out.pop_back();
+  return out;
+}
+
+// One batch's transaction: each table loaded with a plain COPY (no TRUNCATE:
+// the batch commits with its ledger rows or not at all, so a table of an
+// uncommitted batch is still as pre-data created it, empty; and a new
+// relfilenode per tiny chunk cost more than FREEZE saves on a few rows),
+// then its keys and indexes; one ANALYZE for all of them at the end.
+Result<Loaded> LoadBatch(RestoreWork& w, JobContext& ctx, PgConnection& conn,
+                         const SmallTableBatch& b) {
+  Loaded total;
+  std::string analyze;
+  for (size_t i = 0; i < b.tables.size(); ++i) {
+    const RestoreTable& t = *b.tables[i];
+    HD_ASSIGN_OR_RETURN(Loaded one, LoadFile(w, ctx, conn, t, *t.files.front(), Load::kAppend));
+    total.rows += one.rows;
+    total.bytes += one.bytes;
+    for (const SchemaItem* item : b.items[i]) {
+      Status s = conn.Run(item->sql);
+      if (!s.ok()) return s.WithContext("restoring " + item->Describe());
+    }
+    w.schema_items += static_cast<int>(b.items[i].size());
+    analyze += (analyze.empty() ? "ANALYZE " : ", ") + t.Quoted();
+    if (ctx.cancelled()) return Cancelled("cancelled");
+  }
+  if (w.analyze && !analyze.empty()) HD_RETURN_IF_ERROR(conn.Run(analyze));
+  return total;
+}
+
 }  // namespace
 
 std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
@@ -321,9 +411,39 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
     if (t.extension.empty()) total_bytes += t.bytes;
   }
   const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(w.slots, 1));
+  // Small tables (thousands of chunks): each one's data, keys, indexes and
+  // ANALYZE in one job with many others (SmallTableBatches), one
+  // transaction and one ledger statement for all; their later jobs (foreign
+  // keys, the rest) depend on the batch.
+  std::set<std::string> batched;
+  for (const SmallTableBatch& b : SmallTableBatches(w, by_pass[ItemPass::kTable], total_bytes)) {
+    std::vector<std::string> keys;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < b.tables.size(); ++i) {
+      keys.push_back("data:" + b.tables[i]->files.front()->name);
+      for (const SchemaItem* item : b.items[i]) keys.push_back(ItemKey(*item));
+      if (w.analyze) keys.push_back("analyze:" + b.tables[i]->Key());
+      bytes += b.tables[i]->bytes;
+    }
+    const std::string what = "table " + b.tables.front()->Quoted() + " and " +
+                             std::to_string(b.tables.size() - 1) + " other small tables";
+    JobId id = add(
+        "copy " + b.tables.front()->Key() + " and " + std::to_string(b.tables.size() - 1) + " more",
+        "copy", bytes, {},
+        [wp, b, keys, what](JobContext& ctx) {
+          return RunLedgered(*wp, ctx, keys, what, [wp, &b](PgConnection& conn, JobContext& c) {
+            return LoadBatch(*wp, c, conn, b);
+          });
+        },
+        {catalog});
+    for (const RestoreTable* t : b.tables) {
+      data_jobs[t->Key()].push_back(id);
+      batched.insert(t->Key());
+    }
+  }
   for (const RestoreTable& t : input.tables) {
     table_bytes[t.Key()] = t.bytes;
-    if (!t.extension.empty()) continue;
+    if (!t.extension.empty() || batched.count(t.Key())) continue;
     const RestoreTable* table = &t;
     bool merge = !w.append_only && t.files.size() > 1 && t.bytes <= fair_share;
     std::vector<std::string> keys;
@@ -403,6 +523,10 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
     for (const SchemaItem* item : by_pass[ItemPass::kTable]) {
       if ((item->desc == "INDEX") != indexes) continue;
       std::string table = item->table_schema + "." + item->table_name;
+      if (batched.count(table)) {  // built by its batch
+        table_items[table] = data_jobs[table];
+        continue;
+      }
       std::vector<JobId> deps = deps_of(table, {catalog});
       if (indexes) deps.insert(deps.end(), table_items[table].begin(), table_items[table].end());
       JobId id = add(item->Describe(), indexes ? "index" : "key", table_bytes[table] / 4,
@@ -426,7 +550,7 @@ Status BuildRestoreGraph(RestoreWork& w, scheduler::JobGraph& graph) {
   // Phase 7 (overlapping): ANALYZE each table once its data and indexes are in.
   if (w.analyze) {
     for (const RestoreTable& t : input.tables) {
-      if (t.files.empty()) continue;
+      if (t.files.empty() || batched.count(t.Key())) continue;
       std::string key = t.Key();
       std::vector<JobId> deps = deps_of(key, {catalog});
       deps.insert(deps.end(), table_items[key].begin(), table_items[key].end());
