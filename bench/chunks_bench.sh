@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Many small chunks (issue 18): one hypertable of N one-hour chunks (13 rows
+# each), a fifth of them compressed, and a continuous aggregate whose own
+# materialization hypertable has N/10 chunks. Side by side, in one run:
+#   hyperdump dump -j J        vs  pg_dump -Fd -j J
+#   hyperdump restore -j J     vs  the staged pg_restore -j J + vacuumdb --analyze-only -j J
+# every restore compared row for row with the source; peak RSS of hyperdump.
+# Usage: bench/chunks_bench.sh [--chunks 10000] [-j 2] [--rounds 2]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+chunks=10000
+jobs=2
+rounds=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --chunks) chunks=$2; shift 2 ;;
+    -j) jobs=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) echo "usage: bench/chunks_bench.sh [--chunks N] [-j N] [--rounds N]" >&2; exit 2 ;;
+  esac
+done
+if [ -z "${HYPERDUMP_TEST_URI:-}" ]; then
+  HYPERDUMP_PG_DURABLE=1 exec "$root/scripts/with-pg" "$0" --chunks "$chunks" -j "$jobs" \
+    --rounds "$rounds"
+fi
+. "$root/bench/bench_lib.sh"
+hd=${HYPERDUMP_BIN:-$root/build/cli/hyperdump}
+bin=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+base=${HYPERDUMP_TEST_URI%/*}
+work=$(mktemp -d "${TMPDIR:-/tmp}/hd-chunks-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+sql() { "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+src=chunks_src
+sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "CREATE DATABASE $src"
+sql "$base/$src" >/dev/null 2>&1 <<SQL
+SET client_min_messages = error;
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+CREATE TABLE m (t timestamptz NOT NULL, device int, v double precision);
+SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 hour');
+INSERT INTO m SELECT timestamptz '2024-01-01' + i * interval '1 hour' + j * interval '4 minutes',
+  j % 3, i + j FROM generate_series(0, $chunks - 1) i, generate_series(0, 12) j;
+ALTER TABLE m SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+SELECT count(compress_chunk(c)) FROM (SELECT c FROM show_chunks('m') c ORDER BY 1 LIMIT $chunks / 5) s;
+CREATE MATERIALIZED VIEW m_hourly WITH (timescaledb.continuous) AS
+  SELECT time_bucket('1 hour', t) AS b, device, avg(v) FROM m GROUP BY 1, 2 WITH DATA;
+SQL
+sql "$base/$src" -c "VACUUM ANALYZE" >/dev/null 2>&1
+echo "chunks_bench: $(sql "$base/$src" -c "SELECT count(*) FROM timescaledb_information.chunks") chunks," \
+  "$(( $(sql "$base/$src" -c "SELECT pg_database_size(current_database())") / 1000000 )) MB" >&2
+rss=()
+with_rss() { local label=$1; shift; /usr/bin/time -f "%M" -o "$work/rss" "$@"; rss+=("$label|$(tail -1 "$work/rss")"); }
+hd_dump() { rm -rf "$work/hd"; with_rss "hyperdump dump" "$hd" dump -d "$base/$src" -f "$work/hd" -j "$jobs" --quiet; }
+pg_dump_fd() { rm -rf "$work/pgd"; "$bin/pg_dump" -Fd -j "$jobs" -d "$base/$src" -f "$work/pgd" 2>/dev/null; }
+hd_restore() { with_rss "hyperdump restore" "$hd" restore -d "$base/$1" -j "$jobs" --quiet "$work/hd"; }
+staged() {
+  local db="$base/$1" dir="$work/pgd"
+  "$bin/pg_restore" -l "$dir" >"$work/toc"
+  grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
+    "$work/toc" >"$work/catalog.list" || true
+  "$bin/pg_restore" -l --section=data "$dir" |
+    grep -vE ' TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' >"$work/data.list"
+  sql "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" -c "SELECT timescaledb_pre_restore()" >/dev/null
+  "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
+  "$bin/pg_restore" -d "$db" -L "$work/catalog.list" "$dir"
+  "$bin/pg_restore" -j "$jobs" -d "$db" -L "$work/data.list" "$dir"
+  "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
+  sql "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
+  "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$db"
+}
+for round in $(seq "$rounds"); do
+  quiesce "$HYPERDUMP_TEST_URI"; timed "hyperdump dump -j $jobs" hd_dump
+  quiesce "$HYPERDUMP_TEST_URI"; timed "pg_dump -Fd -j $jobs" pg_dump_fd
+  for c in hd_restore staged; do
+    db="chunks_${c}_$round"
+    sql "$HYPERDUMP_TEST_URI" -c "CREATE DATABASE $db"
+    quiesce "$HYPERDUMP_TEST_URI"
+    timed "$c" "$c" "$db"
+    "$hd" compare -q "$base/$src" "$base/$db" >/dev/null || { echo "chunks_bench: $c lost rows" >&2; exit 1; }
+    sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE $db WITH (FORCE)"
+  done
+done
+echo
+echo "| step | best of $rounds (s) | runs (s) | server CPU (s) | client CPU (s) |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${timings[@]}" | python3 -c '
+import sys
+rows, order = {}, []
+for line in sys.stdin:
+    what, wall, server, client = line.rstrip("\n").split("|")
+    if what not in rows: order.append(what); rows[what] = []
+    rows[what].append((float(wall), float(server), float(client)))
+names = {"hd_restore": "hyperdump restore -j J (ANALYZE included)", "staged": "staged pg_restore -j J + vacuumdb --analyze-only -j J"}
+for what in order:
+    b = min(rows[what]); runs = " / ".join(f"{x[0]:.2f}" for x in rows[what])
+    label = names.get(what, what).replace("J", sys.argv[1])
+    print(f"| {label} | {b[0]:.2f} | {runs} | {b[1]:.2f} | {b[2]:.2f} |")
+' "$jobs"
+echo
+printf '%s\n' "${rss[@]}" | python3 -c '
+import sys
+rows = {}
+for line in sys.stdin:
+    what, kib = line.rstrip("\n").split("|"); rows.setdefault(what, []).append(int(kib) / 1024)
+for what, v in rows.items(): print(f"peak RSS of {what}: " + " / ".join(f"{x:.0f} MiB" for x in v))
+'
+sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE $src WITH (FORCE)"
