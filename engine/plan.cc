@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/units.h"
+
 namespace hyperdump::engine {
 
 const char* TableKindName(TableKind kind) {
@@ -25,23 +27,6 @@ const char* TableKindName(TableKind kind) {
       return "extension_config";
   }
   return "unknown";
-}
-
-std::string HumanBytes(int64_t bytes) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double v = static_cast<double>(bytes);
-  int unit = 0;
-  while (v >= 1024 && unit < 5) {
-    v /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  if (unit == 0) {
-    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
-  }
-  return buf;
 }
 
 namespace {
@@ -83,8 +68,8 @@ std::string FormatPlan(const Plan& plan) {
   int64_t total = 0;
   for (const auto& j : plan.jobs) total += j.estimated_bytes;
   out << plan.tables.size() << " tables, " << plan.jobs.size() << " data jobs, "
-      << HumanBytes(total) << " estimated, " << plan.sequences.size() << " sequences, "
-      << plan.large_objects << " large objects\n\n";
+      << HumanBytes(static_cast<uint64_t>(total)) << " estimated, " << plan.sequences.size()
+      << " sequences, " << plan.large_objects << " large objects\n\n";
   char line[128];
   std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12s  ", "JOB", "KIND", "RANGE", "SIZE",
                 "ROWS(est)");
@@ -93,7 +78,8 @@ std::string FormatPlan(const Plan& plan) {
     const TableInfo& t = plan.tables[j.table_index];
     std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12lld  ", j.id.c_str(),
                   TableKindName(t.kind), RangeText(j).c_str(),
-                  HumanBytes(j.estimated_bytes).c_str(), static_cast<long long>(t.rows_estimate));
+                  HumanBytes(static_cast<uint64_t>(j.estimated_bytes)).c_str(),
+                  static_cast<long long>(t.rows_estimate));
     out << line << Qualified(t) << "  " << Dependencies(t) << "\n";
   }
   if (!plan.sequences.empty()) out << "\nSEQUENCES\n";

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "base/units.h"
 #include "format/checksum.h"
 #include "format/reader.h"
 
@@ -93,23 +94,6 @@ Result<VerifyReport> VerifyArchive(const std::string& dir) {
   std::stable_sort(report.problems.begin(), report.problems.end(),
                    [](const FileProblem& a, const FileProblem& b) { return a.name < b.name; });
   return report;
-}
-
-std::string HumanBytes(uint64_t bytes) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  size_t u = 0;
-  while (v >= 1024 && u + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
-  }
-  return buf;
 }
 
 std::string FormatListing(const std::string& dir, const Manifest& m) {
