@@ -24,23 +24,9 @@ std::string JsonString(const nlohmann::json& j, const char* key) {
 
 // A role name at the start of `s` as pg_dumpall prints it (bare or quoted).
 std::string LeadingIdent(const std::string& s, size_t pos) {
-  std::string out;
-  if (pos < s.size() && s[pos] == '"') {
-    for (++pos; pos < s.size(); ++pos) {
-      if (s[pos] == '"') {
-        if (pos + 1 < s.size() && s[pos + 1] == '"') {
-          out += '"';
-          ++pos;
-          continue;
-        }
-        break;
-      }
-      out += s[pos];
-    }
-    return out;
-  }
-  while (pos < s.size() && s[pos] != ' ' && s[pos] != ';') out += s[pos++];
-  return out;
+  std::string name;
+  ReadIdent(s, pos, &name);
+  return name;
 }
 
 bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }

@@ -1,7 +1,6 @@
 #include "engine/subprocess.h"
 
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,8 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+
+#include "engine/conninfo.h"
 
 namespace hyperdump::engine {
 
@@ -45,30 +46,25 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string ConninfoForChild(const std::string& conninfo,
                              std::vector<std::pair<std::string, std::string>>& env) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-  if (err) PQfreemem(err);
-  if (!opts) return conninfo;
-  std::string out;
-  for (PQconninfoOption* o = opts; o->keyword; ++o) {
-    if (!o->val) continue;
-    std::string key = o->keyword;
-    if (key == "password") {
-      env.emplace_back("PGPASSWORD", o->val);
-      continue;
+  auto params = ParseConninfo(conninfo);
+  if (!params.ok()) return conninfo;
+  std::vector<ConninfoParam> kept;
+  for (ConninfoParam& p : *params) {
+    if (p.keyword == "password") {
+      env.emplace_back("PGPASSWORD", p.value);
+    } else {
+      kept.push_back(std::move(p));
     }
-    std::string value;
-    for (const char* c = o->val; *c; ++c) {
-      if (*c == '\\' || *c == '\'') value += '\\';
-      value += *c;
-    }
-    if (!out.empty()) out += ' ';
-    out += key + "='" + value + "'";
   }
-  PQconninfoFree(opts);
-  return out;
+  return FormatConninfo(kept);
 }
 
 Status RunProgram(const std::vector<std::string>& argv, const std::string& stdout_path,
