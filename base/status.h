@@ -173,11 +173,15 @@ class [[nodiscard]] Result {
 
 #define HD_CONCAT_INNER(a, b) a##b
 #define HD_CONCAT(a, b) HD_CONCAT_INNER(a, b)
+// `lhs` is a declaration ("auto x") and `tmp` a name: neither may be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HD_ASSIGN_OR_RETURN(lhs, expr) \
   HD_ASSIGN_OR_RETURN_IMPL(HD_CONCAT(_hd_result_, __LINE__), lhs, expr)
 #define HD_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // HYPERDUMP_BASE_STATUS_H_

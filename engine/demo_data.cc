@@ -23,7 +23,6 @@ constexpr int64_t kFixedBytes = 3ll << 20;
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 // Start of demo.readings' partitions and of demo.metrics' chunks (UTC).
 constexpr const char* kReadingsStart = "2024-01-01 00:00:00+00";
-constexpr const char* kMetricsStart = "2024-03-01 00:00:00+00";
 constexpr int64_t kMetricsStartMicros = 1'709'251'200'000'000;  // 2024-03-01 UTC
 
 const std::string kDemo = QuoteIdent(kDemoSchema);
@@ -450,8 +449,9 @@ DemoPlan PlanDemo(const DemoOptions& opts) {
   const double readings_share = opts.timescaledb ? 0.35 : 0.5;
   p.orders = std::max<int64_t>(1000, static_cast<int64_t>(budget * orders_share) / kOrderRowBytes);
   p.customers = std::max<int64_t>(100, p.orders / 50);
-  const int64_t in_range = std::max<int64_t>(
-      100 * p.partitions, static_cast<int64_t>(budget * readings_share) / kReadingRowBytes);
+  const int64_t in_range =
+      std::max<int64_t>(int64_t{100} * p.partitions,
+                        static_cast<int64_t>(budget * readings_share) / kReadingRowBytes);
   p.readings = in_range + p.readings_default;
   if (opts.timescaledb) {
     p.metrics_chunks = p.partitions;

@@ -62,7 +62,7 @@ Result<std::vector<LargeObjectBatch>> PlanLargeObjects(const Plan& plan, const D
 // schema (it locks every table it dumps), and one per running job.
 int64_t LocksNeeded(const Plan& plan, const DumpOptions& o) {
   int64_t tables = static_cast<int64_t>(plan.tables.size());
-  return (o.lock_per_job ? 0 : tables) + tables + 4 * o.jobs;
+  return (o.lock_per_job ? 0 : tables) + tables + int64_t{4} * o.jobs;
 }
 
 // Before the snapshot, so that no policy can rewrite a chunk under it (a

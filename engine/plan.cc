@@ -49,10 +49,11 @@ std::string Dependencies(const TableInfo& t) {
   };
   for (const auto& a : t.load_after) add("after " + a);
   if (!t.compressed_of.empty()) add("companion of " + t.compressed_of);
-  if (!t.hypertable.empty())
+  if (!t.hypertable.empty()) {
     add("hypertable " + t.hypertable);
-  else if (!t.parent.empty())
+  } else if (!t.parent.empty()) {
     add("parent " + t.parent);
+  }
   if (!t.copy_filter.empty()) add(t.copy_filter);
   return out.empty() ? "-" : out;
 }

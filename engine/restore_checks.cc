@@ -182,7 +182,7 @@ Status CleanTarget(PgConnection& conn, const std::string& drops) {
     if (!line.empty() && line.back() == ';') statements.push_back(std::move(current)), current = "";
   }
   if (!current.empty()) statements.push_back(current);
-  auto fail = [&conn](Status s) {
+  auto fail = [&conn](const Status& s) {
     conn.Run("ROLLBACK").IgnoreError();
     return s.WithContext("--clean: dropping the archive's objects from the target");
   };

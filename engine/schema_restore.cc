@@ -260,10 +260,11 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
   size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
   std::string tablespace, access_method;  // current session settings, as printed
   auto apply_setting = [&](const std::string& line) {
-    if (StartsWith(line, "SET default_tablespace"))
+    if (StartsWith(line, "SET default_tablespace")) {
       tablespace = line;
-    else
+    } else {
       access_method = line;
+    }
   };
   for (size_t i = 0; i < preamble_end; ++i) {
     const std::string& line = lines[i];

@@ -72,6 +72,7 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
                   const std::vector<std::pair<std::string, std::string>>& env) {
   std::string err_path = stdout_path + ".stderr";
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   // The child's environment, built before fork: between fork and exec the
@@ -91,6 +92,7 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
   }
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = ::fork();
