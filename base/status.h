@@ -34,6 +34,42 @@ enum class StatusCode {
   kInternal,            // a bug: an invariant did not hold
 };
 
+// "invalid_argument", "database", "corrupt", ...: the code's name for
+// machines (the JSON log's "code").
+inline const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kAlreadyExists:
+      return "already_exists";
+    case StatusCode::kIo:
+      return "io";
+    case StatusCode::kNoSpace:
+      return "no_space";
+    case StatusCode::kPermissionDenied:
+      return "permission_denied";
+    case StatusCode::kCorrupt:
+      return "corrupt";
+    case StatusCode::kIncomplete:
+      return "incomplete";
+    case StatusCode::kUnsupportedVersion:
+      return "unsupported_version";
+    case StatusCode::kDatabase:
+      return "database";
+    case StatusCode::kConnection:
+      return "connection";
+    case StatusCode::kCancelled:
+      return "cancelled";
+    case StatusCode::kInternal:
+      return "internal";
+  }
+  return "unknown";
+}
+
 // Process exit codes that scripts can trust (docs/user-guide.md lists them).
 enum ExitCode : int {
   kExitOk = 0,
@@ -137,11 +173,15 @@ class [[nodiscard]] Result {
 
 #define HD_CONCAT_INNER(a, b) a##b
 #define HD_CONCAT(a, b) HD_CONCAT_INNER(a, b)
+// `lhs` is a declaration ("auto x") and `tmp` a name: neither may be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HD_ASSIGN_OR_RETURN(lhs, expr) \
   HD_ASSIGN_OR_RETURN_IMPL(HD_CONCAT(_hd_result_, __LINE__), lhs, expr)
 #define HD_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // HYPERDUMP_BASE_STATUS_H_

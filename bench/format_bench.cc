@@ -78,7 +78,7 @@ const std::string& CopyText() {
 }
 
 // COPY delivers rows in buffers of a few KiB to 64 KiB; feed the writer so.
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 
 std::string Compress(Codec codec, int level) {
   const std::string& data = CopyText();

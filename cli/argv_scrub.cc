@@ -1,25 +1,17 @@
 #include "cli/argv_scrub.h"
 
 #include <cstring>
-#include <regex>
+
+#include "base/redact.h"
 
 namespace hyperdump::cli {
 
 int MaskPasswords(std::string& arg) {
-  static const std::regex kUri(R"(^[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s]*)@)");
-  static const std::regex kKey(
-      R"((?:^|[\s?&])[A-Za-z_]*password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+))", std::regex::icase);
   int masked = 0;
-  for (const std::regex* re : {&kUri, &kKey}) {
-    std::string copy = arg;  // positions from the unmasked text
-    for (auto it = std::sregex_iterator(copy.begin(), copy.end(), *re);
-         it != std::sregex_iterator(); ++it) {
-      const std::smatch& m = *it;
-      if (m.length(1) == 0) continue;
-      arg.replace(static_cast<size_t>(m.position(1)), static_cast<size_t>(m.length(1)),
-                  static_cast<size_t>(m.length(1)), '*');
-      ++masked;
-    }
+  for (const SecretSpan& s : FindSecrets(arg)) {
+    if (s.value_end == s.value_begin) continue;
+    arg.replace(s.value_begin, s.value_end - s.value_begin, s.value_end - s.value_begin, '*');
+    ++masked;
   }
   return masked;
 }

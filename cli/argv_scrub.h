@@ -18,9 +18,9 @@ namespace hyperdump::cli {
 // The arguments as given, then argv's passwords masked in place.
 std::vector<std::string> ScrubArgv(int argc, char** argv);
 
-// Masks, in place, the password of a URI with user info
-// (scheme://user:secret@...) and the value of any key ending in "password"
-// (key=value, quoted or not; ?password=...&). Returns how many it masked.
+// Masks, in place, every secret base/redact.h finds (a URI's password, the
+// value of any key ending in "password", quoted or not), keeping the
+// length. Returns how many it masked.
 int MaskPasswords(std::string& arg);
 
 }  // namespace hyperdump::cli

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "base/units.h"
 #include "cli/commands.h"
 #include "cli/version.h"
 #include "engine/bench.h"
@@ -44,8 +45,9 @@ CommandFn RegisterBench(CLI::App& root) {
     auto jobs = engine::ParseJobsList(f->jobs);
     if (!jobs.ok()) return ReportError(jobs.status());
     o->jobs = *jobs;
-    auto size = engine::ParseSize(o->size_text);
-    if (!size.ok()) return ReportError(size.status().WithContext("--size"));
+    auto size = ParseSize(o->size_text, "--size");
+    if (size.ok() && *size == 0) size = InvalidArgument("--size must be at least one byte");
+    if (!size.ok()) return ReportError(size.status());
     o->size_bytes = *size;
     o->timescaledb = !f->no_timescaledb;
     o->analyze = !f->no_analyze;

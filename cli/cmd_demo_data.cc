@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/units.h"
 #include "cli/commands.h"
 #include "engine/demo_data.h"
 #include "engine/pg.h"
@@ -34,7 +35,8 @@ CommandFn RegisterDemoData(CLI::App& root) {
   cmd->add_flag("--replace", flags->replace,
                 "Drop the demo schemas if they exist instead of refusing");
   return [flags] {
-    auto size = engine::ParseSize(flags->size);
+    auto size = ParseSize(flags->size, "--size");
+    if (size.ok() && *size == 0) size = InvalidArgument("--size must be at least one byte");
     if (!size.ok()) return ReportError(size.status());
     auto conn = engine::PgConnection::Connect(flags->dbname, "hyperdump demo-data");
     if (!conn.ok()) return ReportError(conn.status());

@@ -1,9 +1,12 @@
 // `hyperdump dump -d SOURCE -f DIR -j N`: flags in, engine::RunDump, one
 // summary (or one error) out. Flags follow pg_dump's.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 
+#include "base/units.h"
 #include "cli/commands.h"
 #include "cli/ui_flags.h"
 #include "cli/ui_observer.h"
@@ -13,54 +16,6 @@
 
 namespace hyperdump::cli {
 namespace {
-
-// "1073741824", "512MB", "1GB", "64kB" (PostgreSQL's units, powers of 1024).
-Result<int64_t> ParseSize(const std::string& text) {
-  size_t pos = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &pos);
-  } catch (...) {
-    return InvalidArgument("--split-larger-than: '" + text + "' is not a size (e.g. 1GB, 512MB)");
-  }
-  std::string unit = text.substr(pos);
-  int64_t mult = 1;
-  if (unit == "" || unit == "B")
-    mult = 1;
-  else if (unit == "kB" || unit == "KB" || unit == "k")
-    mult = 1LL << 10;
-  else if (unit == "MB" || unit == "M")
-    mult = 1LL << 20;
-  else if (unit == "GB" || unit == "G")
-    mult = 1LL << 30;
-  else if (unit == "TB" || unit == "T")
-    mult = 1LL << 40;
-  else
-    return InvalidArgument("--split-larger-than: unknown unit '" + unit + "' (use kB, MB, GB, TB)");
-  if (n < 0) return InvalidArgument("--split-larger-than must not be negative");
-  return static_cast<int64_t>(n) * mult;
-}
-
-// "10000", "10000ms", "10s", "2min".
-Result<int> ParseMillis(const std::string& text) {
-  size_t pos = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &pos);
-  } catch (...) {
-    return InvalidArgument("--lock-timeout: '" + text + "' is not a duration (e.g. 10s, 500ms)");
-  }
-  std::string unit = text.substr(pos);
-  long long ms = unit == "" || unit == "ms" ? n
-                 : unit == "s"              ? n * 1000
-                 : unit == "min"            ? n * 60000
-                                            : -1;
-  if (ms <= 0 || ms > INT32_MAX) {
-    return InvalidArgument("--lock-timeout: '" + text +
-                           "' must be a positive duration (ms, s, min)");
-  }
-  return static_cast<int>(ms);
-}
 
 // "zstd", "zstd:LEVEL", "none".
 Status ParseCompress(const std::string& text, engine::DumpOptions& o) {
@@ -144,20 +99,21 @@ CommandFn RegisterDump(CLI::App& root) {
                 "Accepted for pg_dump compatibility: progress is shown unless --quiet");
   AddUiFlags(cmd, &f->ui);
   return [o, f]() -> int {
-    auto split = ParseSize(f->split);
+    auto split = ParseSize(f->split, "--split-larger-than");
     if (!split.ok()) return ReportError(split.status());
-    o->selection.split_larger_than = *split;
+    o->selection.split_larger_than =
+        static_cast<int64_t>(std::min<uint64_t>(*split, std::numeric_limits<int64_t>::max()));
     if (f->dry_run) {
       return ReportError(engine::PrintDryRun(o->source, o->selection, f->json, std::cout));
     }
     if (f->json) return ReportError(InvalidArgument("--json requires --dry-run"));
     if (o->dir.empty()) return ReportError(InvalidArgument("-f/--file DIR is required"));
-    auto timeout = ParseMillis(f->lock_timeout);
+    auto timeout = ParseDuration(f->lock_timeout, "--lock-timeout");
     if (!timeout.ok()) return ReportError(timeout.status());
-    o->lock_timeout_ms = *timeout;
-    auto wait_jobs = ParseMillis(f->wait_jobs_timeout);
-    if (!wait_jobs.ok()) return ReportError(wait_jobs.status().WithContext("--wait-jobs-timeout"));
-    o->wait_jobs_timeout_ms = *wait_jobs;
+    o->lock_timeout_ms = static_cast<int>(timeout->count());
+    auto wait_jobs = ParseDuration(f->wait_jobs_timeout, "--wait-jobs-timeout");
+    if (!wait_jobs.ok()) return ReportError(wait_jobs.status());
+    o->wait_jobs_timeout_ms = static_cast<int>(wait_jobs->count());
     Status s = ParseCompress(f->compress, *o);
     if (!s.ok()) return ReportError(s);
     o->copy_format =
@@ -174,12 +130,10 @@ CommandFn RegisterDump(CLI::App& root) {
     s = engine::RunDump(*o, InterruptFlag(), (*ui)->sink(), &sum, &observer);
     int exit_code = FinishRun(**ui, s);
     if (exit_code != kExitOk || f->ui.quiet || f->ui.log_format == "json") return exit_code;
-    std::printf(
-        "dumped %lld tables (%lld jobs) to %s: %llu rows, %.1f MB of COPY data stored "
-        "as %.1f MB\n",
-        static_cast<long long>(sum.tables), static_cast<long long>(sum.jobs), o->dir.c_str(),
-        static_cast<unsigned long long>(sum.rows), static_cast<double>(sum.bytes) / 1e6,
-        static_cast<double>(sum.stored_bytes) / 1e6);
+    std::printf("dumped %lld tables (%lld jobs) to %s: %llu rows, %s of COPY data stored as %s\n",
+                static_cast<long long>(sum.tables), static_cast<long long>(sum.jobs),
+                o->dir.c_str(), static_cast<unsigned long long>(sum.rows),
+                HumanBytes(sum.bytes).c_str(), HumanBytes(sum.stored_bytes).c_str());
     return kExitOk;
   };
 }

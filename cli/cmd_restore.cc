@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "base/units.h"
 #include "cli/commands.h"
 #include "cli/ui_flags.h"
 #include "cli/ui_observer.h"
@@ -103,8 +104,8 @@ CommandFn RegisterRestore(CLI::App& root) {
     if (exit_code != kExitOk || ui_flags->quiet || ui_flags->log_format == "json") {
       return exit_code;
     }
-    std::printf("restored %s: %lld rows, %.1f MB, %d jobs", o->archive_dir.c_str(),
-                static_cast<long long>(summary.rows), static_cast<double>(summary.bytes) / 1e6,
+    std::printf("restored %s: %lld rows, %s, %d jobs", o->archive_dir.c_str(),
+                static_cast<long long>(summary.rows), HumanBytes(summary.bytes).c_str(),
                 summary.jobs_run);
     if (summary.jobs_skipped > 0) std::printf(" (%d already done before)", summary.jobs_skipped);
     std::printf(", %d schema items\n", summary.schema_items);

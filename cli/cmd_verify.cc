@@ -2,6 +2,7 @@
 // names every bad one. Exit 0 only when all are good; kExitCorrupt otherwise.
 #include <cstdio>
 
+#include "base/units.h"
 #include "cli/commands.h"
 #include "format/verify.h"
 
@@ -32,8 +33,8 @@ CommandFn RegisterVerify(CLI::App& root) {
     }
     std::printf("archive %s is good: %llu files, %s stored, %s uncompressed\n", dir->c_str(),
                 static_cast<unsigned long long>(report->files_checked),
-                format::HumanBytes(report->stored_bytes).c_str(),
-                format::HumanBytes(report->uncompressed_bytes).c_str());
+                HumanBytes(report->stored_bytes).c_str(),
+                HumanBytes(report->uncompressed_bytes).c_str());
     return kExitOk;
   };
 }

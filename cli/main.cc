@@ -20,7 +20,9 @@ bool HasSubcommand(CLI::App& app, const std::string& name) {
 }
 }  // namespace
 
-int main(int argc, char** argv) {
+// An exception escaping main (std::bad_alloc: the commands report errors as
+// Status values) ends the process with its message, as it should.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace hyperdump::cli;
   CLI::App app{
       "hyperdump: parallel, consistent dump and restore of PostgreSQL and "
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   // anything else runs (other users' `ps` reads argv's memory).
   std::vector<std::string> args = ScrubArgv(argc, argv);
   std::vector<char*> parse_argv;
+  parse_argv.reserve(args.size() + 1);
   for (std::string& a : args) parse_argv.push_back(a.data());
   parse_argv.push_back(nullptr);
   try {

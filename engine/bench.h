@@ -66,8 +66,9 @@ struct BenchReport {
   std::string archive_dir;  // where archives were written (removed unless keep_dir)
   std::vector<BenchRun> runs;
 
-  double MegabytesPerSecond(const BenchRun& r) const {
-    return r.seconds > 0 ? static_cast<double>(source_bytes) / 1e6 / r.seconds : 0;
+  // The source's size on disk over the run's seconds.
+  double BytesPerSecond(const BenchRun& r) const {
+    return r.seconds > 0 ? static_cast<double>(source_bytes) / r.seconds : 0;
   }
   double RowsPerSecond(const BenchRun& r) const {
     return r.seconds > 0 ? static_cast<double>(source_rows) / r.seconds : 0;

@@ -1,41 +1,23 @@
 #include "engine/bench_db.h"
 
-#include <libpq-fe.h>
-
 #include <cctype>
 #include <cstdio>
 
+#include "engine/conninfo.h"
 #include "engine/demo_data.h"
 #include "engine/subprocess.h"
 
 namespace hyperdump::engine {
 
 Result<std::string> ConninfoWithDatabase(const std::string& conninfo, const std::string& dbname) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-  if (!opts) {
-    std::string why = err ? err : "unparsable";
-    if (err) PQfreemem(err);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return InvalidArgument("-d/--dbname: not a libpq URI or conninfo: " + why);
+  auto params = ParseConninfo(conninfo);
+  if (!params.ok()) return params.status().WithContext("-d/--dbname");
+  std::vector<ConninfoParam> out;
+  for (ConninfoParam& p : *params) {
+    if (p.keyword != "dbname") out.push_back(std::move(p));
   }
-  // key='value' with ' and \ escaped, as libpq reads it.
-  auto quoted = [](const std::string& v) {
-    std::string out = "'";
-    for (char c : v) {
-      if (c == '\\' || c == '\'') out += '\\';
-      out += c;
-    }
-    return out + "'";
-  };
-  std::string out;
-  for (PQconninfoOption* o = opts; o->keyword; ++o) {
-    std::string key = o->keyword;
-    if (key == "dbname" || !o->val) continue;
-    out += key + "=" + quoted(o->val) + " ";
-  }
-  PQconninfoFree(opts);
-  return out + "dbname=" + quoted(dbname);
+  out.push_back({"dbname", dbname});
+  return FormatConninfo(out);
 }
 
 std::string BenchSourceMarker(const BenchOptions& options) {

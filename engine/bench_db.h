@@ -40,7 +40,9 @@ class BenchTarget {
  public:
   static Result<BenchTarget> Create(const std::string& server_conninfo, const std::string& name);
   BenchTarget(BenchTarget&& o) noexcept
-      : server_(std::move(o.server_)), name_(std::exchange(o.name_, {})), conninfo_(o.conninfo_) {}
+      : server_(std::move(o.server_)),
+        name_(std::exchange(o.name_, {})),
+        conninfo_(std::move(o.conninfo_)) {}
   BenchTarget& operator=(BenchTarget&&) = delete;
   BenchTarget(const BenchTarget&) = delete;
   ~BenchTarget();

@@ -84,15 +84,17 @@ BenchReport SampleReport() {
 TEST(FormatBench, TableHasARowPerRunWithEveryColumn) {
   std::string table = FormatBenchTable(SampleReport());
   for (const char* column :
-       {"tool", "step", "jobs", "seconds", "MB/s", "rows/s", "archive", "ratio"}) {
+       {"tool", "step", "jobs", "seconds", "MiB/s", "rows/s", "archive", "ratio"}) {
     EXPECT_NE(table.find(column), std::string::npos) << column << " in\n" << table;
   }
-  // 20 MB / 0.5 s = 40.0 MB/s, 100000 rows / 0.5 s = 200000 rows/s.
-  EXPECT_NE(table.find("hyperdump          dump        2      0.50      40.0       200000"
-                       "      4.0 MB   4.00x"),
+  // 20,000,000 B / 0.5 s = 38.1 MiB/s, 100000 rows / 0.5 s = 200000 rows/s;
+  // the archive's 4,000,000 B = 3.8 MiB.
+  EXPECT_NE(table.find("hyperdump          dump        2      0.50      38.1       200000"
+                       "     3.8 MiB   4.00x"),
             std::string::npos)
       << table;
-  EXPECT_NE(table.find("pg_dump -Fd        dump        2      2.00      10.0        50000"),
+  EXPECT_NE(table.find("19.1 MiB on disk"), std::string::npos) << table;
+  EXPECT_NE(table.find("pg_dump -Fd        dump        2      2.00       9.5        50000"),
             std::string::npos)
       << table;
 }

@@ -37,6 +37,7 @@ Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid) {
                                       " ORDER BY attnum",
                                       {std::to_string(oid)}));
   std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(cols.rows()));
   for (int i = 0; i < cols.rows(); ++i) out.push_back(cols.GetString(i, 0));
   return out;
 }
@@ -118,7 +119,7 @@ Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
   }
   CopyStats stats;
   std::string buf;
-  buf.reserve(kCopyChunkBytes + 64 * 1024);
+  buf.reserve(kCopyChunkBytes + size_t{64} * 1024);
   auto flush = [&]() -> Status {
     if (buf.empty()) return Status::Ok();
     Status s = write(buf);

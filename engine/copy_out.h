@@ -28,7 +28,7 @@ namespace hyperdump::engine {
 enum class CopyFormat { kText, kBinary };
 const char* CopyFormatName(CopyFormat format);  // "text" / "binary" (stored in archives)
 
-inline constexpr size_t kCopyChunkBytes = 256 * 1024;
+inline constexpr size_t kCopyChunkBytes = size_t{256} * 1024;
 
 // The COPY statement for `table` (whole, or the block range `range`). Reads
 // the column list from `conn` (in the job's snapshot) when a query is needed.

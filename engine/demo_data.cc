@@ -23,7 +23,6 @@ constexpr int64_t kFixedBytes = 3ll << 20;
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 // Start of demo.readings' partitions and of demo.metrics' chunks (UTC).
 constexpr const char* kReadingsStart = "2024-01-01 00:00:00+00";
-constexpr const char* kMetricsStart = "2024-03-01 00:00:00+00";
 constexpr int64_t kMetricsStartMicros = 1'709'251'200'000'000;  // 2024-03-01 UTC
 
 const std::string kDemo = QuoteIdent(kDemoSchema);
@@ -450,8 +449,9 @@ DemoPlan PlanDemo(const DemoOptions& opts) {
   const double readings_share = opts.timescaledb ? 0.35 : 0.5;
   p.orders = std::max<int64_t>(1000, static_cast<int64_t>(budget * orders_share) / kOrderRowBytes);
   p.customers = std::max<int64_t>(100, p.orders / 50);
-  const int64_t in_range = std::max<int64_t>(
-      100 * p.partitions, static_cast<int64_t>(budget * readings_share) / kReadingRowBytes);
+  const int64_t in_range =
+      std::max<int64_t>(int64_t{100} * p.partitions,
+                        static_cast<int64_t>(budget * readings_share) / kReadingRowBytes);
   p.readings = in_range + p.readings_default;
   if (opts.timescaledb) {
     p.metrics_chunks = p.partitions;
@@ -507,53 +507,6 @@ Result<DemoResult> BuildDemo(PgConnection& conn, const DemoOptions& opts) {
 Status BuildDemoDatabase(PgConnection& conn, const DemoOptions& opts) {
   auto r = BuildDemo(conn, opts);
   return r.ok() ? Status::Ok() : r.status();
-}
-
-Result<uint64_t> ParseSize(std::string_view text) {
-  auto bad = [&text](const std::string& why) {
-    return Status(StatusCode::kInvalidArgument, "invalid size '" + std::string(text) + "': " + why +
-                                                    " (examples: 100MB, 2GB, 512kB, 1.5G, 4096)");
-  };
-  std::string_view s = text;
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  size_t num_end = 0;
-  while (num_end < s.size() &&
-         (std::isdigit(static_cast<unsigned char>(s[num_end])) || s[num_end] == '.')) {
-    ++num_end;
-  }
-  if (num_end == 0) return bad("it does not start with a number");
-  std::string number(s.substr(0, num_end));
-  if (std::count(number.begin(), number.end(), '.') > 1 || number == ".") {
-    return bad("malformed number");
-  }
-  std::string unit;
-  for (char c : s.substr(num_end)) {
-    if (!std::isspace(static_cast<unsigned char>(c))) {
-      unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  if (!unit.empty() && unit.back() == 'b') unit.pop_back();  // "MB" == "M", "B" == ""
-  if (unit.size() == 2 && unit[1] == 'i') unit.pop_back();   // "MiB" == "MB"
-  double multiplier;
-  if (unit.empty()) {
-    multiplier = 1;
-  } else if (unit == "k") {
-    multiplier = 1024.0;
-  } else if (unit == "m") {
-    multiplier = 1024.0 * 1024;
-  } else if (unit == "g") {
-    multiplier = 1024.0 * 1024 * 1024;
-  } else if (unit == "t") {
-    multiplier = 1024.0 * 1024 * 1024 * 1024;
-  } else {
-    return bad("unknown unit");
-  }
-  double value = std::strtod(number.c_str(), nullptr);
-  double bytes = std::round(value * multiplier);
-  if (bytes < 1) return bad("the size must be at least one byte");
-  if (bytes >= 18446744073709551615.0) return bad("too large");
-  return static_cast<uint64_t>(bytes);
 }
 
 }  // namespace hyperdump::engine

@@ -76,10 +76,6 @@ Result<DemoResult> BuildDemo(PgConnection& conn, const DemoOptions& opts);
 // The same, for callers that need only the outcome.
 Status BuildDemoDatabase(PgConnection& conn, const DemoOptions& opts);
 
-// Parses a size such as "100MB", "2GB", "512kB", "1.5G", "4096" (bytes).
-// Units are binary, as PostgreSQL's: kB = 1024 bytes, MB = 1024 kB, ...
-Result<uint64_t> ParseSize(std::string_view text);
-
 }  // namespace hyperdump::engine
 
 #endif  // HYPERDUMP_ENGINE_DEMO_DATA_H_

@@ -5,26 +5,6 @@
 namespace hyperdump::engine {
 namespace {
 
-TEST(ParseSizeTest, AcceptsBinaryUnitsInAnyCase) {
-  EXPECT_EQ(*ParseSize("100MB"), 100ull << 20);
-  EXPECT_EQ(*ParseSize("2GB"), 2ull << 30);
-  EXPECT_EQ(*ParseSize("512kB"), 512ull << 10);
-  EXPECT_EQ(*ParseSize("1.5G"), 3ull << 29);
-  EXPECT_EQ(*ParseSize("4096"), 4096u);
-  EXPECT_EQ(*ParseSize("7B"), 7u);
-  EXPECT_EQ(*ParseSize(" 10 mib "), 10ull << 20);
-  EXPECT_EQ(*ParseSize("1T"), 1ull << 40);
-}
-
-TEST(ParseSizeTest, RejectsGarbageWithAnExample) {
-  for (const char* bad : {"", "MB", "10XB", "1.2.3MB", "0", "-5MB", "abc", "99999999999999T"}) {
-    auto r = ParseSize(bad);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(r.status().message().find("100MB"), std::string::npos) << r.status().message();
-  }
-}
-
 TEST(PlanDemoTest, ScalesTheLargeTablesWithTheTargetSize) {
   DemoOptions small{.target_bytes = 50ull << 20, .timescaledb = true, .partitions = 24};
   DemoOptions large = small;

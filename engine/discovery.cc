@@ -393,6 +393,7 @@ Status OrderExtensionConfig(PgConnection& conn, std::vector<TableInfo>* tables) 
   std::vector<size_t> order;
   std::set<size_t> placed;
   std::vector<size_t> pending;
+  pending.reserve(config.size());
   for (const auto& [oid, i] : config) pending.push_back(i);
   std::sort(pending.begin(), pending.end());
   for (bool progress = true; progress;) {
@@ -487,6 +488,7 @@ Result<Plan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
     listed.emplace_back(rel, std::move(info));
   }
   std::vector<uint32_t> catalog_oids;
+  catalog_oids.reserve(filtered_catalog.size());
   for (const Relation* rel : filtered_catalog) catalog_oids.push_back(rel->oid);
   HD_ASSIGN_OR_RETURN(auto columns, ColumnsOf(conn, catalog_oids));
   for (auto& [rel, info] : listed) {

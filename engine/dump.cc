@@ -14,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "base/units.h"
 #include "engine/archive_layout.h"
 #include "engine/discovery.h"
 #include "engine/dump_data.h"
@@ -399,21 +400,17 @@ Status ExplainNoSpace(const Status& s, const std::string& dir, uint64_t estimate
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec)) written += it->file_size(ec);
   }
-  auto mb = [](uint64_t b) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-    return std::string(buf);
-  };
-  std::string need =
-      estimated_copy_bytes == 0
-          ? std::string("the dump needs more space than the disk has")
-          : "the dump needs about " + mb(estimated_copy_bytes / 4) + " there (the source's " +
-                mb(estimated_copy_bytes) + " of COPY data, which zstd stores about 4x smaller; " +
-                "allow up to " + mb(estimated_copy_bytes) + " for data that does not compress)";
-  return Status(
-      s.code(),
-      s.message() + "; " + need + ", and had written " + mb(written) + " when the disk filled",
-      s.sqlstate());
+  std::string need = estimated_copy_bytes == 0
+                         ? std::string("the dump needs more space than the disk has")
+                         : "the dump needs about " + HumanBytes(estimated_copy_bytes / 4) +
+                               " there (the source's " + HumanBytes(estimated_copy_bytes) +
+                               " of COPY data, which zstd stores about 4x smaller; " +
+                               "allow up to " + HumanBytes(estimated_copy_bytes) +
+                               " for data that does not compress)";
+  return Status(s.code(),
+                s.message() + "; " + need + ", and had written " + HumanBytes(written) +
+                    " when the disk filled",
+                s.sqlstate());
 }
 
 // After a failure: an INCOMPLETE file saying why, or no directory at all when

@@ -46,9 +46,8 @@ Status Translate(std::string_view pattern, std::vector<std::string>* regexes,
       // Inside quotes regex characters are literal; outside they pass
       // through (psql lets users write regexes), except "[]", which is far
       // more likely an array type name than a bracket expression.
-      if (in_quotes && std::strchr("|*+?()[]{}.^$\\", ch) != nullptr) {
-        re += '\\';
-      } else if (ch == '[' && i + 1 < pattern.size() && pattern[i + 1] == ']') {
+      if ((in_quotes && std::strchr("|*+?()[]{}.^$\\", ch) != nullptr) ||
+          (ch == '[' && i + 1 < pattern.size() && pattern[i + 1] == ']')) {
         re += '\\';
       }
       re += ch;  // multibyte UTF-8 bytes are never ASCII: copied unchanged

@@ -1,9 +1,9 @@
 #include "engine/pg.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
-#include <regex>
 
 namespace hyperdump::engine {
 
@@ -197,6 +197,37 @@ std::string QuoteIdent(std::string_view name) {
   return out;
 }
 
+bool ReadIdent(std::string_view s, size_t& pos, std::string* name, bool* quoted) {
+  if (pos >= s.size()) return false;
+  std::string out;
+  size_t at = pos;
+  if (s[at] == '"') {
+    for (++at; at < s.size(); ++at) {
+      if (s[at] != '"') {
+        out += s[at];
+      } else if (at + 1 < s.size() && s[at + 1] == '"') {
+        out += '"';
+        ++at;
+      } else {
+        break;
+      }
+    }
+    if (at >= s.size()) return false;  // no closing quote
+    ++at;
+  } else {
+    auto word_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+             (static_cast<unsigned char>(c) & 0x80);
+    };
+    while (at < s.size() && word_char(s[at])) out += s[at++];
+    if (out.empty()) return false;
+  }
+  if (quoted) *quoted = s[pos] == '"';
+  *name = std::move(out);
+  pos = at;
+  return true;
+}
+
 std::string QualifiedName(std::string_view schema, std::string_view table) {
   return QuoteIdent(schema) + "." + QuoteIdent(table);
 }
@@ -229,19 +260,6 @@ bool IsTransient(const Status& status) {
          s == "57P02" ||         // crash_shutdown
          s == "57P03" ||         // cannot_connect_now
          s.rfind("08", 0) == 0;  // connection exceptions
-}
-
-std::string RedactConninfo(const std::string& conninfo) {
-  // URI form: postgresql://user:secret@host/db -> postgresql://user:********@host/db
-  static const std::regex uri_pw(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
-  // key=value form: password=secret or password='se cret'
-  static const std::regex kv_pw(R"((^|\s)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
-  // URI query parameter: ?password=secret
-  static const std::regex q_pw(R"(([?&]password=)[^&]*)");
-  std::string out = std::regex_replace(conninfo, uri_pw, "$1:********@");
-  out = std::regex_replace(out, kv_pw, "$1$2********");
-  out = std::regex_replace(out, q_pw, "$1********");
-  return out;
 }
 
 }  // namespace hyperdump::engine

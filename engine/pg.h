@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/conninfo.h"  // RedactConninfo, for every caller of Connect
 
 namespace hyperdump::engine {
 
@@ -159,6 +160,13 @@ std::string QualifiedName(std::string_view schema, std::string_view table);
 // Quotes a string literal ('it''s'), with E'' when it holds backslashes.
 std::string QuoteLiteral(std::string_view value);
 
+// Reads the identifier at s[pos] as PostgreSQL prints one: "quoted" (""
+// stands for ") or bare (letters, digits, _, $ and any non-ASCII byte).
+// On success sets *name (unquoted), *quoted if given, and moves pos past it;
+// false, with nothing changed, when s[pos] starts none or its quote is not
+// closed. The inverse of QuoteIdent.
+bool ReadIdent(std::string_view s, size_t& pos, std::string* name, bool* quoted = nullptr);
+
 // True when retrying the same work later can succeed: lock not available,
 // serialization failure, deadlock, lost connection, server shutting down.
 // A pure function of the status so that retry policy is testable.
@@ -166,9 +174,6 @@ bool IsTransient(const Status& status);
 // True for "lock not available" (55P03) and lock_timeout: the job may be
 // re-queued to try again once other work is done.
 bool IsLockBusy(const Status& status);
-
-// The conninfo with any password replaced by "********", for logs.
-std::string RedactConninfo(const std::string& conninfo);
 
 }  // namespace hyperdump::engine
 

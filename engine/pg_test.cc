@@ -27,16 +27,32 @@ TEST(IsTransientTest, ClassifiesBySqlstate) {
   EXPECT_FALSE(IsLockBusy(Status(StatusCode::kDatabase, "x", "40001")));
 }
 
-TEST(RedactConninfoTest, HidesPasswordsInEveryForm) {
-  EXPECT_EQ(RedactConninfo("postgresql://bob:s3cret@db:5432/app"),
-            "postgresql://bob:********@db:5432/app");
-  EXPECT_EQ(RedactConninfo("host=db password=s3cret user=bob"),
-            "host=db password=******** user=bob");
-  EXPECT_EQ(RedactConninfo("host=db password='s3 cret' user=bob"),
-            "host=db password=******** user=bob");
-  EXPECT_EQ(RedactConninfo("postgresql://db/app?password=s3cret&sslmode=off"),
-            "postgresql://db/app?password=********&sslmode=off");
-  EXPECT_EQ(RedactConninfo("postgresql://bob@db/app"), "postgresql://bob@db/app");
+TEST(ReadIdentTest, ReadsQuotedAndBareIdentifiersAsPostgresPrintsThem) {
+  std::string name;
+  bool quoted = false;
+  size_t pos = 0;
+  std::string sql = R"("Ab ""c"".d".x y$1 é; "open)";
+  ASSERT_TRUE(ReadIdent(sql, pos, &name, &quoted));
+  EXPECT_EQ(name, R"(Ab "c".d)");
+  EXPECT_TRUE(quoted);
+  EXPECT_EQ(sql[pos], '.');
+  ++pos;
+  ASSERT_TRUE(ReadIdent(sql, pos, &name, &quoted));
+  EXPECT_EQ(name, "x");
+  EXPECT_FALSE(quoted);
+  EXPECT_FALSE(ReadIdent(sql, pos, &name));  // a space starts none
+  ++pos;
+  ASSERT_TRUE(ReadIdent(sql, pos, &name));
+  EXPECT_EQ(name, "y$1");
+  ++pos;
+  ASSERT_TRUE(ReadIdent(sql, pos, &name));
+  EXPECT_EQ(name, "\xC3\xA9");
+  EXPECT_FALSE(ReadIdent(sql, pos, &name));  // ';'
+  pos += 2;
+  size_t before = pos;
+  EXPECT_FALSE(ReadIdent(sql, pos, &name));  // quote never closed
+  EXPECT_EQ(pos, before);
+  EXPECT_EQ(name, "\xC3\xA9");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/units.h"
+
 namespace hyperdump::engine {
 
 const char* TableKindName(TableKind kind) {
@@ -27,23 +29,6 @@ const char* TableKindName(TableKind kind) {
   return "unknown";
 }
 
-std::string HumanBytes(int64_t bytes) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double v = static_cast<double>(bytes);
-  int unit = 0;
-  while (v >= 1024 && unit < 5) {
-    v /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  if (unit == 0) {
-    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
-  }
-  return buf;
-}
-
 namespace {
 
 std::string Qualified(const TableInfo& t) { return t.schema + "." + t.name; }
@@ -64,10 +49,11 @@ std::string Dependencies(const TableInfo& t) {
   };
   for (const auto& a : t.load_after) add("after " + a);
   if (!t.compressed_of.empty()) add("companion of " + t.compressed_of);
-  if (!t.hypertable.empty())
+  if (!t.hypertable.empty()) {
     add("hypertable " + t.hypertable);
-  else if (!t.parent.empty())
+  } else if (!t.parent.empty()) {
     add("parent " + t.parent);
+  }
   if (!t.copy_filter.empty()) add(t.copy_filter);
   return out.empty() ? "-" : out;
 }
@@ -83,8 +69,8 @@ std::string FormatPlan(const Plan& plan) {
   int64_t total = 0;
   for (const auto& j : plan.jobs) total += j.estimated_bytes;
   out << plan.tables.size() << " tables, " << plan.jobs.size() << " data jobs, "
-      << HumanBytes(total) << " estimated, " << plan.sequences.size() << " sequences, "
-      << plan.large_objects << " large objects\n\n";
+      << HumanBytes(static_cast<uint64_t>(total)) << " estimated, " << plan.sequences.size()
+      << " sequences, " << plan.large_objects << " large objects\n\n";
   char line[128];
   std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12s  ", "JOB", "KIND", "RANGE", "SIZE",
                 "ROWS(est)");
@@ -93,7 +79,8 @@ std::string FormatPlan(const Plan& plan) {
     const TableInfo& t = plan.tables[j.table_index];
     std::snprintf(line, sizeof line, "%-14s %-17s %-14s %10s %12lld  ", j.id.c_str(),
                   TableKindName(t.kind), RangeText(j).c_str(),
-                  HumanBytes(j.estimated_bytes).c_str(), static_cast<long long>(t.rows_estimate));
+                  HumanBytes(static_cast<uint64_t>(j.estimated_bytes)).c_str(),
+                  static_cast<long long>(t.rows_estimate));
     out << line << Qualified(t) << "  " << Dependencies(t) << "\n";
   }
   if (!plan.sequences.empty()) out << "\nSEQUENCES\n";

@@ -141,9 +141,6 @@ std::string FormatPlan(const Plan& plan);
 // "sequences", "large_objects"}.
 nlohmann::json PlanToJson(const Plan& plan);
 
-// "1.5 GB", "512 B": sizes for people (powers of 1024).
-std::string HumanBytes(int64_t bytes);
-
 }  // namespace hyperdump::engine
 
 #endif  // HYPERDUMP_ENGINE_PLAN_H_

@@ -110,11 +110,5 @@ TEST(PlanToJsonTest, CarriesTablesJobsRangesAndSequences) {
   EXPECT_NE(text.find("LARGE OBJECTS: 3"), std::string::npos);
 }
 
-TEST(HumanBytesTest, PicksAUnit) {
-  EXPECT_EQ(HumanBytes(512), "512 B");
-  EXPECT_EQ(HumanBytes(1536), "1.5 kB");
-  EXPECT_EQ(HumanBytes(3LL << 30), "3.0 GB");
-}
-
 }  // namespace
 }  // namespace hyperdump::engine

@@ -24,23 +24,9 @@ std::string JsonString(const nlohmann::json& j, const char* key) {
 
 // A role name at the start of `s` as pg_dumpall prints it (bare or quoted).
 std::string LeadingIdent(const std::string& s, size_t pos) {
-  std::string out;
-  if (pos < s.size() && s[pos] == '"') {
-    for (++pos; pos < s.size(); ++pos) {
-      if (s[pos] == '"') {
-        if (pos + 1 < s.size() && s[pos + 1] == '"') {
-          out += '"';
-          ++pos;
-          continue;
-        }
-        break;
-      }
-      out += s[pos];
-    }
-    return out;
-  }
-  while (pos < s.size() && s[pos] != ' ' && s[pos] != ';') out += s[pos++];
-  return out;
+  std::string name;
+  ReadIdent(s, pos, &name);
+  return name;
 }
 
 bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
@@ -255,7 +241,7 @@ Status CleanTarget(PgConnection& conn, const std::string& drops) {
     if (!line.empty() && line.back() == ';') statements.push_back(std::move(current)), current = "";
   }
   if (!current.empty()) statements.push_back(current);
-  auto fail = [&conn](Status s) {
+  auto fail = [&conn](const Status& s) {
     conn.Run("ROLLBACK").IgnoreError();
     return s.WithContext("--clean: dropping the archive's objects from the target");
   };

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/pg.h"
 #include "engine/subprocess.h"
 
 namespace hyperdump::engine {
@@ -56,34 +57,14 @@ struct Token {
 Token NextToken(const std::string& s, size_t& pos) {
   while (pos < s.size() && std::isspace(static_cast<unsigned char>(s[pos]))) ++pos;
   if (pos >= s.size()) return {};
-  char c = s[pos];
-  if (c == '"') {
-    std::string out;
-    for (++pos; pos < s.size(); ++pos) {
-      if (s[pos] == '"') {
-        if (pos + 1 < s.size() && s[pos + 1] == '"') {
-          out += '"';
-          ++pos;
-          continue;
-        }
-        ++pos;
-        return {Token::kQuoted, out};
-      }
-      out += s[pos];
-    }
-    return {};
+  Token t;
+  bool quoted = false;
+  if (ReadIdent(s, pos, &t.text, &quoted)) {
+    t.type = quoted ? Token::kQuoted : Token::kWord;
+    return t;
   }
-  auto word_char = [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' ||
-           (static_cast<unsigned char>(ch) & 0x80);
-  };
-  if (word_char(c)) {
-    size_t start = pos;
-    while (pos < s.size() && word_char(s[pos])) ++pos;
-    return {Token::kWord, s.substr(start, pos - start)};
-  }
-  ++pos;
-  return {Token::kPunct, std::string(1, c)};
+  if (s[pos] == '"') return {};  // a quote never closed
+  return {Token::kPunct, std::string(1, s[pos++])};
 }
 
 bool IsIdent(const Token& t) { return t.type == Token::kWord || t.type == Token::kQuoted; }
@@ -279,10 +260,11 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
   size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
   std::string tablespace, access_method;  // current session settings, as printed
   auto apply_setting = [&](const std::string& line) {
-    if (StartsWith(line, "SET default_tablespace"))
+    if (StartsWith(line, "SET default_tablespace")) {
       tablespace = line;
-    else
+    } else {
       access_method = line;
+    }
   };
   for (size_t i = 0; i < preamble_end; ++i) {
     const std::string& line = lines[i];

@@ -1,7 +1,6 @@
 #include "engine/subprocess.h"
 
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,8 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+
+#include "engine/conninfo.h"
 
 namespace hyperdump::engine {
 
@@ -45,30 +46,25 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string ConninfoForChild(const std::string& conninfo,
                              std::vector<std::pair<std::string, std::string>>& env) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-  if (err) PQfreemem(err);
-  if (!opts) return conninfo;
-  std::string out;
-  for (PQconninfoOption* o = opts; o->keyword; ++o) {
-    if (!o->val) continue;
-    std::string key = o->keyword;
-    if (key == "password") {
-      env.emplace_back("PGPASSWORD", o->val);
-      continue;
+  auto params = ParseConninfo(conninfo);
+  if (!params.ok()) return conninfo;
+  std::vector<ConninfoParam> kept;
+  for (ConninfoParam& p : *params) {
+    if (p.keyword == "password") {
+      env.emplace_back("PGPASSWORD", p.value);
+    } else {
+      kept.push_back(std::move(p));
     }
-    std::string value;
-    for (const char* c = o->val; *c; ++c) {
-      if (*c == '\\' || *c == '\'') value += '\\';
-      value += *c;
-    }
-    if (!out.empty()) out += ' ';
-    out += key + "='" + value + "'";
   }
-  PQconninfoFree(opts);
-  return out;
+  return FormatConninfo(kept);
 }
 
 Status RunProgram(const std::vector<std::string>& argv, const std::string& stdout_path,
@@ -76,6 +72,7 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
                   const std::vector<std::pair<std::string, std::string>>& env) {
   std::string err_path = stdout_path + ".stderr";
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   // The child's environment, built before fork: between fork and exec the
@@ -95,6 +92,7 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
   }
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = ::fork();

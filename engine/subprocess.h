@@ -42,6 +42,9 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
                   const std::string& what, const std::atomic<bool>* interrupt,
                   const std::vector<std::pair<std::string, std::string>>& env = {});
 
+// `s` as one POSIX shell word ('...', with ' written '\'').
+std::string ShellQuote(const std::string& s);
+
 // A libpq conninfo for a child's --dbname with any password taken out
 // (argv is visible to every local user in ps); the password, if any, goes in
 // `env` as PGPASSWORD. Unparsable input is returned as it is.

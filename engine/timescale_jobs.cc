@@ -142,6 +142,7 @@ Result<std::vector<int64_t>> ListScheduledJobs(PgConnection& conn) {
   HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM " + jobs +
                                             " WHERE id >= 1000 AND scheduled ORDER BY id"));
   std::vector<int64_t> ids;
+  ids.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) ids.push_back(r.GetInt(i, 0));
   return ids;
 }

@@ -1,36 +1,12 @@
 #include "engine/timescale_window.h"
 
 #include <cstdio>
-#include <regex>
 
+#include "engine/conninfo.h"
 #include "engine/pg.h"
+#include "engine/subprocess.h"
 
 namespace hyperdump::engine {
-
-namespace {
-
-// `conninfo` without its password (never printed): psql then takes it from
-// PGPASSWORD, ~/.pgpass or a prompt.
-std::string WithoutPassword(const std::string& conninfo) {
-  static const std::regex uri_pw(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
-  static const std::regex kv_pw(R"((^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)\s*)");
-  static const std::regex q_pw(R"(([?&])password=[^&]*&?)");
-  std::string out = std::regex_replace(conninfo, uri_pw, "$1@");
-  out = std::regex_replace(out, kv_pw, "$1");
-  out = std::regex_replace(out, q_pw, "$1");
-  while (!out.empty() && (out.back() == '?' || out.back() == '&' || out.back() == ' '))
-    out.pop_back();
-  return out;
-}
-
-// One POSIX shell word.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-}  // namespace
 
 Result<std::unique_ptr<TimescaleWindow>> TimescaleWindow::Open(const std::string& conninfo,
                                                                const std::string& create_sql,
@@ -72,7 +48,7 @@ Result<std::unique_ptr<TimescaleWindow>> TimescaleWindow::Open(const std::string
 }
 
 std::string TimescaleWindow::RepairCommand(const std::string& conninfo) {
-  return "psql -d " + ShellQuote(WithoutPassword(conninfo)) +
+  return "psql -d " + ShellQuote(ConninfoWithoutSecrets(conninfo)) +
          " -c 'SELECT timescaledb_post_restore()'";
 }
 

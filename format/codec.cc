@@ -44,7 +44,7 @@ Result<ZstdDecompressor> ZstdDecompressor::Create() {
 // ---- Encoder ---------------------------------------------------------------
 
 namespace {
-constexpr size_t kNoneBufferSize = 256 * 1024;
+constexpr size_t kNoneBufferSize = size_t{256} * 1024;
 }
 
 Result<Encoder> Encoder::Create(Codec codec, int level, ByteSink* sink) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "base/units.h"
 #include "format/checksum.h"
 #include "format/reader.h"
 
@@ -95,46 +96,42 @@ Result<VerifyReport> VerifyArchive(const std::string& dir) {
   return report;
 }
 
-std::string HumanBytes(uint64_t bytes) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  size_t u = 0;
-  while (v >= 1024 && u + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++u;
+namespace {
+
+// What `hyperdump list` sums over the files, for the table and for JSON.
+struct ListingTotals {
+  uint64_t raw = 0, stored = 0, rows = 0;
+  std::set<std::string> jobs, objects;
+
+  void Add(const FileEntry& e, const std::string& object) {
+    if (!e.job.empty()) jobs.insert(e.job);
+    if (!object.empty()) objects.insert(object);
+    raw += e.uncompressed_bytes;
+    stored += e.compressed_bytes;
+    rows += e.rows.value_or(0);
   }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
-  }
-  return buf;
-}
+};
+
+}  // namespace
 
 std::string FormatListing(const std::string& dir, const Manifest& m) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"FILE", "KIND", "JOB", "OBJECT", "CODEC", "ROWS", "RAW", "STORED", "RATIO"});
-  uint64_t raw = 0, stored = 0, total_rows = 0;
-  std::set<std::string> jobs, objects;
+  ListingTotals t;
   for (const FileEntry& e : m.files) {
     std::string object = ObjectOf(e);
-    if (!e.job.empty()) jobs.insert(e.job);
-    if (!object.empty()) objects.insert(object);
+    t.Add(e, object);
     std::string codec(CodecName(e.codec));
     if (e.codec == Codec::kZstd) codec += "-" + std::to_string(e.level);
     rows.push_back({e.name, std::string(FileKindName(e.kind)), e.job.empty() ? "-" : e.job,
                     object.empty() ? "-" : object, codec, e.rows ? std::to_string(*e.rows) : "-",
                     HumanBytes(e.uncompressed_bytes), HumanBytes(e.compressed_bytes),
                     Ratio(e.uncompressed_bytes, e.compressed_bytes)});
-    raw += e.uncompressed_bytes;
-    stored += e.compressed_bytes;
-    total_rows += e.rows.value_or(0);
   }
   rows.push_back({"TOTAL", std::to_string(m.files.size()) + " files",
-                  std::to_string(jobs.size()) + " jobs",
-                  std::to_string(objects.size()) + " objects", "", std::to_string(total_rows),
-                  HumanBytes(raw), HumanBytes(stored), Ratio(raw, stored)});
+                  std::to_string(t.jobs.size()) + " jobs",
+                  std::to_string(t.objects.size()) + " objects", "", std::to_string(t.rows),
+                  HumanBytes(t.raw), HumanBytes(t.stored), Ratio(t.raw, t.stored)});
 
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows) {
@@ -166,12 +163,10 @@ std::string FormatListing(const std::string& dir, const Manifest& m) {
 
 nlohmann::json ListingJson(const std::string& dir, const Manifest& m) {
   nlohmann::json files = nlohmann::json::array();
-  uint64_t raw = 0, stored = 0, total_rows = 0;
-  std::set<std::string> jobs, objects;
+  ListingTotals t;
   for (const FileEntry& e : m.files) {
     std::string object = ObjectOf(e);
-    if (!e.job.empty()) jobs.insert(e.job);
-    if (!object.empty()) objects.insert(object);
+    t.Add(e, object);
     nlohmann::json f = {{"name", e.name},
                         {"kind", FileKindName(e.kind)},
                         {"job", e.job},
@@ -184,9 +179,6 @@ nlohmann::json ListingJson(const std::string& dir, const Manifest& m) {
                         {"checksum", ChecksumToHex(e.checksum)},
                         {"meta", e.meta}};
     files.push_back(std::move(f));
-    raw += e.uncompressed_bytes;
-    stored += e.compressed_bytes;
-    total_rows += e.rows.value_or(0);
   }
   return {{"archive", dir},
           {"format_version", {{"major", m.major}, {"minor", m.minor}}},
@@ -196,11 +188,11 @@ nlohmann::json ListingJson(const std::string& dir, const Manifest& m) {
           {"files", std::move(files)},
           {"totals",
            {{"files", m.files.size()},
-            {"jobs", jobs.size()},
-            {"objects", objects.size()},
-            {"rows", total_rows},
-            {"uncompressed_bytes", raw},
-            {"compressed_bytes", stored}}}};
+            {"jobs", t.jobs.size()},
+            {"objects", t.objects.size()},
+            {"rows", t.rows},
+            {"uncompressed_bytes", t.raw},
+            {"compressed_bytes", t.stored}}}};
 }
 
 }  // namespace hyperdump::format

@@ -37,9 +37,6 @@ std::string FormatListing(const std::string& dir, const Manifest& manifest);
 // The same facts for tools (`hyperdump list --json`).
 nlohmann::json ListingJson(const std::string& dir, const Manifest& manifest);
 
-// "1.5 MiB" etc.
-std::string HumanBytes(uint64_t bytes);
-
 }  // namespace hyperdump::format
 
 #endif  // HYPERDUMP_FORMAT_VERIFY_H_

@@ -180,12 +180,5 @@ TEST(ListingTest, ShowsEveryFileWithTotals) {
   EXPECT_EQ(j["source"]["server_version"], "15.8");
 }
 
-TEST(ListingTest, HumanBytes) {
-  EXPECT_EQ(HumanBytes(0), "0 B");
-  EXPECT_EQ(HumanBytes(1023), "1023 B");
-  EXPECT_EQ(HumanBytes(1536), "1.5 KiB");
-  EXPECT_EQ(HumanBytes(3ull << 30), "3.0 GiB");
-}
-
 }  // namespace
 }  // namespace hyperdump::format

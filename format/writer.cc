@@ -62,7 +62,7 @@ DataFileWriter::~DataFileWriter() {
   archive_->Abandon(name_);
 }
 
-Status DataFileWriter::Fail(Status s) {
+Status DataFileWriter::Fail(const Status& s) {
   error_ = s.WithContext("archive file " + final_path_);
   return error_;
 }

@@ -90,7 +90,7 @@ class DataFileWriter {
   DataFileWriter(ArchiveWriter* archive, std::string name, FileKind kind, FileOptions options,
                  std::string final_path, std::unique_ptr<ByteSink> sink, Encoder encoder);
   Result<FileEntry> FinishEntry(std::optional<uint64_t> rows);
-  Status Fail(Status s);
+  Status Fail(const Status& s);
 
   ArchiveWriter* archive_;
   std::string name_;

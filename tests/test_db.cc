@@ -140,12 +140,6 @@ std::string QueryValue(engine::PgConnection& conn, const std::string& sql) {
   return r->IsNull(0, 0) ? "<null>" : r->GetString(0, 0);
 }
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 CommandResult RunCommand(const std::string& env, const std::vector<std::string>& argv,
                          const std::string& scratch_dir) {
   const std::string err_path = scratch_dir + "/stderr.txt";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/pg.h"
+#include "engine/subprocess.h"
 
 namespace hyperdump::testing {
 
@@ -74,7 +75,7 @@ class ScratchDatabase {
 std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
 
 // `s` quoted for sh (single quotes).
-std::string ShellQuote(const std::string& s);
+using engine::ShellQuote;
 
 // How a program ended and what it printed.
 struct CommandResult {

@@ -3,7 +3,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 #include "cli/ui/timeline.h"
 
 namespace hyperdump::ui {
@@ -11,40 +11,6 @@ namespace hyperdump::ui {
 using scheduler::Event;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-const char* StatusCodeName(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return "ok";
-    case StatusCode::kInvalidArgument:
-      return "invalid_argument";
-    case StatusCode::kNotFound:
-      return "not_found";
-    case StatusCode::kAlreadyExists:
-      return "already_exists";
-    case StatusCode::kIo:
-      return "io";
-    case StatusCode::kNoSpace:
-      return "no_space";
-    case StatusCode::kPermissionDenied:
-      return "permission_denied";
-    case StatusCode::kCorrupt:
-      return "corrupt";
-    case StatusCode::kIncomplete:
-      return "incomplete";
-    case StatusCode::kUnsupportedVersion:
-      return "unsupported_version";
-    case StatusCode::kDatabase:
-      return "database";
-    case StatusCode::kConnection:
-      return "connection";
-    case StatusCode::kCancelled:
-      return "cancelled";
-    case StatusCode::kInternal:
-      return "internal";
-  }
-  return "unknown";
-}
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();

@@ -23,9 +23,6 @@
 
 namespace hyperdump::ui {
 
-// "invalid_argument", "database", "corrupt", ... for logs.
-const char* StatusCodeName(StatusCode code);
-
 // "2026-11-25T11:43:47.123Z".
 std::string FormatTimestamp(std::chrono::system_clock::time_point t);
 

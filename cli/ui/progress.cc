@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 #include "cli/ui/units.h"
 
 namespace hyperdump::ui {

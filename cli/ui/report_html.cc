@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 #include "cli/ui/timeline.h"
 #include "cli/ui/units.h"
 

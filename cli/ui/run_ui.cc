@@ -1,6 +1,6 @@
 #include "cli/ui/run_ui.h"
 
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 #include "cli/ui/report_html.h"
 
 namespace hyperdump::ui {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <set>
 
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 #include "cli/ui/timeline.h"
 #include "cli/ui/units.h"
 

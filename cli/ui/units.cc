@@ -5,21 +5,6 @@
 
 namespace hyperdump::ui {
 
-std::string HumanBytes(uint64_t bytes) {
-  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  double v = static_cast<double>(bytes) / 1024.0;
-  int unit = 0;
-  // Move up a unit before rounding would print "1024.0".
-  while (v >= 1023.95 && unit < 5) {
-    v /= 1024.0;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
-  return buf;
-}
-
 std::string HumanCount(uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;

@@ -1,6 +1,6 @@
 // Pure text formatting shared by the progress display, the summary and the
-// report: sizes, counts, durations, rates. No clock, no I/O, so tests check
-// exact strings.
+// report: counts, durations, rates (sizes: HumanBytes, base/units.h). No clock, no I/O, so tests
+// check exact strings.
 #ifndef HYPERDUMP_CLI_UI_UNITS_H_
 #define HYPERDUMP_CLI_UI_UNITS_H_
 
@@ -9,10 +9,9 @@
 #include <optional>
 #include <string>
 
-namespace hyperdump::ui {
+#include "base/units.h"
 
-// 0 B, 512 B, 1.0 KiB, 12.3 MiB, 1.5 GiB, 2.0 TiB (binary units, one decimal).
-std::string HumanBytes(uint64_t bytes);
+namespace hyperdump::ui {
 
 // 1,234,567 (thousands separators).
 std::string HumanCount(uint64_t n);

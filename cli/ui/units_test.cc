@@ -8,20 +8,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST(HumanBytesTest, UsesBinaryUnitsWithOneDecimal) {
-  EXPECT_EQ(HumanBytes(0), "0 B");
-  EXPECT_EQ(HumanBytes(1023), "1023 B");
-  EXPECT_EQ(HumanBytes(1024), "1.0 KiB");
-  EXPECT_EQ(HumanBytes(1536), "1.5 KiB");
-  EXPECT_EQ(HumanBytes(12'900'000), "12.3 MiB");
-  EXPECT_EQ(HumanBytes(1024ULL * 1024 * 1024 * 30), "30.0 GiB");
-  EXPECT_EQ(HumanBytes(1024ULL * 1024 * 1024 * 1024 * 2), "2.0 TiB");
-}
-
-TEST(HumanBytesTest, MovesUpAUnitInsteadOfPrinting1024) {
-  EXPECT_EQ(HumanBytes(1024ULL * 1024 - 1), "1.0 MiB");
-}
-
 TEST(HumanCountTest, GroupsThousands) {
   EXPECT_EQ(HumanCount(0), "0");
   EXPECT_EQ(HumanCount(999), "999");

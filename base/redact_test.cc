@@ -1,8 +1,8 @@
-#include "cli/ui/redact.h"
+#include "base/redact.h"
 
 #include <gtest/gtest.h>
 
-namespace hyperdump::ui {
+namespace hyperdump {
 namespace {
 
 TEST(RedactSecretsTest, HidesThePasswordOfAUri) {
@@ -37,5 +37,23 @@ TEST(RedactSecretsTest, KeepsPostgresErrorTextThatMerelyMentionsPasswords) {
   EXPECT_EQ(RedactSecrets("copy public.metrics chunk 17"), "copy public.metrics chunk 17");
 }
 
+TEST(RedactSecretsTest, HidesABareConninfoPasswordUpToWhiteSpace) {
+  EXPECT_EQ(RedactSecrets("host=h password=a&b,c} user=x"), "host=h password=******** user=x");
+  EXPECT_EQ(RedactSecrets("host=h sslpassword=k3y"), "host=h sslpassword=********");
+}
+
+TEST(FindSecretsTest, GivesEachSecretsKeyAndValueInTextOrder) {
+  const std::string text = "postgresql://u:pw@h/db?sslmode=off&password=q x password='a b'";
+  std::vector<SecretSpan> s = FindSecrets(text);
+  ASSERT_EQ(s.size(), 3U);
+  EXPECT_EQ(s[0].kind, SecretSpan::kUriUserInfo);
+  EXPECT_EQ(text.substr(s[0].key_begin, s[0].value_end - s[0].key_begin), ":pw");
+  EXPECT_EQ(s[1].kind, SecretSpan::kUriQuery);
+  EXPECT_EQ(text.substr(s[1].key_begin, s[1].value_end - s[1].key_begin), "password=q");
+  EXPECT_EQ(s[2].kind, SecretSpan::kKeyValue);
+  EXPECT_EQ(text.substr(s[2].value_begin, s[2].value_end - s[2].value_begin), "'a b'");
+  EXPECT_TRUE(FindSecrets("copy public.metrics; password authentication failed").empty());
+}
+
 }  // namespace
-}  // namespace hyperdump::ui
+}  // namespace hyperdump
