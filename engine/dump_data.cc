@@ -62,6 +62,7 @@ class DataPhase {
     }
     PgConnection& conn = slot.conn;
     std::vector<const TableInfo*> tables;
+    tables.reserve(jobs.size());
     for (const DataJob* job : jobs) tables.push_back(&plan_.tables[job->table_index]);
     const std::string name =
         QualifiedName(tables[0]->schema, tables[0]->name) +
@@ -86,6 +87,7 @@ class DataPhase {
     if (s.ok()) s = CheckNotRewritten(conn, tables);
     if (!s.ok()) return Abort(conn, s, name);
     std::vector<uint32_t> oids;
+    oids.reserve(tables.size());
     for (const TableInfo* t : tables) oids.push_back(t->oid);
     auto columns = CopyColumns(conn, oids);
     if (!columns.ok()) return Abort(conn, columns.status(), name);

@@ -113,6 +113,7 @@ Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
   // locked table by table below, which names the table and who blocks it.
   constexpr size_t kPerStatement = 1000;
   std::vector<const TableInfo*> all;
+  all.reserve(tables.size());
   for (const TableInfo& t : tables) all.push_back(&t);
   std::vector<TableInfo> one_by_one;
   for (size_t begin = 0; begin < all.size(); begin += kPerStatement) {

@@ -244,7 +244,7 @@ bool ArchiveWriter::IsSealed(const std::string& name) {
   return names_.count(name) > 0 && open_.count(name) == 0;
 }
 
-void ArchiveWriter::Register(FileEntry entry) {
+void ArchiveWriter::Register(const FileEntry& entry) {
   {
     std::lock_guard lock(mu_);
     open_.erase(entry.name);

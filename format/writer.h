@@ -140,7 +140,7 @@ class ArchiveWriter {
   // Makes `files`, their renames and every directory durable (Commit).
   Status SyncEverything(const std::vector<FileEntry>& files);
   // Called by DataFileWriter: a finished file, or one given up on.
-  void Register(FileEntry entry);
+  void Register(const FileEntry& entry);
   void Abandon(const std::string& name);
   friend class DataFileWriter;
 
