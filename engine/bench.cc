@@ -10,9 +10,9 @@
 
 #include "engine/bench_db.h"
 #include "engine/bench_pg.h"
-#include "engine/migrate.h"
 #include "engine/compare.h"
 #include "engine/dump.h"
+#include "engine/migrate.h"
 #include "engine/pg.h"
 #include "engine/restore.h"
 #include "engine/subprocess.h"

@@ -181,9 +181,8 @@ TEST_F(BenchTest, JsonParsesWithPositiveFiguresAndKeepKeepsTheArchives) {
       EXPECT_GT(run[field].get<double>(), 0) << field << " in " << run;
     }
   }
-  EXPECT_EQ(seen, (std::set<std::string>{"hyperdump/dump", "hyperdump/restore",
-                                         "hyperdump/migrate", "pg_dump -Fd/dump",
-                                         "pg_restore/restore"}));
+  EXPECT_EQ(seen, (std::set<std::string>{"hyperdump/dump", "hyperdump/restore", "hyperdump/migrate",
+                                         "pg_dump -Fd/dump", "pg_restore/restore"}));
 
   // --keep: both archives stay, complete; --drop-source: no bench database left.
   EXPECT_TRUE(fs::exists(keep + "/hyperdump_j2/manifest.json"));

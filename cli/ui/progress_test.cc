@@ -1,11 +1,11 @@
 #include "cli/ui/progress.h"
-#include "cli/ui/side_sink.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <thread>
 
+#include "cli/ui/side_sink.h"
 #include "cli/ui/test_events.h"
 #include "cli/ui/units.h"
 

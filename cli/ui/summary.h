@@ -30,7 +30,7 @@ struct RunSummary {
   // The same per Event::side, when a run has sides (`hyperdump migrate`):
   // side -> {bytes, rows}; `bytes` and `rows` are then the slower side's.
   std::map<std::string, std::pair<uint64_t, uint64_t>> side_moved;
-  int slots = 0;                    // worker slots that ran at least one job
+  int slots = 0;  // worker slots that ran at least one job
   uint64_t jobs_done = 0, jobs_failed = 0, jobs_cancelled = 0;
   uint64_t retries = 0, requeues = 0;
   double busy_fraction = 0;  // share of slot time spent in jobs, 0..1
