@@ -54,17 +54,8 @@ pg_dump_fd() { rm -rf "$work/pgd"; "$bin/pg_dump" -Fd -j "$jobs" -d "$base/$src"
 hd_restore() { with_rss "hyperdump restore" "$hd" restore -d "$base/$1" -j "$jobs" --quiet "$work/hd"; }
 staged() {
   local db="$base/$1" dir="$work/pgd"
-  "$bin/pg_restore" -l "$dir" >"$work/toc"
-  grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
-    "$work/toc" >"$work/catalog.list" || true
-  "$bin/pg_restore" -l --section=data "$dir" |
-    grep -vE ' TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' >"$work/data.list"
-  sql "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" -c "SELECT timescaledb_pre_restore()" >/dev/null
-  "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
-  "$bin/pg_restore" -d "$db" -L "$work/catalog.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" -L "$work/data.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
-  sql "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
+  staged_lists "$dir" "$work"
+  staged_pg_restore "$db" "$dir" "$jobs" "$work"
   "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$db"
 }
 for round in $(seq "$rounds"); do

@@ -94,17 +94,8 @@ pg_way() {
   if [ "$1" = plain ]; then
     "$bin/pg_restore" -j "$jobs" -d "$base/$3" "$dir"
   else
-    "$bin/pg_restore" -l "$dir" >"$work/toc"
-    grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
-      "$work/toc" >"$work/catalog.list" || true
-    "$bin/pg_restore" -l --section=data "$dir" |
-      grep -vE ' TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' >"$work/data.list"
-    ts_pre "$1" "$3"
-    "$bin/pg_restore" -d "$base/$3" --section=pre-data "$dir"
-    "$bin/pg_restore" -d "$base/$3" -L "$work/catalog.list" "$dir"
-    "$bin/pg_restore" -j "$jobs" -d "$base/$3" -L "$work/data.list" "$dir"
-    "$bin/pg_restore" -j "$jobs" -d "$base/$3" --section=post-data "$dir"
-    ts_post "$1" "$3"
+    staged_lists "$dir" "$work"
+    staged_pg_restore "$base/$3" "$dir" "$jobs" "$work"
   fi
   "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$base/$3"
 }

@@ -52,12 +52,7 @@ pg_way() {  # pg_way NAME DB DIR
     "$bin/pg_restore" -j "$jobs" -d "$db" "$dir"
     return
   fi
-  sql "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" -c "SELECT timescaledb_pre_restore()" >/dev/null
-  "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
-  "$bin/pg_restore" -d "$db" -L "$work/catalog.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" -L "$work/data.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
-  sql "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
+  staged_pg_restore "$db" "$dir" "$jobs" "$work"
 }
 
 run_case() {  # run_case NAME DEMO_FLAGS...
@@ -75,11 +70,7 @@ run_case() {  # run_case NAME DEMO_FLAGS...
   # Each contender runs twice, alternating, into fresh databases; the faster
   # run counts (the machine is shared; one slow run says little).
   local round dir="$work/$name.pgd"
-  "$bin/pg_restore" -l "$dir" >"$work/toc"
-  grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
-    "$work/toc" >"$work/catalog.list" || true
-  "$bin/pg_restore" -l --section=data "$dir" |
-    grep -vE ' TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' >"$work/data.list"
+  staged_lists "$dir" "$work"
   for round in 1 2; do
     # hyperdump restore, as users run it (ANALYZE included), then without ANALYZE.
     createdb "${name}_hd$round"

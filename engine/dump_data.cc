@@ -178,9 +178,7 @@ std::vector<std::vector<const DataJob*>> BatchJobs(const Plan& plan, int slots) 
   uint64_t total = 0;
   for (const DataJob& j : plan.jobs)
     total += static_cast<uint64_t>(std::max<int64_t>(j.estimated_bytes, 0));
-  const uint64_t budget =
-      std::clamp<uint64_t>(total / (static_cast<uint64_t>(std::max(slots, 1)) * 16),
-                           uint64_t{1} << 20, uint64_t{64} << 20);
+  const uint64_t budget = SmallJobBudget(total, slots);
   // Small jobs in groups, largest first; the catalog's apart (it goes first).
   std::vector<const DataJob*> small_catalog, small_rest;
   std::vector<std::vector<const DataJob*>> out;

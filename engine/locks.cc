@@ -144,25 +144,7 @@ Status LockTablesInSnapshot(PgConnection& leader, const std::string& conninfo,
     return s.WithContext("cannot lock table " + Name(t));
   }
   // The locks came after the snapshot: a rewrite in between would read empty.
-  std::string oids = "{", nodes = "{";
-  for (const TableInfo& t : tables) {
-    if (t.relfilenode == 0) continue;
-    if (oids.size() > 1) oids += ",", nodes += ",";
-    oids += std::to_string(t.oid);
-    nodes += std::to_string(t.relfilenode);
-  }
-  oids += "}", nodes += "}";
-  HD_ASSIGN_OR_RETURN(
-      PgResult r, leader.ExecParams("SELECT u.o FROM unnest($1::oid[], $2::oid[]) AS u(o, f)"
-                                    " WHERE pg_relation_filenode(u.o) IS DISTINCT FROM u.f LIMIT 1",
-                                    {oids, nodes}));
-  if (r.rows() > 0) {
-    uint32_t bad = static_cast<uint32_t>(r.GetInt(0, 0));
-    for (const TableInfo& t : tables) {
-      if (t.oid == bad) return CheckNotRewritten(leader, t);
-    }
-  }
-  return Status::Ok();
+  return CheckNotRewritten(leader, all);
 }
 
 Status LockTableNowait(PgConnection& conn, const TableInfo& table) {

@@ -6,6 +6,7 @@
 #ifndef HYPERDUMP_ENGINE_PLAN_H_
 #define HYPERDUMP_ENGINE_PLAN_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -130,6 +131,15 @@ struct DiscoveryOptions {
 // the last one open-ended (end_block 0) so rows stored beyond `pages` (an
 // estimate) are never missed. Ids: "t000123" or "t000123.r002".
 std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than);
+
+// The byte budget of one batch of small tables, shared by the dump's and the
+// restore's batching (issue 18): total / (16 x slots), clamped to 1..64 MiB,
+// so that batches stay small beside the big jobs and spread over the slots.
+// A table below a quarter of it is small.
+inline uint64_t SmallJobBudget(uint64_t total_bytes, int slots) {
+  return std::clamp<uint64_t>(total_bytes / (static_cast<uint64_t>(std::max(slots, 1)) * 16),
+                              uint64_t{1} << 20, uint64_t{64} << 20);
+}
 
 // The plan as a human-readable report (hyperdump dump --dry-run): server
 // facts, then one line per job (id, kind, range, estimated size, rows,

@@ -1,8 +1,5 @@
 #include "engine/restore.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -26,22 +23,6 @@
 namespace hyperdump::engine {
 
 namespace {
-
-// Writes `bytes` to a new file `path`, mode 0600.
-Status WritePrivateFile(const std::string& path, const std::string& bytes) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot create " + path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      close(fd);
-      return IoError("cannot write " + path + " (disk full?)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return close(fd) == 0 ? Status::Ok() : IoError("cannot write " + path);
-}
 
 // The archive's CREATE EXTENSION statement for TimescaleDB (the schema it
 // goes to), or empty.

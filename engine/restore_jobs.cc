@@ -231,9 +231,7 @@ std::vector<SmallTableBatch> SmallTableBatches(const RestoreWork& w,
                                                const std::vector<const SchemaItem*>& table_items,
                                                uint64_t total_bytes) {
   if (w.append_only) return {};
-  const uint64_t budget =
-      std::clamp<uint64_t>(total_bytes / (static_cast<uint64_t>(std::max(w.slots, 1)) * 16),
-                           uint64_t{1} << 20, uint64_t{64} << 20);
+  const uint64_t budget = SmallJobBudget(total_bytes, w.slots);
   std::map<std::string, std::vector<const SchemaItem*>> items_of;
   for (bool indexes : {false, true}) {
     for (const SchemaItem* item : table_items) {

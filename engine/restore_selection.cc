@@ -1,8 +1,5 @@
 #include "engine/restore_selection.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -103,22 +100,6 @@ std::string Describe(const RestoreSelection& sel, const std::optional<std::set<i
            format::ChecksumToHex(format::ChecksumOf(ids));
   }
   return out;
-}
-
-// Writes `bytes` to a new private file `path`.
-Status WriteFile(const std::string& path, const std::string& bytes) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot create " + path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      close(fd);
-      return IoError("cannot write " + path + " (disk full?)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return close(fd) == 0 ? Status::Ok() : IoError("cannot write " + path);
 }
 
 // pg_restore with `args` (after the program, before the archive); its output.
@@ -605,7 +586,7 @@ Result<SelectionOutcome> SelectForRestore(const RestoreSelection& sel, bool clea
       if (schema_ids.count(id)) ids += std::to_string(id) + "\n";
     }
     const std::string path = dir.path() + "/use.list";
-    HD_RETURN_IF_ERROR(WriteFile(path, ids));
+    HD_RETURN_IF_ERROR(WritePrivateFile(path, ids));
     args.push_back("--use-list=" + path);
   }
   for (const std::string& s : sel.schemas) args.push_back("--schema=" + s);
@@ -643,7 +624,7 @@ Result<std::string> ArchiveTocListing(const std::string& archive_dir,
   HD_ASSIGN_OR_RETURN(std::string schema_bytes, archive->ReadBlob(layout::kSchemaBlob));
   HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-list"));
   const std::string pgdump = dir.path() + "/" + layout::kSchemaBlob;
-  HD_RETURN_IF_ERROR(WriteFile(pgdump, schema_bytes));
+  HD_RETURN_IF_ERROR(WritePrivateFile(pgdump, schema_bytes));
   HD_ASSIGN_OR_RETURN(std::string all, PgRestore(bindir, dir.path(), pgdump, {"--list"}, "all"));
   HD_ASSIGN_OR_RETURN(std::string post, PgRestore(bindir, dir.path(), pgdump,
                                                   {"--list", "--section=post-data"}, "post"));

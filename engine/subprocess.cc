@@ -38,6 +38,21 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+Status WritePrivateFile(const std::string& path, const std::string& bytes) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("cannot create " + path);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      close(fd);
+      return IoError("cannot write " + path + " (disk full?)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return close(fd) == 0 ? Status::Ok() : IoError("cannot write " + path);
+}
+
 Result<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read " + path + ": " + std::strerror(errno));

@@ -53,6 +53,8 @@ std::string ConninfoForChild(const std::string& conninfo,
 
 // Reads a whole file (for small outputs: TOC listings, roles).
 Result<std::string> ReadWholeFile(const std::string& path);
+// Writes `bytes` to a new file `path` (O_EXCL, mode 0600).
+Status WritePrivateFile(const std::string& path, const std::string& bytes);
 
 }  // namespace hyperdump::engine
 
