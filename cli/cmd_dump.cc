@@ -73,9 +73,12 @@ CommandFn RegisterDump(CLI::App& root) {
                   "a big table (0: never)")
       ->capture_default_str();
   cmd->add_option("--compress", f->compress, "zstd, zstd:LEVEL or none")->capture_default_str();
-  cmd->add_option("--format", f->copy_format, "COPY format of the data files: text or binary")
+  cmd->add_option("--copy-format,--format", f->copy_format,
+                  "COPY format of the data files: text, binary, or auto (binary for tables "
+                  "whose column types are all built in or TimescaleDB's, and for compressed "
+                  "chunks; text for the rest)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"text", "binary"}));
+      ->check(CLI::IsMember({"text", "binary", "auto"}));
   cmd->add_flag("--lock-per-job", o->lock_per_job,
                 "Lock each table only while a job copies it (for more tables than the lock "
                 "table holds); a table rewritten meanwhile fails the dump");
@@ -116,8 +119,7 @@ CommandFn RegisterDump(CLI::App& root) {
     o->wait_jobs_timeout_ms = static_cast<int>(wait_jobs->count());
     Status s = ParseCompress(f->compress, *o);
     if (!s.ok()) return ReportError(s);
-    o->copy_format =
-        f->copy_format == "binary" ? engine::CopyFormat::kBinary : engine::CopyFormat::kText;
+    o->copy_format = engine::ParseCopyFormat(f->copy_format);
     o->pause_jobs = !f->no_pause_jobs;
     o->tool_version = kVersion;
 

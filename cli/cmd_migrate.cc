@@ -66,11 +66,11 @@ CommandFn RegisterMigrate(CLI::App& root) {
                   "Migrate only tables matching PATTERN");
   cmd->add_option("-T,--exclude-table", o->dump.selection.exclude_tables,
                   "Do not migrate tables matching PATTERN");
-  cmd->add_option("--format", f->copy_format,
-                  "COPY format of the data files: text, or binary (same PostgreSQL major "
-                  "version only)")
+  cmd->add_option("--copy-format,--format", f->copy_format,
+                  "COPY format of the data files: text, binary or auto, as for dump (binary "
+                  "and auto: same PostgreSQL major version only)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"text", "binary"}));
+      ->check(CLI::IsMember({"text", "binary", "auto"}));
   cmd->add_flag("--no-pause-jobs", f->no_pause_jobs,
                 "Leave the source's TimescaleDB background jobs scheduled during the dump");
   cmd->add_flag("--no-large-objects", o->dump.no_large_objects,
@@ -95,8 +95,7 @@ CommandFn RegisterMigrate(CLI::App& root) {
     o->restore.jobs = f->restore_jobs > 0 ? f->restore_jobs : f->jobs;
     o->dump.roles = o->restore.roles;
     o->dump.pause_jobs = !f->no_pause_jobs;
-    o->dump.copy_format =
-        f->copy_format == "binary" ? engine::CopyFormat::kBinary : engine::CopyFormat::kText;
+    o->dump.copy_format = engine::ParseCopyFormat(f->copy_format);
     o->dump.selection.split_larger_than = int64_t{128} << 20;  // as dump's default
     o->dump.tool_version = kVersion;
     o->restore.analyze = !f->no_analyze;
@@ -113,6 +112,13 @@ CommandFn RegisterMigrate(CLI::App& root) {
                                   {&restore_sink, &restore_observer}, &sum);
     int exit_code = FinishRun(**ui, s);
     if (exit_code != kExitOk || f->ui.quiet || f->ui.log_format == "json") return exit_code;
+    if (sum.already_finished) {
+      std::printf(
+          "nothing to resume: the migration from %s had already finished the target (its "
+          "process was stopped after the last step)\n",
+          o->dump.dir.c_str());
+      return kExitOk;
+    }
     if (sum.resumed_from_archive) {
       std::printf("finished the migration from %s: %lld rows, %.1f MB loaded by this run\n",
                   o->dump.dir.c_str(), static_cast<long long>(sum.restore.rows),

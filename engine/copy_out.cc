@@ -7,25 +7,63 @@
 namespace hyperdump::engine {
 
 const char* CopyFormatName(CopyFormat format) {
-  return format == CopyFormat::kBinary ? "binary" : "text";
+  switch (format) {
+    case CopyFormat::kBinary:
+      return "binary";
+    case CopyFormat::kAuto:
+      return "auto";
+    case CopyFormat::kText:
+      break;
+  }
+  return "text";
 }
 
-Result<std::vector<std::vector<std::string>>> CopyColumns(PgConnection& conn,
-                                                          const std::vector<uint32_t>& oids) {
+CopyFormat ParseCopyFormat(const std::string& name) {
+  if (name == "binary") return CopyFormat::kBinary;
+  if (name == "auto") return CopyFormat::kAuto;
+  return CopyFormat::kText;
+}
+
+CopyFormat ChooseCopyFormat(CopyFormat requested, TableKind kind, const CopyColumnSet& columns) {
+  if (!columns.oid_free) return CopyFormat::kText;
+  if (requested != CopyFormat::kAuto) return requested;
+  if (!columns.binary_io) return CopyFormat::kText;
+  // A compressed chunk is restorable only into the same TimescaleDB version
+  // anyway, so a user type among its segmentby columns adds no risk.
+  if (columns.portable || kind == TableKind::kCompressedChunk) return CopyFormat::kBinary;
+  return CopyFormat::kText;
+}
+
+Result<std::vector<CopyColumnSet>> CopyColumns(PgConnection& conn,
+                                               const std::vector<uint32_t>& oids) {
   std::string array = "{";
   for (uint32_t oid : oids) array += (array.size() > 1 ? "," : "") + std::to_string(oid);
   array += "}";
+  // 16384 is FirstNormalObjectId: below it, the types initdb creates.
   HD_ASSIGN_OR_RETURN(
       PgResult cols,
-      conn.ExecParams("SELECT u.i, a.attname FROM unnest($1::oid[]) WITH ORDINALITY AS u(o, i)"
-                      " JOIN pg_attribute a ON a.attrelid = u.o"
-                      " WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
-                      " ORDER BY u.i, a.attnum",
-                      {array}));
-  std::vector<std::vector<std::string>> out(oids.size());
+      conn.ExecParams(
+          "SELECT u.i, a.attname, t.typsend <> 0 AND t.typreceive <> 0,"
+          " t.oid < 16384 OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+          "   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid"
+          "   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = t.oid"
+          "   AND d.deptype = 'e' AND e.extname = 'timescaledb'),"
+          " NOT (t.oid < 16384 AND t.typname ~ '^_?reg')"
+          " FROM unnest($1::oid[]) WITH ORDINALITY AS u(o, i)"
+          " JOIN pg_catalog.pg_attribute a ON a.attrelid = u.o"
+          " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+          " WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''"
+          " ORDER BY u.i, a.attnum",
+          {array}));
+  std::vector<CopyColumnSet> out(oids.size());
   for (int i = 0; i < cols.rows(); ++i) {
     const size_t index = static_cast<size_t>(cols.GetInt(i, 0)) - 1;
-    if (index < out.size()) out[index].push_back(cols.GetString(i, 1));
+    if (index >= out.size()) continue;
+    CopyColumnSet& set = out[index];
+    set.names.push_back(cols.GetString(i, 1));
+    set.binary_io = set.binary_io && cols.GetBool(i, 2);
+    set.portable = set.portable && cols.GetBool(i, 3);
+    set.oid_free = set.oid_free && cols.GetBool(i, 4);
   }
   return out;
 }

@@ -25,8 +25,16 @@
 
 namespace hyperdump::engine {
 
-enum class CopyFormat { kText, kBinary };
-const char* CopyFormatName(CopyFormat format);  // "text" / "binary" (stored in archives)
+// kAuto is a choice, never a file's format: each table gets binary when every
+// column type has binary I/O and is built in or TimescaleDB's (binary I/O of
+// those is PostgreSQL's and TimescaleDB's own contract), and always for
+// TimescaleDB's compressed chunks (their compressed columns are long text in
+// COPY's text format); text otherwise (ChooseCopyFormat).
+enum class CopyFormat { kText, kBinary, kAuto };
+const char* CopyFormatName(CopyFormat format);  // "text" / "binary" / "auto" (stored in archives)
+// The inverse of CopyFormatName, for --copy-format (validated by the CLI):
+// anything else is kText.
+CopyFormat ParseCopyFormat(const std::string& name);
 
 inline constexpr size_t kCopyChunkBytes = size_t{256} * 1024;
 
@@ -37,9 +45,27 @@ inline constexpr size_t kCopyChunkBytes = size_t{256} * 1024;
 // generated, by attnum. Stored with each data file ("columns") so restore can
 // name them: a child's column order may differ between source and target.
 Result<std::vector<std::string>> CopyColumns(PgConnection& conn, uint32_t oid);
+// The columns of one table as the dump copies them, with what decides its
+// COPY format under kAuto.
+struct CopyColumnSet {
+  std::vector<std::string> names;
+  bool binary_io = true;  // every column type has send and receive functions
+  bool portable = true;   // ... and is built in (OID < 16384) or TimescaleDB's
+  // No column is of a reg* type (regclass, regproc, ... or an array of one):
+  // their binary form is the raw OID, which names another object, or none,
+  // on the target (TimescaleDB's catalog has regclass columns), while their
+  // text form is the object's name.
+  bool oid_free = true;
+};
 // The same for several tables in one query, in the order of `oids`.
-Result<std::vector<std::vector<std::string>>> CopyColumns(PgConnection& conn,
-                                                          const std::vector<uint32_t>& oids);
+Result<std::vector<CopyColumnSet>> CopyColumns(PgConnection& conn,
+                                               const std::vector<uint32_t>& oids);
+
+// The format a table's file is written in: `requested` unless it is kAuto
+// (see CopyFormat), and text whatever was requested for a table with a
+// reg* column (CopyColumnSet::oid_free). Pure: a function of the table's
+// kind and columns.
+CopyFormat ChooseCopyFormat(CopyFormat requested, TableKind kind, const CopyColumnSet& columns);
 
 Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
                                  const std::optional<CtidRange>& range, CopyFormat format);

@@ -106,22 +106,23 @@ class DataPhase {
 
   // COPY of one job into its file, inside the batch's transaction.
   JobOutcome CopyOne(JobContext& ctx, PgConnection& conn, const DataJob& job,
-                     const TableInfo& table, const std::vector<std::string>& columns,
+                     const TableInfo& table, const CopyColumnSet& columns,
                      const std::string& file_name) {
     const std::string name = QualifiedName(table.schema, table.name);
-    auto sql = BuildCopySql(conn, table, job.range, o_.copy_format);
+    const CopyFormat copy_format = ChooseCopyFormat(o_.copy_format, table.kind, columns);
+    auto sql = BuildCopySql(conn, table, job.range, copy_format);
     if (!sql.ok()) return Abort(conn, sql.status(), name);
     format::FileOptions fo;
     fo.codec = o_.codec;
     fo.level = o_.codec == format::Codec::kZstd ? o_.level : 0;
     fo.job = job.id;
-    fo.count_lines = o_.copy_format == CopyFormat::kText;
+    fo.count_lines = copy_format == CopyFormat::kText;
     nlohmann::json range = nullptr;
     if (job.range) range = nlohmann::json::array({job.range->start_block, job.range->end_block});
     fo.meta = {{"table", job.table_index}, {"schema", table.schema},
                {"name", table.name},       {"kind", TableKindName(table.kind)},
-               {"range", range},           {"copy_format", CopyFormatName(o_.copy_format)},
-               {"columns", columns},       {"object", table.schema + "." + table.name}};
+               {"range", range},           {"copy_format", CopyFormatName(copy_format)},
+               {"columns", columns.names}, {"object", table.schema + "." + table.name}};
     auto file = archive_.BeginFile(file_name, std::move(fo));
     if (!file.ok()) return Abort(conn, file.status(), name);
     format::DataFileWriter* w = file->get();

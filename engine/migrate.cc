@@ -3,15 +3,19 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
+#include "engine/subprocess.h"
 #include "engine/timescale_jobs.h"
 #include "format/live.h"
 #include "format/manifest.h"
+#include "format/reader.h"
+#include "format/sink.h"
 #include "format/writer.h"
 
 namespace hyperdump::engine {
@@ -41,6 +45,64 @@ void RescheduleSourceJobs(const MigrateOptions& o, RunObserver& observer) {
   }
 }
 
+// The target's database as the finish record names it: OID and name (a
+// database dropped and created again under the same name is another one).
+Result<std::string> TargetIdentity(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT d.oid::text || ' ' || d.datname "
+                                            "FROM pg_catalog.pg_database d "
+                                            "WHERE d.datname = pg_catalog.current_database()"));
+  return r.rows() > 0 ? r.GetString(0, 0) : std::string();
+}
+
+std::string FinishRecordPath(const std::string& dir) {
+  return (fs::path(dir) / format::kLocalDir / "migrated.json").string();
+}
+
+// The restore side's last act before it drops its ledger: local/migrated.json
+// names the target and the archive, durably (temporary file, fsync, rename,
+// directory fsync). Without it, a kill between the ledger's drop and the
+// process's exit would leave a complete target that --resume cannot tell
+// from a foreign non-empty database.
+Status RecordFinished(const std::string& dir, PgConnection& target, const std::string& archive_id) {
+  HD_ASSIGN_OR_RETURN(std::string identity, TargetIdentity(target));
+  const fs::path local = fs::path(dir) / format::kLocalDir;
+  std::error_code ec;
+  fs::create_directories(local, ec);
+  if (ec) return IoError("cannot create " + local.string() + ": " + ec.message());
+  fs::permissions(local, fs::perms::owner_all, ec);
+  const std::string path = FinishRecordPath(dir);
+  const std::string temp = path + format::kTempSuffix;
+  fs::remove(temp, ec);
+  nlohmann::json record = {
+      {"archive_id", archive_id}, {"target", identity}, {"finished_at", format::NowUtc()}};
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::FileSink> sink, format::FileSink::Create(temp));
+  HD_RETURN_IF_ERROR(sink->Write(record.dump(2) + "\n"));
+  HD_RETURN_IF_ERROR(sink->Sync());
+  HD_RETURN_IF_ERROR(sink->Close());
+  fs::rename(temp, path, ec);
+  if (ec) return IoError("cannot rename " + temp + ": " + ec.message());
+  return format::SyncDirectory(local.string());
+}
+
+// True when local/migrated.json says this archive finished `target`, whose
+// ledger is gone: the migration ended and only its process was lost.
+Result<bool> FinishedBefore(const std::string& dir, PgConnection& target) {
+  std::error_code ec;
+  if (!fs::exists(FinishRecordPath(dir), ec)) return false;
+  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(target));
+  if (state) return false;  // unfinished: the ledger decides
+  HD_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(FinishRecordPath(dir)));
+  nlohmann::json record = nlohmann::json::parse(text, nullptr, false);
+  if (!record.is_object()) return false;
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
+                      format::ArchiveReader::Open(dir));
+  const format::FileEntry* plan = archive->manifest().Find(layout::kPlanBlob);
+  const std::string archive_id =
+      ArchiveId(archive->manifest().created_at, plan ? plan->checksum : 0);
+  HD_ASSIGN_OR_RETURN(std::string identity, TargetIdentity(target));
+  return record.value("archive_id", "") == archive_id && record.value("target", "") == identity;
+}
+
 // --resume: the archive is the resume point. A complete one finishes the
 // target through restore's ledger; an incomplete one is refused, because
 // the snapshot its dump read ended with that dump.
@@ -49,8 +111,20 @@ Status ResumeFromArchive(const MigrateOptions& o, const std::atomic<bool>& inter
   const std::string& dir = o.dump.dir;
   RescheduleSourceJobs(o, side.observer ? *side.observer : NoRunObserver());
   if (HasManifest(dir)) {
+    {
+      HD_ASSIGN_OR_RETURN(PgConnection target,
+                          PgConnection::Connect(o.restore.target, "hyperdump migrate"));
+      HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, target));
+      if (finished) {
+        summary->already_finished = true;
+        return Status::Ok();
+      }
+    }
     RestoreOptions r = o.restore;
     r.archive_dir = dir;
+    r.before_finish = [&dir](PgConnection& target, const std::string& archive_id) {
+      return RecordFinished(dir, target, archive_id);
+    };
     summary->resumed_from_archive = true;
     return RunRestore(r, interrupt, side.sink, &summary->restore, side.observer);
   }
@@ -115,12 +189,12 @@ Status CheckConnected(const MigrateOptions& o, PgConnection& source, PgConnectio
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(target, ts.rows() > 0 ? ts.GetString(0, 0) : "",
                                            o.restore.allow_version_mismatch, &warning));
   if (!warning.empty()) observer.OnWarning(warning);
-  if (o.dump.copy_format == CopyFormat::kBinary &&
+  if (o.dump.copy_format != CopyFormat::kText &&
       source.server_version() / 10000 != target.server_version() / 10000) {
     return InvalidArgument(
         "binary COPY data moves only between servers of one PostgreSQL major version (source " +
         std::to_string(source.server_version() / 10000) + ", target " +
-        std::to_string(target.server_version() / 10000) + "): use --format text");
+        std::to_string(target.server_version() / 10000) + "): use --copy-format text");
   }
   return Status::Ok();
 }
@@ -162,6 +236,9 @@ Status RestoreSide(const MigrateOptions& o, const format::LiveArchive& live,
                                           ArchiveId(created_at, plan_entry->checksum), &planned));
   RestoreOptions r = o.restore;
   r.archive_dir = o.dump.dir;
+  r.before_finish = [&o](PgConnection& target, const std::string& archive_id) {
+    return RecordFinished(o.dump.dir, target, archive_id);
+  };
   *began = true;  // from here on the target may be written
   return RestoreFrom(r, live, input, schema, stop, side.sink, summary, side.observer);
 }

@@ -31,6 +31,9 @@ struct MigrateSummary {
   DumpSummary dump;
   RestoreSummary restore;
   bool resumed_from_archive = false;  // --resume finished the target from a complete archive
+  // --resume found the target finished by this very migration (killed after
+  // its restore side ended): nothing was done.
+  bool already_finished = false;
 };
 
 // What each side reports to: the scheduler's events and the phases.

@@ -109,6 +109,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   //    archive's unfinished restore (--resume), or cleaned (--clean).
   HD_ASSIGN_OR_RETURN(PgConnection conn,
                       PgConnection::Connect(options.target, "hyperdump restore"));
+  HD_RETURN_IF_ERROR(CheckBinaryDataFits(input, conn.server_version()));  // before --clean
   // A killed restore's sessions may still be finishing their statements.
   HD_RETURN_IF_ERROR(WaitForEarlierRestoreSessions(conn, 30000));
   HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
@@ -220,6 +221,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   HD_ASSIGN_OR_RETURN(int refreshed,
                       RefreshMaterializedViews(options.target, schema, state->done, interrupt));
   summary->schema_items += refreshed;  // not scheduler jobs: counted as the items they are
+  if (options.before_finish) HD_RETURN_IF_ERROR(options.before_finish(conn, input.archive_id));
   return ledger::Drop(conn);
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@
 #include "scheduler/events.h"
 
 namespace hyperdump::engine {
+
+class PgConnection;
 
 struct RestoreOptions {
   std::string target;       // libpq conninfo or URI of the target database
@@ -40,6 +43,13 @@ struct RestoreOptions {
   // empty: the whole archive.
   RestoreSelection selection;
   std::string pg_bindir;  // pg_restore's directory; empty: PgBinDir() (engine/subprocess.h)
+  // Called once, when the target is complete and out of restore mode, just
+  // before the ledger is dropped (the restore's last act), with the restore's
+  // own connection and the archive id. `hyperdump migrate` records there
+  // which target it finished, so that a kill after the drop is recognised by
+  // --resume. A failure fails the restore; the ledger stays (--resume
+  // finishes). Empty: nothing.
+  std::function<Status(PgConnection& target, const std::string& archive_id)> before_finish;
 };
 
 struct RestoreSummary {

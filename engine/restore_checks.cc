@@ -68,8 +68,11 @@ Result<RestoreInput> ParsePlan(const std::string& plan_text, const std::string& 
       stats != plan.end() && stats->is_array() && !stats->empty()) {
     input.timescaledb_job_stats = stats->dump();
   }
-  input.timescaledb_version =
-      JsonString(plan.value("server", nlohmann::json::object()), "timescaledb_version");
+  const nlohmann::json server = plan.value("server", nlohmann::json::object());
+  input.timescaledb_version = JsonString(server, "timescaledb_version");
+  if (auto v = server.find("server_version_num"); v != server.end() && v->is_number_integer()) {
+    input.source_server_version_num = v->get<int>();
+  }
   return input;
 }
 
@@ -104,6 +107,30 @@ Status AttachFiles(RestoreInput& input, const std::vector<const format::FileEntr
 }
 
 }  // namespace
+
+Status CheckBinaryDataFits(const RestoreInput& input, int target_server_version_num) {
+  const int source_major = input.source_server_version_num / 10000;
+  const int target_major = target_server_version_num / 10000;
+  if (source_major == target_major) return Status::Ok();
+  int binary_tables = 0;
+  std::string example;
+  for (const RestoreTable& table : input.tables) {
+    for (const format::FileEntry* f : table.files) {
+      if (JsonString(f->meta, "copy_format") != "binary") continue;
+      if (binary_tables++ == 0) example = table.Quoted();
+      break;
+    }
+  }
+  if (binary_tables == 0) return Status::Ok();
+  return InvalidArgument(
+      "the archive holds binary COPY data (" +
+      (binary_tables == 1 ? "table " + example
+                          : std::to_string(binary_tables) + " tables, e.g. " + example) +
+      ") dumped from PostgreSQL " +
+      (source_major ? std::to_string(source_major) : std::string("of an unknown version")) +
+      ", and the target runs PostgreSQL " + std::to_string(target_major) +
+      ": binary data moves only within one major version; dump again with --copy-format text");
+}
 
 std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum) {
   return created_at + " " + format::ChecksumToHex(plan_checksum);

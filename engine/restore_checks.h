@@ -36,8 +36,9 @@ struct RestoreInput {
   std::vector<SequenceInfo> sequences;
   // Data files of large objects (meta.kind "large_objects"), in name order.
   std::vector<const format::FileEntry*> large_object_files;
-  std::string timescaledb_version;  // of the source; empty when it had none
-  std::string archive_id;           // identifies the archive for --resume
+  std::string timescaledb_version;    // of the source; empty when it had none
+  int source_server_version_num = 0;  // plan.json's server.server_version_num (0: unknown)
+  std::string archive_id;             // identifies the archive for --resume
   // plan.json's "timescaledb_job_stats": the source's bgw_job_stat rows of
   // its user jobs (a JSON array), "" when the archive has none.
   std::string timescaledb_job_stats;
@@ -60,6 +61,11 @@ std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum);
 Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std::string& dir,
                                          const std::string& archive_id,
                                          std::deque<format::FileEntry>* planned);
+
+// Binary COPY data is restored only into the PostgreSQL major version it
+// was dumped from: binary I/O formats are not promised across majors.
+// kInvalidArgument naming a table with binary files and the fix otherwise.
+Status CheckBinaryDataFits(const RestoreInput& input, int target_server_version_num);
 
 // OK when the target holds no user objects (relations, functions, types
 // outside extensions; hyperdump's own ledger schema excepted); otherwise

@@ -24,6 +24,10 @@ inline constexpr int kFormatMajor = 1;  // readers refuse any other major
 inline constexpr int kFormatMinor = 2;
 // Suffix of files being written; never listed in a manifest.
 inline constexpr const char* kTempSuffix = ".tmp";
+// A subdirectory for what a tool notes beside the archive about its use of it
+// (e.g. which target a migration finished): not part of the archive, never
+// listed in the manifest, never read by a restore, not reported by verify.
+inline constexpr const char* kLocalDir = "local";
 
 enum class FileKind { kData, kBlob };
 

@@ -85,6 +85,7 @@ Result<VerifyReport> VerifyArchive(const std::string& dir) {
   }
   for (const std::string& name : FilesOnDisk(dir, report.problems)) {
     if (name == kManifestName || reader->manifest().Find(name) != nullptr) continue;
+    if (name.rfind(std::string(kLocalDir) + "/", 0) == 0) continue;  // a tool's notes
     bool temp = name.size() > 4 && name.substr(name.size() - 4) == kTempSuffix;
     report.problems.push_back(
         {name, temp ? "leftover temporary file from an interrupted write, not in the manifest"

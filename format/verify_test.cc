@@ -102,6 +102,24 @@ TEST(VerifyTest, NamesEveryBadFileWithItsOwnReason) {
   EXPECT_EQ(p.count("schema.sql"), 0u);
 }
 
+TEST(VerifyTest, IgnoresTheLocalNotesDirectoryButNotAFileNamedLikeIt) {
+  TempDir tmp;
+  std::string dir = tmp / "a";
+  MakeArchive(dir);
+  boost::filesystem::create_directories(dir + "/local");
+  testing::WriteFile(dir + "/local/migrated.json", "{}");
+  testing::WriteFile(dir + "/localx", "not a note");
+
+  auto v = VerifyArchive(dir);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  auto p = Problems(*v);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p.count("local/migrated.json"), 0u);
+  EXPECT_EQ(
+      p["localx"],
+      "extra file not listed in the manifest (remove it, or it was not written by this dump)");
+}
+
 TEST(VerifyTest, CatchesAWrongLineCountEvenWhenBytesMatch) {
   TempDir tmp;
   std::string dir = tmp / "a";

@@ -195,6 +195,42 @@ TEST_F(MigrateTest, DumpSideFailureBeforeTheSchemaLeavesTheTargetUntouched) {
             "0");
 }
 
+// A migration killed after its restore side dropped the ledger (its last
+// act) but before the process exited left a complete target: --resume says
+// so and succeeds, from local/migrated.json, which names the target; verify
+// ignores that note. Another non-empty target is still refused.
+TEST_F(MigrateTest, ResumeAfterTheTargetWasFinishedSaysSoAndOnlyForThatTarget) {
+  ScratchDatabase src("migrate_plain_src"), dst("migrate_plain_dst"), other("migrate_other");
+  BuildSource(src, false);
+  const std::string dir = tmp_ + "/archive";
+  std::vector<std::string> args = {"migrate", "-d", src.uri(), "--to", dst.uri(), "-f", dir};
+  testing::CommandResult r = Hd(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(fs::exists(dir + "/local/migrated.json"));
+  EXPECT_EQ((fs::status(dir + "/local").permissions() & fs::perms::all), fs::perms::owner_all);
+  testing::CommandResult v = Hd({"verify", dir});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+
+  args.push_back("--resume");
+  testing::CommandResult again = Hd(args);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("nothing to resume: the migration from " + dir +
+                           " had already finished the target"),
+            std::string::npos)
+      << again.out;
+  ExpectIdentical(src.uri(), dst.uri());
+
+  PgConnection o = other.Connect();
+  ASSERT_TRUE(o.Run("CREATE TABLE public.already_here (id int)").ok());
+  testing::CommandResult elsewhere =
+      Hd({"migrate", "-d", src.uri(), "--to", other.uri(), "-f", dir, "--resume"});
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_NE(elsewhere.err.find("holds no unfinished restore (no _hyperdump ledger) but is not "
+                               "empty (table public.already_here)"),
+            std::string::npos)
+      << elsewhere.err;
+}
+
 TEST_F(MigrateTest, ResumeWithoutAnArchiveSaysThereIsNothingToResume) {
   ScratchDatabase src("migrate_src"), dst("migrate_dst");
   testing::CommandResult r =
