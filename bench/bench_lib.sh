@@ -97,28 +97,14 @@ timed() {
   echo "bench: $label: ${wall} s (server CPU ${server} s, client CPU ${client} s)" >&2
 }
 
-# The documented TimescaleDB procedure for a pg_dump -Fd archive, shared by the
-# bench scripts (engine/bench_pg.cc runs the same steps for `hyperdump bench`):
-#   staged_lists DIR OUT     writes OUT/catalog.list (the _timescaledb_catalog and
-#                            _timescaledb_config data) and OUT/data.list (the rest)
+# The documented TimescaleDB procedure for a pg_dump -Fd archive:
 #   staged_pg_restore URI DIR JOBS OUT
-#                            pre_restore; pre-data; the catalog's data alone; the
-#                            other data -j JOBS; post-data -j JOBS; post_restore
-staged_lists() {
-  local dir=$1 out=$2 bin=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-  "$bin/pg_restore" -l "$dir" |
-    grep -E '^[0-9]+; [0-9]+ [0-9]+ TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' \
-      >"$out/catalog.list" || true
-  "$bin/pg_restore" -l --section=data "$dir" |
-    grep -vE ' TABLE DATA (_timescaledb_catalog|_timescaledb_config) ' >"$out/data.list"
-}
+#        CREATE EXTENSION and timescaledb_pre_restore(); pre-data; the
+#        _timescaledb_catalog and _timescaledb_config data alone; the other
+#        data -j JOBS; post-data -j JOBS; timescaledb_post_restore(). Its
+#        listings and outputs go to OUT. One copy of the procedure: the
+#        build's bench/staged_pg_restore (bench/bench_pg.cc, which `hyperdump
+#        bench` runs too); $HYPERDUMP_BUILD names the build (default build/).
 staged_pg_restore() {
-  local db=$1 dir=$2 jobs=$3 out=$4 bin=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-  "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$db" -c "CREATE EXTENSION IF NOT EXISTS timescaledb" \
-    -c "SELECT timescaledb_pre_restore()" >/dev/null
-  "$bin/pg_restore" -d "$db" --section=pre-data "$dir"
-  "$bin/pg_restore" -d "$db" -L "$out/catalog.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" -L "$out/data.list" "$dir"
-  "$bin/pg_restore" -j "$jobs" -d "$db" --section=post-data "$dir"
-  "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$db" -c "SELECT timescaledb_post_restore()" >/dev/null
+  "${HYPERDUMP_BUILD:-$root/build}/bench/staged_pg_restore" "$@"
 }

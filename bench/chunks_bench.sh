@@ -54,7 +54,6 @@ pg_dump_fd() { rm -rf "$work/pgd"; "$bin/pg_dump" -Fd -j "$jobs" -d "$base/$src"
 hd_restore() { with_rss "hyperdump restore" "$hd" restore -d "$base/$1" -j "$jobs" --quiet "$work/hd"; }
 staged() {
   local db="$base/$1" dir="$work/pgd"
-  staged_lists "$dir" "$work"
   staged_pg_restore "$db" "$dir" "$jobs" "$work"
   "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$db"
 }

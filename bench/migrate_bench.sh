@@ -94,7 +94,6 @@ pg_way() {
   if [ "$1" = plain ]; then
     "$bin/pg_restore" -j "$jobs" -d "$base/$3" "$dir"
   else
-    staged_lists "$dir" "$work"
     staged_pg_restore "$base/$3" "$dir" "$jobs" "$work"
   fi
   "$bin/vacuumdb" -q --analyze-only -j "$jobs" -d "$base/$3"

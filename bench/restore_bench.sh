@@ -70,7 +70,6 @@ run_case() {  # run_case NAME DEMO_FLAGS...
   # Each contender runs twice, alternating, into fresh databases; the faster
   # run counts (the machine is shared; one slow run says little).
   local round dir="$work/$name.pgd"
-  staged_lists "$dir" "$work"
   for round in 1 2; do
     # hyperdump restore, as users run it (ANALYZE included), then without ANALYZE.
     createdb "${name}_hd$round"

@@ -1,14 +1,14 @@
 // `hyperdump bench -d SERVER [--size 1GB] [-j 1,2,4] [--json]`: flags in,
-// engine::RunBench, the comparison table (or JSON) out; progress on stderr.
+// bench::RunBench, the comparison table (or JSON) out; progress on stderr.
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "base/units.h"
+#include "bench/bench.h"
+#include "bench/demo_data.h"
 #include "cli/commands.h"
 #include "cli/version.h"
-#include "engine/bench.h"
-#include "engine/demo_data.h"
 
 namespace hyperdump::cli {
 
@@ -17,7 +17,7 @@ CommandFn RegisterBench(CLI::App& root) {
       "bench",
       "Measure dump and restore on this server: hyperdump side by side with pg_dump/pg_restore "
       "on the demo database, every restore verified equal to its source");
-  auto o = std::make_shared<engine::BenchOptions>();
+  auto o = std::make_shared<bench::BenchOptions>();
   struct Flags {
     std::string jobs = "4";
     bool no_timescaledb = false, no_analyze = false, json = false, quiet = false;
@@ -42,7 +42,7 @@ CommandFn RegisterBench(CLI::App& root) {
   cmd->add_flag("--json", f->json, "Print the results as JSON");
   cmd->add_flag("-q,--quiet", f->quiet, "No progress lines on stderr");
   return [o, f]() -> int {
-    auto jobs = engine::ParseJobsList(f->jobs);
+    auto jobs = bench::ParseJobsList(f->jobs);
     if (!jobs.ok()) return ReportError(jobs.status());
     o->jobs = *jobs;
     auto size = ParseSize(o->size_text, "--size");
@@ -56,10 +56,9 @@ CommandFn RegisterBench(CLI::App& root) {
     auto log = [quiet](const std::string& line) {
       if (!quiet) std::fprintf(stderr, "bench: %s\n", line.c_str());
     };
-    auto report = engine::RunBench(*o, InterruptFlag(), log);
+    auto report = bench::RunBench(*o, InterruptFlag(), log);
     if (!report.ok()) return ReportError(report.status());
-    std::string out =
-        f->json ? engine::FormatBenchJson(*report) : engine::FormatBenchTable(*report);
+    std::string out = f->json ? bench::FormatBenchJson(*report) : bench::FormatBenchTable(*report);
     std::fputs(out.c_str(), stdout);
     return kExitOk;
   };

@@ -1,11 +1,11 @@
 // hyperdump demo-data -d URI [--size 100MB] [--no-timescaledb] [--replace]:
-// builds the demo database (engine/demo_data.h) in an existing database.
+// builds the demo database (bench/demo_data.h) in an existing database.
 #include <cstdio>
 #include <memory>
 
 #include "base/units.h"
+#include "bench/demo_data.h"
 #include "cli/commands.h"
-#include "engine/demo_data.h"
 #include "engine/pg.h"
 
 namespace hyperdump::cli {
@@ -40,14 +40,14 @@ CommandFn RegisterDemoData(CLI::App& root) {
     if (!size.ok()) return ReportError(size.status());
     auto conn = engine::PgConnection::Connect(flags->dbname, "hyperdump demo-data");
     if (!conn.ok()) return ReportError(conn.status());
-    engine::DemoOptions opts;
+    bench::DemoOptions opts;
     opts.target_bytes = *size;
     opts.timescaledb = !flags->no_timescaledb;
     opts.partitions = flags->partitions;
     opts.replace = flags->replace;
-    auto built = engine::BuildDemo(*conn, opts);
+    auto built = bench::BuildDemo(*conn, opts);
     if (!built.ok()) return ReportError(built.status());
-    const engine::DemoPlan& p = built->plan;
+    const bench::DemoPlan& p = built->plan;
     auto db_size = conn->Exec("SELECT pg_size_pretty(pg_database_size(current_database()))");
     std::printf("demo data in database \"%s\" (%s, TimescaleDB: %s)\n", conn->database().c_str(),
                 db_size.ok() ? db_size->GetString(0, 0).c_str() : "size unknown",

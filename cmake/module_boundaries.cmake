@@ -1,4 +1,4 @@
-# Enforces the module rule from DEVELOPERS.md: format/, scheduler/ and the
+# Enforces the module rules from DEVELOPERS.md: format/, scheduler/ and the
 # ui library (cli/ui) know nothing of PostgreSQL. Configuration fails if one
 # of their sources includes a libpq header or if their targets link libpq.
 foreach(module format scheduler ui)
@@ -20,4 +20,21 @@ foreach(module format scheduler ui)
       message(FATAL_ERROR "the ${module} module must not link libpq (${_lib})")
     endif()
   endforeach()
+endforeach()
+
+# engine/ is the dump and restore; bench/ holds the tools built on it (hyperdump
+# bench, the demo data). The engine must not include or link them.
+file(GLOB_RECURSE _sources "${CMAKE_SOURCE_DIR}/engine/*.h" "${CMAKE_SOURCE_DIR}/engine/*.cc")
+foreach(_file ${_sources})
+  file(STRINGS "${_file}" _hits REGEX "#[ \t]*include[ \t]*[<\"]bench/")
+  if(_hits)
+    message(FATAL_ERROR "${_file}: the engine module must not include bench/ (${_hits})")
+  endif()
+endforeach()
+get_target_property(_libs engine LINK_LIBRARIES)
+get_target_property(_ilibs engine INTERFACE_LINK_LIBRARIES)
+foreach(_lib ${_libs} ${_ilibs})
+  if(_lib STREQUAL "hyperdump_bench")
+    message(FATAL_ERROR "the engine module must not link bench/ (${_lib})")
+  endif()
 endforeach()

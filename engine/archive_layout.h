@@ -53,7 +53,7 @@
 // pg_dump's schema (--no-blobs) holds nothing about large objects: their
 // owners, privileges and comments are only here, so restored exactly once.
 //
-// plan.json (PlanToJson, engine/plan.h, plus the dump's additions):
+// plan.json (PlanToJson, engine/dump_plan.h, plus the dump's additions):
 //   {"server": {"server_version_num","server_version","database",
 //               "timescaledb_version","extensions": {name: version}},
 //    "tables": [{"oid","schema","name","kind","relfilenode","parent","hypertable",

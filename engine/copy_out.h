@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 
 namespace hyperdump::engine {
 

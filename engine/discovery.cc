@@ -276,7 +276,7 @@ bool PartitionSelected(const Relation& rel, const std::vector<const Relation*>& 
   return false;
 }
 
-// SchemaSelection (engine/plan.h): what pg_dump's own patterns would select
+// SchemaSelection (engine/dump_plan.h): what pg_dump's own patterns would select
 // (Selection::Table) compared with what the data needs: the plan's tables,
 // the selected hypertables (with their compressed and materialization
 // hypertables, even when empty), selected partitioned tables and every
@@ -424,8 +424,8 @@ Status OrderExtensionConfig(PgConnection& conn, std::vector<TableInfo>* tables) 
 
 }  // namespace
 
-Result<Plan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
-  Plan plan;
+Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
+  DumpPlan plan;
   HD_RETURN_IF_ERROR(ReadServerFacts(conn, &plan.server).WithContext("reading server facts"));
   HD_ASSIGN_OR_RETURN(Selection sel, ResolveSelection(conn, opts));
   HD_ASSIGN_OR_RETURN(std::vector<Relation> rels, ReadRelations(conn, opts.exact_sizes));

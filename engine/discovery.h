@@ -2,7 +2,7 @@
 //
 // Discover() reads the catalog through a connection that is already inside
 // the dump's snapshot transaction (REPEATABLE READ, set up by the caller) and
-// only reads. It returns the Plan (engine/plan.h): server facts, every
+// only reads. It returns the DumpPlan (engine/dump_plan.h): server facts, every
 // relation whose data is dumped exactly once, the data jobs largest first
 // (large tables split into ctid block ranges), sequences with their values,
 // and the large-object count.
@@ -32,7 +32,7 @@
 //    -t/-n is listed with a copy_filter that keeps only the rows of the
 //    selected hypertables (CatalogRowFilter in engine/timescale_catalog.h),
 //    and its id sequences are kept. Named by -t/-n: whole, like pg_dump.
-//  - with -n/-N/-t/-T, Plan::schema_selection: the exact names pg_dump
+//  - with -n/-N/-t/-T, DumpPlan::schema_selection: the exact names pg_dump
 //    --schema-only needs added (-t, or -n plus -T for the rest of that
 //    schema) or excluded (-T) so that its schema defines exactly the
 //    relations whose data is dumped, and their parents.
@@ -43,12 +43,12 @@
 #define HYPERDUMP_ENGINE_DISCOVERY_H_
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 
 namespace hyperdump::engine {
 
-Result<Plan> Discover(PgConnection& conn, const DiscoveryOptions& opts);
+Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts);
 
 }  // namespace hyperdump::engine
 

@@ -18,7 +18,7 @@ Status PrintDryRun(const std::string& uri, const DiscoveryOptions& opts, bool js
                  PausedJobsWarning(*marker, conn.database()).c_str());
   }
   HD_RETURN_IF_ERROR(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-  Result<Plan> plan = Discover(conn, opts);
+  Result<DumpPlan> plan = Discover(conn, opts);
   conn.Run("ROLLBACK").IgnoreError();  // read only: nothing to keep
   if (!plan.ok()) return plan.status().WithContext("discovering " + conn.database());
   if (json) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 
 namespace hyperdump::engine {
 

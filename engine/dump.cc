@@ -19,12 +19,12 @@
 #include "engine/discovery.h"
 #include "engine/dump_data.h"
 #include "engine/large_objects.h"
+#include "engine/local_files.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
 #include "engine/run_phases.h"
 #include "engine/schema_dump.h"
 #include "engine/snapshot.h"
-#include "engine/subprocess.h"
 #include "engine/timescale_jobs.h"
 #include "format/writer.h"
 
@@ -48,7 +48,7 @@ Status ValidateOptions(const DumpOptions& o) {
 // The large objects to dump (none with --no-large-objects), listed on a
 // connection of its own under the snapshot: listing opens each object, which
 // proves the dump may read all of them before anything is written.
-Result<std::vector<LargeObjectBatch>> PlanLargeObjects(const Plan& plan, const DumpOptions& o,
+Result<std::vector<LargeObjectBatch>> PlanLargeObjects(const DumpPlan& plan, const DumpOptions& o,
                                                        const std::string& snapshot) {
   if (plan.large_objects == 0 || o.no_large_objects) return std::vector<LargeObjectBatch>{};
   HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(o.source, "hyperdump dump"));
@@ -60,7 +60,7 @@ Result<std::vector<LargeObjectBatch>> PlanLargeObjects(const Plan& plan, const D
 
 // Locks held at once: the leader's (unless --lock-per-job), pg_dump's for the
 // schema (it locks every table it dumps), and one per running job.
-int64_t LocksNeeded(const Plan& plan, const DumpOptions& o) {
+int64_t LocksNeeded(const DumpPlan& plan, const DumpOptions& o) {
   int64_t tables = static_cast<int64_t>(plan.tables.size());
   // Each worker holds the locks of one batch of small tables at most.
   return (o.lock_per_job ? 0 : tables) + tables +
@@ -115,7 +115,7 @@ Result<std::vector<int64_t>> PauseTimescaleJobs(const DumpOptions& o,
 // The snapshot sees the jobs `paused` as unscheduled: their bgw_job rows are
 // archived with scheduled = true, as the source had them, so that a restore
 // schedules them as on the source.
-void ArchivePausedJobsAsScheduled(const std::vector<int64_t>& paused, Plan& plan) {
+void ArchivePausedJobsAsScheduled(const std::vector<int64_t>& paused, DumpPlan& plan) {
   if (paused.empty()) return;
   std::string ids;
   for (int64_t id : paused) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
@@ -137,7 +137,7 @@ struct SchemaFile {
 // post-data section. Uses no connection of ours, so it can run on its own
 // thread while the data moves; `stop` kills the child programs.
 Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snapshot,
-                                  const Plan& plan, const std::string& scratch,
+                                  const DumpPlan& plan, const std::string& scratch,
                                   const std::atomic<bool>& stop) {
   std::string path = scratch + "/" + layout::kSchemaBlob;
   SchemaDumpRequest req{o.source, snapshot, &o.selection, o.lock_timeout_ms,
@@ -197,7 +197,7 @@ Status ExplainSchemaLockFailure(PgConnection& leader, const Status& failure, int
 // useless); so does `interrupt`.
 using SchemaStore = std::function<Status(const SchemaFile&)>;
 Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgConnection& leader,
-                         const Plan& plan, format::ArchiveWriter& archive,
+                         const DumpPlan& plan, format::ArchiveWriter& archive,
                          const std::string& scratch, const std::atomic<bool>& interrupt,
                          scheduler::EventSink* sink, DataPhaseTotals* totals,
                          const SchemaStore& store_schema) {
@@ -242,7 +242,8 @@ Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgCo
   return data_status;
 }
 
-nlohmann::json SourceFacts(const Plan& plan, const std::string& snapshot, const DumpOptions& o) {
+nlohmann::json SourceFacts(const DumpPlan& plan, const std::string& snapshot,
+                           const DumpOptions& o) {
   nlohmann::json options = {{"jobs", o.jobs},
                             {"copy_format", CopyFormatName(o.copy_format)},
                             {"codec", std::string(format::CodecName(o.codec))},
@@ -284,7 +285,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
 
   // 3. Discovery, under the snapshot: tables, jobs, sequences, facts.
-  HD_ASSIGN_OR_RETURN(Plan plan, Discover(leader, o.selection));
+  HD_ASSIGN_OR_RETURN(DumpPlan plan, Discover(leader, o.selection));
   HD_ASSIGN_OR_RETURN(std::vector<LargeObjectBatch> large_objects,
                       PlanLargeObjects(plan, o, snapshot));
   ArchivePausedJobsAsScheduled(paused_ids, plan);

@@ -8,7 +8,7 @@
 
 #include "base/status.h"
 #include "engine/copy_out.h"
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 #include "engine/run_observer.h"
 #include "format/codec.h"
 #include "format/writer.h"

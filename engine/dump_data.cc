@@ -28,7 +28,7 @@ struct Slot {
 
 class DataPhase {
  public:
-  DataPhase(const DataPhaseOptions& options, const Plan& plan, format::ArchiveWriter& archive,
+  DataPhase(const DataPhaseOptions& options, const DumpPlan& plan, format::ArchiveWriter& archive,
             DataPhaseTotals* totals)
       : o_(options),
         plan_(plan),
@@ -167,7 +167,7 @@ class DataPhase {
   }
 
   const DataPhaseOptions& o_;
-  const Plan& plan_;
+  const DumpPlan& plan_;
   format::ArchiveWriter& archive_;
   DataPhaseTotals* totals_;
   std::vector<Slot> slots_;
@@ -175,7 +175,7 @@ class DataPhase {
 
 }  // namespace
 
-std::vector<std::vector<const DataJob*>> BatchJobs(const Plan& plan, int slots) {
+std::vector<std::vector<const DataJob*>> BatchJobs(const DumpPlan& plan, int slots) {
   uint64_t total = 0;
   for (const DataJob& j : plan.jobs)
     total += static_cast<uint64_t>(std::max<int64_t>(j.estimated_bytes, 0));
@@ -218,7 +218,7 @@ std::string DataFileName(const DataJob& job, format::Codec codec) {
          (codec == format::Codec::kZstd ? ".zst" : "");
 }
 
-Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
+Status RunDataPhase(const DataPhaseOptions& options, const DumpPlan& plan,
                     format::ArchiveWriter& archive, const std::atomic<bool>& interrupt,
                     scheduler::EventSink* sink, DataPhaseTotals* totals) {
   if (plan.jobs.empty()) return Status::Ok();

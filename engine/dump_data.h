@@ -17,7 +17,7 @@
 
 #include "base/status.h"
 #include "engine/copy_out.h"
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 #include "format/codec.h"
 #include "format/writer.h"
 #include "scheduler/events.h"
@@ -46,7 +46,7 @@ inline constexpr size_t kMaxTablesPerBatch = 128;
 // clamped to 1..64 MiB) are batched, up to that budget per batch, largest
 // first; the TimescaleDB catalog's small tables in batches of their own. A
 // ctid range is never batched. Every job keeps its own file.
-std::vector<std::vector<const DataJob*>> BatchJobs(const Plan& plan, int slots);
+std::vector<std::vector<const DataJob*>> BatchJobs(const DumpPlan& plan, int slots);
 
 // "data/<job id>.copy[.zst]" (engine/archive_layout.h).
 std::string DataFileName(const DataJob& job, format::Codec codec);
@@ -57,7 +57,7 @@ struct DataPhaseTotals {
 
 // Copies every job of `plan` into `archive`. Returns the first failure (the
 // run then cancels running jobs and starts no more), kCancelled on interrupt.
-Status RunDataPhase(const DataPhaseOptions& options, const Plan& plan,
+Status RunDataPhase(const DataPhaseOptions& options, const DumpPlan& plan,
                     format::ArchiveWriter& archive, const std::atomic<bool>& interrupt,
                     scheduler::EventSink* sink, DataPhaseTotals* totals);
 

@@ -1,11 +1,6 @@
 #include "engine/ledger.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
+#include "engine/fault_injector.h"
 
 namespace hyperdump::engine::ledger {
 
@@ -78,29 +73,6 @@ Status Drop(PgConnection& conn) {
                   QuoteIdent(kSchema) + " CASCADE; RESET client_min_messages");
 }
 
-namespace {
-long EnvCount(const char* name) {
-  const char* env = std::getenv(name);
-  return env ? std::atol(env) : 0L;
-}
-}  // namespace
-
-void AfterCommit() {
-  static const long crash_after = EnvCount("HYPERDUMP_TEST_CRASH_AFTER_JOBS");
-  static const long interrupt_after = EnvCount("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS");
-  static std::atomic<long> committed{0};
-  if (crash_after <= 0 && interrupt_after <= 0) return;
-  long n = committed.fetch_add(1) + 1;
-  if (n == crash_after) {
-    std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_CRASH_AFTER_JOBS=%ld reached: exiting\n",
-                 crash_after);
-    _exit(137);
-  }
-  if (n == interrupt_after) {
-    std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=%ld reached: SIGINT\n",
-                 interrupt_after);
-    kill(getpid(), SIGINT);  // through the process's own handler, as Ctrl-C
-  }
-}
+void AfterCommit() { CurrentFaultInjector().AfterJobCommitted(); }
 
 }  // namespace hyperdump::engine::ledger

@@ -41,12 +41,10 @@ Result<bool> IsDone(PgConnection& conn, const std::string& key);
 // Removes the ledger (after a successful restore).
 Status Drop(PgConnection& conn);
 
-// Test hook, called after each committed job: when the environment variable
-// HYPERDUMP_TEST_CRASH_AFTER_JOBS=N is set, the N-th call ends the process
-// at once with _exit(137), as kill -9 would (no cleanup, no post_restore);
-// HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=N sends the process SIGINT instead, as
-// Ctrl-C would (the run winds down through its normal exit path).
-// Documented in tests/README.md; costs nothing when neither is set.
+// Called after each committed job: hands the moment to the process's
+// FaultInjector (engine/fault_injector.h), which does nothing in the shipped
+// binary; the test build of it crashes or interrupts the restore here
+// (tests/README.md).
 void AfterCommit();
 
 }  // namespace hyperdump::engine::ledger

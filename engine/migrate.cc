@@ -10,7 +10,7 @@
 #include "engine/ledger.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
-#include "engine/subprocess.h"
+#include "engine/local_files.h"
 #include "engine/timescale_jobs.h"
 #include "format/live.h"
 #include "format/manifest.h"

@@ -7,6 +7,7 @@
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
+#include "engine/local_files.h"
 #include "engine/matview_refresh.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 #include "format/reader.h"
 
 namespace hyperdump::engine {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/archive_layout.h"
+#include "engine/local_files.h"
 #include "engine/subprocess.h"
 #include "format/checksum.h"
 #include "format/reader.h"

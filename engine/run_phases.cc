@@ -19,7 +19,7 @@ int StageOf(const scheduler::JobGraph& graph, scheduler::JobId id) {
 }
 }  // namespace
 
-RunEstimate DumpEstimate(const Plan& plan) {
+RunEstimate DumpEstimate(const DumpPlan& plan) {
   RunEstimate e;
   bool rows_known = true;
   for (const TableInfo& t : plan.tables) {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 #include "engine/restore_checks.h"
 #include "engine/run_observer.h"
 #include "scheduler/events.h"
@@ -36,7 +36,7 @@ inline void ReportEstimate(RunObserver& observer, const RunEstimate& e) {
 // catalog's size of every table (what --split-larger-than plans with). Rows
 // come first because bytes on disk are not COPY bytes (text is often much
 // smaller): a byte estimate would leave a finished dump at 70%.
-RunEstimate DumpEstimate(const Plan& plan);
+RunEstimate DumpEstimate(const DumpPlan& plan);
 
 // The restore's data from the manifest: decoded bytes and rows of every data
 // file, less those a previous run committed (`done`: ledger keys), which this

@@ -73,7 +73,7 @@ TEST(RestorePhaseSinkTest, SkipsAStageWhoseJobsAllFinishedEarlier) {
 }
 
 TEST(DumpEstimateTest, CountsRowsUnlessATableWithPagesWasNeverAnalyzed) {
-  Plan plan;
+  DumpPlan plan;
   TableInfo a;
   a.bytes = 8192 * 10;
   a.pages = 10;

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "engine/filters.h"
+#include "engine/local_files.h"
 #include "engine/subprocess.h"
 
 namespace hyperdump::engine {
@@ -108,7 +109,7 @@ Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
 }
 
 Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
-                                   const Plan& plan) {
+                                   const DumpPlan& plan) {
   // Resolve every item's table (and a foreign key's referenced table) in one
   // query. INDEX ATTACH items carry no oid: matched below by index name.
   std::string classids = "{", objids = "{";

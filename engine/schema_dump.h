@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 
 namespace hyperdump::engine {
 
@@ -25,7 +25,7 @@ struct SchemaDumpRequest {
   std::string snapshot;                         // exported by the leader, still open
   const DiscoveryOptions* selection = nullptr;  // -n/-N/-t/-T, passed through
   int lock_timeout_ms = 0;                      // pg_dump --lock-wait-timeout
-  // Exact names added to the selection (Plan::schema_selection), may be null.
+  // Exact names added to the selection (DumpPlan::schema_selection), may be null.
   const SchemaSelection* extra = nullptr;
 };
 
@@ -54,7 +54,7 @@ Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
 // The "post_data" array of plan.json (engine/archive_layout.h): each item
 // with the table it belongs to, resolved in `conn`'s snapshot.
 Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
-                                   const Plan& plan);
+                                   const DumpPlan& plan);
 
 // pg_dumpall --roles-only --no-role-passwords: role definitions, without
 // password hashes (they are secrets; set passwords on the target).

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/local_files.h"
 #include "engine/pg.h"
 #include "engine/subprocess.h"
 

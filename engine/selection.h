@@ -18,7 +18,7 @@
 // follows the aggregate's view), and a partition follows its partitioned
 // ancestors (selected with any of them, excluded with any of them), like
 // pg_dump 16's --table-and-children; see Discover(). pg_dump --schema-only
-// is then given the difference as exact names (Plan::schema_selection).
+// is then given the difference as exact names (DumpPlan::schema_selection).
 #ifndef HYPERDUMP_ENGINE_SELECTION_H_
 #define HYPERDUMP_ENGINE_SELECTION_H_
 
@@ -26,8 +26,8 @@
 #include <unordered_set>
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 
 namespace hyperdump::engine {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/dump_plan.h"
 #include "engine/pg.h"
-#include "engine/plan.h"
 #include "engine/selection.h"
 
 namespace hyperdump::engine {

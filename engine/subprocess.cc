@@ -8,63 +8,17 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 #include <thread>
 
 #include "engine/conninfo.h"
+#include "engine/local_files.h"
 
 namespace hyperdump::engine {
 
 std::string PgBinDir() {
   const char* env = std::getenv("PG_BINDIR");
   return env && *env ? env : "/usr/lib/postgresql/15/bin";
-}
-
-Result<TempDir> TempDir::Create(const std::string& prefix) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + ".XXXXXX";
-  if (!::mkdtemp(templ.data())) {
-    return IoError("cannot create a temporary directory " + templ + ": " + std::strerror(errno));
-  }
-  return TempDir(templ);
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-Status WritePrivateFile(const std::string& path, const std::string& bytes) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot create " + path);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      close(fd);
-      return IoError("cannot write " + path + " (disk full?)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return close(fd) == 0 ? Status::Ok() : IoError("cannot write " + path);
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::string ConninfoForChild(const std::string& conninfo,

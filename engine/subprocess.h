@@ -2,6 +2,8 @@
 //
 // No shell is involved: arguments go to execv as they are, so no quoting can
 // go wrong. The child inherits the environment (PGPASSWORD, PGSSLMODE...).
+// Scratch files and directories are engine/local_files.h's; shell quoting,
+// for commands shown to a user, is base/shell_quote.h's.
 #ifndef HYPERDUMP_ENGINE_SUBPROCESS_H_
 #define HYPERDUMP_ENGINE_SUBPROCESS_H_
 
@@ -17,22 +19,6 @@ namespace hyperdump::engine {
 // Directory of pg_dump and friends: $PG_BINDIR, else the PostgreSQL 15 one.
 std::string PgBinDir();
 
-// A private (0700) temporary directory, removed with its contents on
-// destruction. Move-only.
-class TempDir {
- public:
-  static Result<TempDir> Create(const std::string& prefix);
-  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  TempDir& operator=(TempDir&&) = delete;
-  TempDir(const TempDir&) = delete;
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
-
 // Runs `argv` (argv[0] is the program's path) with stdout written to
 // `stdout_path` and stderr kept. Polls `interrupt` (may be null) and stops
 // the child with SIGTERM when it is set. A non-zero exit is an error whose
@@ -42,19 +28,11 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
                   const std::string& what, const std::atomic<bool>* interrupt,
                   const std::vector<std::pair<std::string, std::string>>& env = {});
 
-// `s` as one POSIX shell word ('...', with ' written '\'').
-std::string ShellQuote(const std::string& s);
-
 // A libpq conninfo for a child's --dbname with any password taken out
 // (argv is visible to every local user in ps); the password, if any, goes in
 // `env` as PGPASSWORD. Unparsable input is returned as it is.
 std::string ConninfoForChild(const std::string& conninfo,
                              std::vector<std::pair<std::string, std::string>>& env);
-
-// Reads a whole file (for small outputs: TOC listings, roles).
-Result<std::string> ReadWholeFile(const std::string& path);
-// Writes `bytes` to a new file `path` (O_EXCL, mode 0600).
-Status WritePrivateFile(const std::string& path, const std::string& bytes);
 
 }  // namespace hyperdump::engine
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "engine/archive_layout.h"
-#include "engine/subprocess.h"
+#include "engine/local_files.h"
 
 namespace hyperdump::engine {
 

@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
+#include "base/shell_quote.h"
 #include "engine/conninfo.h"
 #include "engine/pg.h"
-#include "engine/subprocess.h"
 
 namespace hyperdump::engine {
 

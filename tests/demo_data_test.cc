@@ -1,8 +1,8 @@
-// Integration tests of the demo generator (engine/demo_data.h) on a real
+// Integration tests of the demo generator (bench/demo_data.h) on a real
 // server: the objects exist, row counts are exactly the plan's, awkward
 // values are stored exactly, builds are repeatable, existing demos are not
 // overwritten unless asked.
-#include "engine/demo_data.h"
+#include "bench/demo_data.h"
 
 #include <gtest/gtest.h>
 
@@ -13,8 +13,8 @@
 namespace hyperdump {
 namespace {
 
-using engine::DemoOptions;
-using engine::DemoPlan;
+using bench::DemoOptions;
+using bench::DemoPlan;
 using engine::PgConnection;
 
 class DemoDataTest : public ::testing::Test {
@@ -43,7 +43,7 @@ TEST_F(DemoDataTest, BuildsEveryObjectWithThePlannedRowCounts) {
   ASSERT_TRUE(conn.ok());
   DemoOptions opts = SmallOptions();
   opts.timescaledb = false;
-  auto built = engine::BuildDemo(conn, opts);
+  auto built = bench::BuildDemo(conn, opts);
   ASSERT_TRUE(built.ok()) << built.status().message();
   const DemoPlan& p = built->plan;
   EXPECT_EQ(built->timescaledb, "none");
@@ -108,7 +108,7 @@ TEST_F(DemoDataTest, StoresAwkwardValuesExactly) {
   ASSERT_TRUE(conn.ok());
   DemoOptions opts = SmallOptions();
   opts.timescaledb = false;
-  auto built = engine::BuildDemo(conn, opts);
+  auto built = bench::BuildDemo(conn, opts);
   ASSERT_TRUE(built.ok()) << built.status().message();
   ASSERT_TRUE(conn.Run("SET TimeZone = 'UTC'").ok());
   auto t = [&](int id) {
@@ -174,8 +174,8 @@ TEST_F(DemoDataTest, TwoBuildsHoldIdenticalRows) {
   ASSERT_TRUE(ca.ok() && cb.ok());
   DemoOptions opts = SmallOptions();
   opts.timescaledb = false;
-  ASSERT_TRUE(engine::BuildDemoDatabase(ca, opts).ok());
-  ASSERT_TRUE(engine::BuildDemoDatabase(cb, opts).ok());
+  ASSERT_TRUE(bench::BuildDemoDatabase(ca, opts).ok());
+  ASSERT_TRUE(bench::BuildDemoDatabase(cb, opts).ok());
   for (const char* query :
        {"SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM demo.orders t",
         "SELECT md5(string_agg(t::text, '|' ORDER BY device_id, ts)) FROM demo.readings t",
@@ -191,19 +191,19 @@ TEST_F(DemoDataTest, RefusesToOverwriteAnExistingDemoUnlessReplacing) {
   ASSERT_TRUE(conn.ok());
   DemoOptions opts = SmallOptions();
   opts.timescaledb = false;
-  ASSERT_TRUE(engine::BuildDemoDatabase(conn, opts).ok());
+  ASSERT_TRUE(bench::BuildDemoDatabase(conn, opts).ok());
   ASSERT_TRUE(conn.Run("INSERT INTO demo.empty_table VALUES (1, 'marker')").ok());
 
-  Status again = engine::BuildDemoDatabase(conn, opts);
+  Status again = bench::BuildDemoDatabase(conn, opts);
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
   EXPECT_NE(again.message().find("--replace"), std::string::npos) << again.message();
   EXPECT_EQ(Count(conn, "demo.empty_table"), 1);  // untouched
 
   opts.replace = true;
-  Status replaced = engine::BuildDemoDatabase(conn, opts);
+  Status replaced = bench::BuildDemoDatabase(conn, opts);
   ASSERT_TRUE(replaced.ok()) << replaced.message();
   EXPECT_EQ(Count(conn, "demo.empty_table"), 0);
-  EXPECT_EQ(Count(conn, "demo.orders"), engine::PlanDemo(opts).orders);
+  EXPECT_EQ(Count(conn, "demo.orders"), bench::PlanDemo(opts).orders);
 }
 
 TEST_F(DemoDataTest, BuildsAHypertableWithCompressedChunksAndJobs) {
@@ -212,7 +212,7 @@ TEST_F(DemoDataTest, BuildsAHypertableWithCompressedChunksAndJobs) {
   PgConnection conn = db.Connect();
   ASSERT_TRUE(conn.ok());
   DemoOptions opts = SmallOptions();
-  auto built = engine::BuildDemo(conn, opts);
+  auto built = bench::BuildDemo(conn, opts);
   ASSERT_TRUE(built.ok()) << built.status().message();
   const DemoPlan& p = built->plan;
   EXPECT_EQ(built->timescaledb, "real");

@@ -19,7 +19,7 @@ namespace hyperdump {
 namespace {
 
 using engine::DiscoveryOptions;
-using engine::Plan;
+using engine::DumpPlan;
 using engine::TableKind;
 using testing::ScratchDatabase;
 
@@ -38,16 +38,16 @@ class DiscoveryTest : public ::testing::Test {
   }
 
   // Discovers in a fresh REPEATABLE READ READ ONLY transaction, as a dump does.
-  Result<Plan> Discover(const DiscoveryOptions& opts = {}) {
+  Result<DumpPlan> Discover(const DiscoveryOptions& opts = {}) {
     engine::PgConnection c = db_->Connect();
     HD_RETURN_IF_ERROR(c.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    Result<Plan> plan = engine::Discover(c, opts);
+    Result<DumpPlan> plan = engine::Discover(c, opts);
     c.Run("ROLLBACK").IgnoreError();
     return plan;
   }
 
   // "kind schema.name" for every table of the plan, sorted.
-  static std::vector<std::string> Listed(const Plan& plan) {
+  static std::vector<std::string> Listed(const DumpPlan& plan) {
     std::vector<std::string> out;
     for (const auto& t : plan.tables) {
       out.push_back(std::string(engine::TableKindName(t.kind)) + " " + t.schema + "." + t.name);
@@ -56,7 +56,7 @@ class DiscoveryTest : public ::testing::Test {
     return out;
   }
 
-  const engine::TableInfo* Find(const Plan& plan, const std::string& schema,
+  const engine::TableInfo* Find(const DumpPlan& plan, const std::string& schema,
                                 const std::string& name) {
     for (const auto& t : plan.tables) {
       if (t.schema == schema && t.name == name) return &t;

@@ -14,7 +14,7 @@ namespace hyperdump {
 namespace {
 
 using engine::DiscoveryOptions;
-using engine::Plan;
+using engine::DumpPlan;
 using engine::TableKind;
 
 class DiscoveryTimescaleTest : public ::testing::Test {
@@ -65,16 +65,16 @@ class DiscoveryTimescaleTest : public ::testing::Test {
     return out;
   }
 
-  Result<Plan> Discover(const DiscoveryOptions& opts = {}) {
+  Result<DumpPlan> Discover(const DiscoveryOptions& opts = {}) {
     engine::PgConnection c = db_->Connect();
     HD_RETURN_IF_ERROR(c.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    Result<Plan> plan = engine::Discover(c, opts);
+    Result<DumpPlan> plan = engine::Discover(c, opts);
     c.Run("ROLLBACK").IgnoreError();
     return plan;
   }
 
   // kind -> "schema.name" of every listed table; fails on duplicates.
-  static std::map<std::string, std::set<std::string>> ByKind(const Plan& plan) {
+  static std::map<std::string, std::set<std::string>> ByKind(const DumpPlan& plan) {
     std::map<std::string, std::set<std::string>> out;
     std::set<std::string> seen;
     for (const auto& t : plan.tables) {
@@ -85,7 +85,7 @@ class DiscoveryTimescaleTest : public ::testing::Test {
     return out;
   }
 
-  static const engine::TableInfo* Find(const Plan& plan, const std::string& qualified) {
+  static const engine::TableInfo* Find(const DumpPlan& plan, const std::string& qualified) {
     for (const auto& t : plan.tables) {
       if (t.schema + "." + t.name == qualified) return &t;
     }

@@ -26,9 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench/demo_data.h"
 #include "engine/compare.h"
 #include "engine/copy_out.h"
-#include "engine/demo_data.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
 #include "engine/restore.h"
@@ -265,10 +265,10 @@ TEST_F(DumpTest, AwkwardIdentifiersKindsAndSplitTablesMatchSourceRowForRow) {
 }
 
 TEST_F(DumpTest, DemoDatabaseEveryTypeAndCompressedChunksAsTheyAre) {
-  engine::DemoOptions demo;
+  bench::DemoOptions demo;
   demo.target_bytes = 6ull << 20;
   demo.partitions = 4;
-  auto built = engine::BuildDemo(conn_, demo);
+  auto built = bench::BuildDemo(conn_, demo);
   ASSERT_TRUE(built.ok()) << built.status().message();
   engine::DumpOptions o = Options();
   o.selection.split_larger_than = 512 * 1024;

@@ -295,9 +295,9 @@ TEST_F(LargeObjectsTest, ResumeAfterCrashRestoresEveryObjectExactlyOnce) {
   ASSERT_GE(batches, 3u);
   ScratchDatabase dst("lo_crash_dst");
   // Jobs commit in order: pre-data, then the batches (the heaviest jobs).
-  testing::CommandResult r =
-      testing::RunCommand("HYPERDUMP_TEST_CRASH_AFTER_JOBS=3",
-                          {HYPERDUMP_BIN, "restore", "-d", dst.uri(), "-j", "2", archive}, tmp_);
+  testing::CommandResult r = testing::RunCommand(
+      "HYPERDUMP_TEST_CRASH_AFTER_JOBS=3",
+      {HYPERDUMP_FAULT_BIN, "restore", "-d", dst.uri(), "-j", "2", archive}, tmp_);
   ASSERT_EQ(r.exit_code, 137) << r.out << r.err;
   PgConnection t = dst.Connect();
   std::string committed =

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/demo_data.h"
 #include "engine/pg.h"
 #include "tests/test_db.h"
 
@@ -40,11 +40,11 @@ class MigrateTest : public ::testing::Test {
   void BuildSource(ScratchDatabase& db, bool timescaledb) {
     PgConnection conn = db.Connect();
     ASSERT_TRUE(conn.ok());
-    engine::DemoOptions demo;
+    bench::DemoOptions demo;
     demo.target_bytes = 4ull << 20;
     demo.partitions = 6;
     demo.timescaledb = timescaledb;
-    auto built = engine::BuildDemo(conn, demo);
+    auto built = bench::BuildDemo(conn, demo);
     ASSERT_TRUE(built.ok()) << built.status().message();
     ASSERT_EQ(built->timescaledb, timescaledb ? "real" : "none");
   }

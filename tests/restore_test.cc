@@ -5,8 +5,9 @@
 // into a fresh database and compares the two row for row, table by table
 // (engine::CompareDatabases: row count and an order-independent hash per
 // table, chunks and TimescaleDB catalog rows included). Crash tests run the
-// binary with HYPERDUMP_TEST_CRASH_AFTER_JOBS=N (engine/ledger.h), which
-// makes it _exit(137) right after its N-th committed job, as kill -9 would.
+// test build of the binary (tests/fault_injection/) with
+// HYPERDUMP_TEST_CRASH_AFTER_JOBS=N, which makes it _exit(137) right after
+// its N-th committed job, as kill -9 would.
 #include "engine/restore.h"
 
 #include <gtest/gtest.h>
@@ -26,8 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/demo_data.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
 #include "engine/timescale_window.h"
@@ -90,11 +91,14 @@ struct RunResult {
   std::string output;  // stdout, then stderr
 };
 
-// Runs the hyperdump binary with `args`, `env` prepended ("K=V ...").
+// Runs the hyperdump binary with `args`, `env` prepended ("K=V ..."). With a
+// test hook in `env` (HYPERDUMP_TEST_...), the test build of it, which alone
+// reads them (tests/fault_injection/).
 RunResult RunHyperdump(const std::string& env, const std::vector<std::string>& args) {
   char dir[] = "/tmp/hd-restore-run.XXXXXX";
   if (!mkdtemp(dir)) return {};
-  std::vector<std::string> argv = {HYPERDUMP_BIN};
+  std::vector<std::string> argv = {env.rfind("HYPERDUMP_TEST_", 0) == 0 ? HYPERDUMP_FAULT_BIN
+                                                                        : HYPERDUMP_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   testing::CommandResult r = testing::RunCommand(env, argv, dir);
   fs::remove_all(dir);
@@ -274,10 +278,10 @@ TEST_F(RestoreTest, DemoDatabaseRestoresRowForRowAndTimescaleDbWorksAfterwards) 
   ScratchDatabase src("restore_demo_src");
   ScratchDatabase dst("restore_demo_dst");
   PgConnection conn = src.Connect();
-  engine::DemoOptions demo;
+  bench::DemoOptions demo;
   demo.target_bytes = 6ull << 20;
   demo.partitions = 6;
-  auto built = engine::BuildDemo(conn, demo);
+  auto built = bench::BuildDemo(conn, demo);
   ASSERT_TRUE(built.ok()) << built.status().message();
   std::string archive = Dump(src.uri(), /*split_larger_than=*/512 << 10);
   RunResult r = RunHyperdump("", {"restore", "-d", dst.uri(), "-j", "2", archive});
@@ -316,10 +320,10 @@ TEST_F(RestoreTest, DemoDatabaseRestoresRowForRowAndTimescaleDbWorksAfterwards) 
 TEST_F(RestoreTest, ResumeAfterCrashAtSeveralPointsLosesAndDuplicatesNothing) {
   ScratchDatabase src("restore_crash_src");
   PgConnection conn = src.Connect();
-  engine::DemoOptions demo;
+  bench::DemoOptions demo;
   demo.target_bytes = 4ull << 20;
   demo.partitions = 4;
-  auto built = engine::BuildDemo(conn, demo);
+  auto built = bench::BuildDemo(conn, demo);
   ASSERT_TRUE(built.ok()) << built.status().message();
   std::string archive = Dump(src.uri(), /*split_larger_than=*/256 << 10);
   for (int crash_after : {1, 4, 12, 30}) {
@@ -701,10 +705,10 @@ TEST_F(RestoreTest, ResumeNeverTruncatesRangesAnEarlierRunCommitted) {
 // TimescaleDB.
 bool BuildTimescaleDemo(ScratchDatabase& src) {
   PgConnection conn = src.Connect();
-  engine::DemoOptions demo;
+  bench::DemoOptions demo;
   demo.target_bytes = 3ull << 20;
   demo.partitions = 4;
-  auto built = engine::BuildDemo(conn, demo);
+  auto built = bench::BuildDemo(conn, demo);
   EXPECT_TRUE(built.ok()) << built.status().message();
   return built.ok() && built->timescaledb != "none";
 }

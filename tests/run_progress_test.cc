@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/demo_data.h"
 #include "cli/ui/run_ui.h"
 #include "cli/ui_observer.h"
-#include "engine/demo_data.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
 #include "engine/restore.h"
@@ -42,10 +42,13 @@ std::atomic<bool> no_interrupt{false};
 using RunResult = testing::CommandResult;
 
 // Runs the hyperdump binary with `args` (`env` prepended, "K=V ..."),
-// keeping stdout and stderr apart (the JSON log is on stderr).
+// keeping stdout and stderr apart (the JSON log is on stderr). With a test
+// hook in `env` (HYPERDUMP_TEST_...), the test build of it, which alone reads
+// them (tests/fault_injection/).
 RunResult RunHyperdump(const std::string& env, const std::vector<std::string>& args,
                        const std::string& tmp) {
-  std::vector<std::string> argv = {HYPERDUMP_BIN};
+  std::vector<std::string> argv = {env.rfind("HYPERDUMP_TEST_", 0) == 0 ? HYPERDUMP_FAULT_BIN
+                                                                        : HYPERDUMP_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::RunCommand(env, argv, tmp);
 }
@@ -105,10 +108,10 @@ class RunProgressTest : public ::testing::Test {
   // catalog and pre_restore phases).
   void BuildSource(ScratchDatabase& src) {
     PgConnection conn = src.Connect();
-    engine::DemoOptions demo;
+    bench::DemoOptions demo;
     demo.target_bytes = 3ull << 20;
     demo.partitions = 4;
-    auto built = engine::BuildDemo(conn, demo);
+    auto built = bench::BuildDemo(conn, demo);
     ASSERT_TRUE(built.ok()) << built.status().message();
     timescaledb_ = built->timescaledb != "none";
   }

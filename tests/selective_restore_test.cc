@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/demo_data.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
 #include "tests/test_db.h"
@@ -264,11 +264,11 @@ class PlainSelectiveRestoreTest : public SelectiveRestoreTest {
     if (IsSkipped()) return;
     source_ = std::make_unique<ScratchDatabase>("select_src");
     PgConnection conn = source_->Connect();
-    engine::DemoOptions demo;
+    bench::DemoOptions demo;
     demo.target_bytes = 2ull << 20;
     demo.partitions = 3;
     demo.timescaledb = false;
-    auto built = engine::BuildDemo(conn, demo);
+    auto built = bench::BuildDemo(conn, demo);
     ASSERT_TRUE(built.ok()) << built.status().message();
     ASSERT_TRUE(conn.Run("GRANT SELECT ON demo.orders TO PUBLIC;"
                          "SELECT lo_from_bytea(0, '\\x68656c6c6f'::bytea);"
@@ -343,9 +343,9 @@ TEST_F(PlainSelectiveRestoreTest, DataOnlyResumesAfterACrashWithoutLoadingARowTw
   ScratchDatabase t("select_resume");
   CommandResult r = Hyperdump({"restore", "-d", t.uri(), "-s", archive_});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  r = testing::RunCommand("HYPERDUMP_TEST_CRASH_AFTER_JOBS=6",
-                          {HYPERDUMP_BIN, "restore", "-d", t.uri(), "-a", "-j", "2", archive_},
-                          tmp_);
+  r = testing::RunCommand(
+      "HYPERDUMP_TEST_CRASH_AFTER_JOBS=6",
+      {HYPERDUMP_FAULT_BIN, "restore", "-d", t.uri(), "-a", "-j", "2", archive_}, tmp_);
   ASSERT_EQ(r.exit_code, 137) << r.out << r.err;
   r = Hyperdump({"restore", "-d", t.uri(), "-a", archive_});
   EXPECT_NE(r.exit_code, 0);
@@ -489,10 +489,10 @@ TEST_F(SelectiveRestoreTest, TimescaleDbSchemaOnlyThenDataOnlyAndSectionsEqualTh
   ScratchDatabase src("select_ts_src");
   {
     PgConnection conn = src.Connect();
-    engine::DemoOptions demo;
+    bench::DemoOptions demo;
     demo.target_bytes = 3ull << 20;
     demo.partitions = 4;
-    auto built = engine::BuildDemo(conn, demo);
+    auto built = bench::BuildDemo(conn, demo);
     ASSERT_TRUE(built.ok()) << built.status().message();
     ASSERT_EQ(built->timescaledb, "real");
   }

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "base/shell_quote.h"
 #include "engine/pg.h"
-#include "engine/subprocess.h"
 
 namespace hyperdump::testing {
 
@@ -75,7 +75,7 @@ class ScratchDatabase {
 std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
 
 // `s` quoted for sh (single quotes).
-using engine::ShellQuote;
+using ::hyperdump::ShellQuote;
 
 // How a program ended and what it printed.
 struct CommandResult {

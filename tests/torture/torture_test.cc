@@ -35,8 +35,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/demo_data.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
 #include "format/reader.h"
@@ -312,10 +312,10 @@ class TortureTest : public ::testing::Test {
     // The real TimescaleDB demo: a hypertable with compressed chunks, a
     // continuous aggregate and policies, plus partitions, inheritance,
     // awkward names and values.
-    engine::DemoOptions demo;
+    bench::DemoOptions demo;
     demo.target_bytes = 6ull << 20;
     demo.partitions = 6;
-    auto built = engine::BuildDemo(conn, demo);
+    auto built = bench::BuildDemo(conn, demo);
     ASSERT_TRUE(built.ok()) << built.status().message();
     ASSERT_EQ(built->timescaledb, "real");
   }

@@ -1,4 +1,4 @@
-#include "engine/bench_pg.h"
+#include "bench/bench_pg.h"
 
 #include <filesystem>
 #include <fstream>
@@ -7,10 +7,16 @@
 #include <utility>
 #include <vector>
 
+#include "engine/local_files.h"
 #include "engine/pg.h"
 #include "engine/subprocess.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
+
+using engine::ConninfoForChild;
+using engine::PgConnection;
+using engine::ReadWholeFile;
+using engine::RunProgram;
 namespace {
 
 using Env = std::vector<std::pair<std::string, std::string>>;
@@ -100,4 +106,4 @@ uint64_t DirectoryBytes(const std::string& path) {
   return total;
 }
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

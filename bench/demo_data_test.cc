@@ -1,8 +1,8 @@
-#include "engine/demo_data.h"
+#include "bench/demo_data.h"
 
 #include <gtest/gtest.h>
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 namespace {
 
 TEST(PlanDemoTest, ScalesTheLargeTablesWithTheTargetSize) {
@@ -36,4 +36,4 @@ TEST(PlanDemoTest, TinySizesKeepEveryTableNonTrivial) {
 }
 
 }  // namespace
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

@@ -1,15 +1,15 @@
-// The pg_dump/pg_restore side of `hyperdump bench` (engine/bench.h), run as a
+// The pg_dump/pg_restore side of `hyperdump bench` (bench/bench.h), run as a
 // user would run it, through engine/subprocess.h (no shell, password only in
 // the child's environment). Each function is one timed step.
-#ifndef HYPERDUMP_ENGINE_BENCH_PG_H_
-#define HYPERDUMP_ENGINE_BENCH_PG_H_
+#ifndef HYPERDUMP_BENCH_BENCH_PG_H_
+#define HYPERDUMP_BENCH_BENCH_PG_H_
 
 #include <atomic>
 #include <string>
 
 #include "base/status.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 
 // Where the pg_* programs are and where their outputs (listings, stderr) go.
 struct PgTools {
@@ -25,7 +25,8 @@ Status RunPgDump(const PgTools& tools, const std::string& source, const std::str
 Status RunPgRestore(const PgTools& tools, const std::string& target, const std::string& dir,
                     int jobs);
 
-// The staged procedure TimescaleDB documents for pg_restore: CREATE EXTENSION
+// The staged procedure TimescaleDB documents for pg_restore, its one copy (the
+// bench scripts run it through bench/staged_pg_restore_main.cc): CREATE EXTENSION
 // and timescaledb_pre_restore(); pre-data; the _timescaledb_catalog and
 // _timescaledb_config data alone, in one job (its rows depend on each other);
 // the other data with -j JOBS; post-data with -j JOBS;
@@ -36,6 +37,6 @@ Status RunStagedPgRestore(const PgTools& tools, const std::string& target, const
 // Sum of the sizes of the regular files under `path` (an archive).
 uint64_t DirectoryBytes(const std::string& path);
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench
 
-#endif  // HYPERDUMP_ENGINE_BENCH_PG_H_
+#endif  // HYPERDUMP_BENCH_BENCH_PG_H_

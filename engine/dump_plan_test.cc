@@ -1,4 +1,4 @@
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 
 #include <gtest/gtest.h>
 
@@ -85,7 +85,7 @@ TEST(TableKindNameTest, NamesAreStable) {
 }
 
 TEST(PlanToJsonTest, CarriesTablesJobsRangesAndSequences) {
-  Plan plan;
+  DumpPlan plan;
   plan.server.database = "db";
   TableInfo cfg = Table("bgw_job", 100, 1, TableKind::kExtensionConfig);
   cfg.copy_filter = "WHERE id >= 1000";

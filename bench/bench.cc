@@ -1,4 +1,4 @@
-#include "engine/bench.h"
+#include "bench/bench.h"
 
 #include <unistd.h>
 
@@ -8,16 +8,30 @@
 #include <memory>
 #include <optional>
 
-#include "engine/bench_db.h"
-#include "engine/bench_pg.h"
+#include "bench/bench_db.h"
+#include "bench/bench_pg.h"
 #include "engine/compare.h"
 #include "engine/dump.h"
+#include "engine/local_files.h"
 #include "engine/migrate.h"
 #include "engine/pg.h"
 #include "engine/restore.h"
 #include "engine/subprocess.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
+
+using engine::DigestDatabase;
+using engine::DumpOptions;
+using engine::MigrateOptions;
+using engine::PgBinDir;
+using engine::PgConnection;
+using engine::PgResult;
+using engine::RestoreOptions;
+using engine::RunDump;
+using engine::RunMigrate;
+using engine::RunRestore;
+using engine::TableDigest;
+using engine::TempDir;
 namespace {
 
 using Digests = std::map<std::string, TableDigest>;
@@ -285,4 +299,4 @@ Result<std::vector<int>> ParseJobsList(const std::string& text) {
   return jobs;
 }
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

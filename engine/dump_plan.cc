@@ -1,4 +1,4 @@
-#include "engine/plan.h"
+#include "engine/dump_plan.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -60,7 +60,7 @@ std::string Dependencies(const TableInfo& t) {
 
 }  // namespace
 
-std::string FormatPlan(const Plan& plan) {
+std::string FormatPlan(const DumpPlan& plan) {
   std::ostringstream out;
   const ServerFacts& s = plan.server;
   out << "database " << s.database << " on PostgreSQL " << s.server_version;
@@ -94,7 +94,7 @@ std::string FormatPlan(const Plan& plan) {
   return out.str();
 }
 
-nlohmann::json PlanToJson(const Plan& plan) {
+nlohmann::json PlanToJson(const DumpPlan& plan) {
   using nlohmann::json;
   json server = {{"server_version_num", plan.server.server_version_num},
                  {"server_version", plan.server.server_version},

@@ -1,13 +1,27 @@
-#include "engine/bench_db.h"
+#include "bench/bench_db.h"
 
 #include <cctype>
 #include <cstdio>
 
+#include "bench/demo_data.h"
 #include "engine/conninfo.h"
-#include "engine/demo_data.h"
+#include "engine/local_files.h"
 #include "engine/subprocess.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
+
+using engine::CompareDigests;
+using engine::CompareReport;
+using engine::ConninfoParam;
+using engine::FormatConninfo;
+using engine::ParseConninfo;
+using engine::PgConnection;
+using engine::PgResult;
+using engine::QuoteIdent;
+using engine::QuoteLiteral;
+using engine::ReadWholeFile;
+using engine::RunProgram;
+using engine::TableDigest;
 
 Result<std::string> ConninfoWithDatabase(const std::string& conninfo, const std::string& dbname) {
   auto params = ParseConninfo(conninfo);
@@ -147,4 +161,4 @@ Status VerifyEqual(const std::map<std::string, TableDigest>& source,
                                            kBenchSourceDb + "; no time counted:" + tables);
 }
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

@@ -1,13 +1,13 @@
-// FormatBenchTable and FormatBenchJson (engine/bench.h): the same figures,
+// FormatBenchTable and FormatBenchJson (bench/bench.h): the same figures,
 // for people and for machines.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/units.h"
-#include "engine/bench.h"
+#include "bench/bench.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 namespace {
 
 std::string Format(const char* fmt, auto... args) {
@@ -71,4 +71,4 @@ std::string FormatBenchJson(const BenchReport& r) {
   return j.dump(2) + "\n";
 }
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

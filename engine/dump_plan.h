@@ -1,10 +1,10 @@
 // The plan of work: what a database holds, found under one snapshot by
 // discovery (engine/discovery.h), and the data jobs a dump runs.
 //
-// Plain values: a Plan owns everything it holds and is shared read-only by
+// Plain values: a DumpPlan owns everything it holds and is shared read-only by
 // the phases of a dump (locks, data jobs, manifest) after discovery returns.
-#ifndef HYPERDUMP_ENGINE_PLAN_H_
-#define HYPERDUMP_ENGINE_PLAN_H_
+#ifndef HYPERDUMP_ENGINE_DUMP_PLAN_H_
+#define HYPERDUMP_ENGINE_DUMP_PLAN_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -64,7 +64,7 @@ struct CtidRange {
 // One unit of data movement: one table, or one ctid range of a large table.
 struct DataJob {
   std::string id;                  // unique, file-name safe: e.g. "t000123" or "t000123.r002"
-  size_t table_index = 0;          // into Plan::tables
+  size_t table_index = 0;          // into DumpPlan::tables
   std::optional<CtidRange> range;  // set when the table was split
   int64_t estimated_bytes = 0;
 };
@@ -97,7 +97,10 @@ struct SchemaSelection {
   std::vector<Name> exclude_tables;          // -T: in every mode
 };
 
-struct Plan {
+// What discovery found and the dump moves: the source's facts, its tables
+// and their data jobs. (scheduler::Plan is another thing: the scheduler's
+// state of a running job graph.)
+struct DumpPlan {
   ServerFacts server;
   std::vector<TableInfo> tables;  // every relation whose data is dumped, exactly once
   std::vector<DataJob> jobs;      // largest first
@@ -144,13 +147,13 @@ inline uint64_t SmallJobBudget(uint64_t total_bytes, int slots) {
 // The plan as a human-readable report (hyperdump dump --dry-run): server
 // facts, then one line per job (id, kind, range, estimated size, rows,
 // object, dependencies), then sequences and large objects.
-std::string FormatPlan(const Plan& plan);
+std::string FormatPlan(const DumpPlan& plan);
 
 // The plan as JSON (--dry-run --json; a superset of the archive's plan.json
 // fields, engine/archive_layout.h): {"server", "tables", "jobs",
 // "sequences", "large_objects"}.
-nlohmann::json PlanToJson(const Plan& plan);
+nlohmann::json PlanToJson(const DumpPlan& plan);
 
 }  // namespace hyperdump::engine
 
-#endif  // HYPERDUMP_ENGINE_PLAN_H_
+#endif  // HYPERDUMP_ENGINE_DUMP_PLAN_H_

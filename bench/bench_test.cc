@@ -1,14 +1,16 @@
 // The pure parts of `hyperdump bench`: -j parsing, version lines, the
 // equality check that gates every timed run, and the report's two forms.
-#include "engine/bench.h"
+#include "bench/bench.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/bench_db.h"
+#include "bench/bench_db.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
+
+using engine::TableDigest;
 namespace {
 
 TEST(ParseJobsList, AcceptsCommaSeparatedCounts) {
@@ -112,4 +114,4 @@ TEST(FormatBench, JsonCarriesTheSameFigures) {
 }
 
 }  // namespace
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

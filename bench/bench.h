@@ -13,8 +13,8 @@
 // Databases: only ones named kBenchPrefix* are created or dropped. The source
 // (kBenchSourceDb) is kept for the next bench unless drop_source; each target
 // is dropped right after its comparison, on every path.
-#ifndef HYPERDUMP_ENGINE_BENCH_H_
-#define HYPERDUMP_ENGINE_BENCH_H_
+#ifndef HYPERDUMP_BENCH_BENCH_H_
+#define HYPERDUMP_BENCH_BENCH_H_
 
 #include <atomic>
 #include <cstdint>
@@ -24,7 +24,7 @@
 
 #include "base/status.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 
 inline constexpr const char* kBenchPrefix = "hyperdump_bench_";
 inline constexpr const char* kBenchSourceDb = "hyperdump_bench_source";
@@ -90,6 +90,6 @@ Result<std::vector<int>> ParseJobsList(const std::string& text);
 std::string FormatBenchTable(const BenchReport& report);
 std::string FormatBenchJson(const BenchReport& report);
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench
 
-#endif  // HYPERDUMP_ENGINE_BENCH_H_
+#endif  // HYPERDUMP_BENCH_BENCH_H_

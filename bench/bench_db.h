@@ -1,19 +1,19 @@
-// The databases and checks of `hyperdump bench` (engine/bench.h): the demo
+// The databases and checks of `hyperdump bench` (bench/bench.h): the demo
 // source it builds or reuses, the targets it creates and drops, the client
 // programs' version, and the equality that every timed run must pass.
-#ifndef HYPERDUMP_ENGINE_BENCH_DB_H_
-#define HYPERDUMP_ENGINE_BENCH_DB_H_
+#ifndef HYPERDUMP_BENCH_BENCH_DB_H_
+#define HYPERDUMP_BENCH_BENCH_DB_H_
 
 #include <atomic>
 #include <map>
 #include <string>
 
 #include "base/status.h"
-#include "engine/bench.h"
+#include "bench/bench.h"
 #include "engine/compare.h"
 #include "engine/pg.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 
 // `conninfo` (URI or key=value) naming `dbname` instead of its database, as a
 // key=value string; other settings (host, port, user, password...) are kept.
@@ -27,12 +27,12 @@ std::string BenchSourceMarker(const BenchOptions& options);
 // matches, else dropped (if there) and built afresh, then VACUUM ANALYZE'd and
 // marked. A failed build drops the half-built database. Returns true when the
 // database was reused.
-Result<bool> PrepareBenchSource(PgConnection& server, const BenchOptions& options,
+Result<bool> PrepareBenchSource(engine::PgConnection& server, const BenchOptions& options,
                                 const BenchLog& log);
 
 // Drops database `name` (WITH (FORCE)) if it exists. Refuses names without
 // kBenchPrefix: bench touches no other database.
-Status DropBenchDatabase(PgConnection& server, const std::string& name);
+Status DropBenchDatabase(engine::PgConnection& server, const std::string& name);
 
 // A target database created empty (template0, UTF8) and dropped when the
 // object goes away, whatever happened in between. Move-only.
@@ -67,10 +67,10 @@ Result<int> CheckClientMajor(const std::string& bindir, int server_major,
 
 // OK when `target` holds exactly the rows of `source`; else an error naming
 // `what` (the run), the database and each table that differs.
-Status VerifyEqual(const std::map<std::string, TableDigest>& source,
-                   const std::map<std::string, TableDigest>& target, const std::string& what,
-                   const std::string& target_db);
+Status VerifyEqual(const std::map<std::string, engine::TableDigest>& source,
+                   const std::map<std::string, engine::TableDigest>& target,
+                   const std::string& what, const std::string& target_db);
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench
 
-#endif  // HYPERDUMP_ENGINE_BENCH_DB_H_
+#endif  // HYPERDUMP_BENCH_BENCH_DB_H_

@@ -1,4 +1,4 @@
-#include "engine/demo_data.h"
+#include "bench/demo_data.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,10 @@
 #include <thread>
 #include <vector>
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
+
+using engine::PgConnection;
+using engine::QuoteIdent;
 namespace {
 
 // Approximate on-disk bytes per row (heap + indexes), measured on
@@ -509,4 +512,4 @@ Status BuildDemoDatabase(PgConnection& conn, const DemoOptions& opts) {
   return r.ok() ? Status::Ok() : r.status();
 }
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench

@@ -12,8 +12,8 @@
 // with the same options hold identical rows: checksums are repeatable.
 // Objects live in the schemas kDemoSchema and kDemoOddSchema; the build runs
 // in one transaction, so a failed build leaves nothing behind.
-#ifndef HYPERDUMP_ENGINE_DEMO_DATA_H_
-#define HYPERDUMP_ENGINE_DEMO_DATA_H_
+#ifndef HYPERDUMP_BENCH_DEMO_DATA_H_
+#define HYPERDUMP_BENCH_DEMO_DATA_H_
 
 #include <cstdint>
 #include <string>
@@ -22,7 +22,7 @@
 #include "base/status.h"
 #include "engine/pg.h"
 
-namespace hyperdump::engine {
+namespace hyperdump::bench {
 
 inline constexpr std::string_view kDemoSchema = "demo";
 // A schema whose name needs quoting, holding a table named after a reserved word.
@@ -72,10 +72,10 @@ struct DemoResult {
 
 // Builds the demo in the database `conn` is connected to. Refuses with
 // kAlreadyExists if the demo schemas exist and !opts.replace.
-Result<DemoResult> BuildDemo(PgConnection& conn, const DemoOptions& opts);
+Result<DemoResult> BuildDemo(engine::PgConnection& conn, const DemoOptions& opts);
 // The same, for callers that need only the outcome.
-Status BuildDemoDatabase(PgConnection& conn, const DemoOptions& opts);
+Status BuildDemoDatabase(engine::PgConnection& conn, const DemoOptions& opts);
 
-}  // namespace hyperdump::engine
+}  // namespace hyperdump::bench
 
-#endif  // HYPERDUMP_ENGINE_DEMO_DATA_H_
+#endif  // HYPERDUMP_BENCH_DEMO_DATA_H_
