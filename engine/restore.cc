@@ -66,9 +66,9 @@ struct RestoreSchema {
 };
 
 // Pass 1: schema.pgdump cut into items by pg_restore (with --no-owner...),
-// then, for a selective restore (-n, -t, -L, --section, -a...), only what
-// pg_restore would restore of it, chunks with their hypertable
-// (restore_selection.h); `input` is filtered alike.
+// each index and key on the table plan.json's post-data map names; then, for a selective restore
+// (-n, -t, -L, --section, -a...), only what pg_restore would restore of it, chunks with their
+// hypertable (restore_selection.h); `input` is filtered alike.
 Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::string& schema_bytes,
                                  RestoreInput& input) {
   HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));
@@ -77,7 +77,7 @@ Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::strin
   HD_RETURN_IF_ERROR(WritePrivateFile(s.path, schema_bytes));
   s.options = {options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir, options.no_owner,
                options.no_privileges, options.no_tablespaces};
-  HD_ASSIGN_OR_RETURN(s.script, LoadSchemaScript(s.path, s.options));
+  HD_ASSIGN_OR_RETURN(s.script, LoadSchemaScript(s.path, s.options, input.post_data));
   s.timescale_create_sql = TimescaleCreateSql(s.script);
   HD_ASSIGN_OR_RETURN(s.selection, SelectForRestore(options.selection, options.clean, s.path,
                                                     s.options.pg_bindir, input, s.script));
