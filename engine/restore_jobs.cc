@@ -15,7 +15,6 @@ namespace {
 using scheduler::JobContext;
 using scheduler::JobGraph;
 using scheduler::JobId;
-using scheduler::JobOutcome;
 
 // Adds one job, to run after every job of `after`.
 JobId AddJob(JobGraph& graph, std::string name, JobKind kind, uint64_t weight,
@@ -84,7 +83,7 @@ void AddLargeObjects(JobGraph& graph, RestoreJobRunner& runner,
 // Phase 3: the extension configuration tables (the TimescaleDB catalog),
 // one session, one transaction, in foreign-key order.
 JobId AddCatalog(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
-                 std::vector<const RestoreTable*> tables, JobId pre_data) {
+                 const std::vector<const RestoreTable*>& tables, JobId pre_data) {
   auto load = [&archive, tables](PgConnection& conn, JobContext& c) -> Result<Loaded> {
     Loaded total;
     for (const RestoreTable* t : tables) {

@@ -29,7 +29,7 @@ std::string DescOf(const std::string& text) {
                                        "INDEX",
                                        "RULE"};
   for (const char* d : kDescs) {
-    const std::string desc = d;
+    std::string desc = d;
     if (text.compare(0, desc.size() + 1, desc + " ") == 0) return desc;
   }
   return text.substr(0, text.find(' '));
