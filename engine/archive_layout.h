@@ -53,41 +53,10 @@
 // pg_dump's schema (--no-blobs) holds nothing about large objects: their
 // owners, privileges and comments are only here, so restored exactly once.
 //
-// plan.json (PlanToJson, engine/dump_plan.h, plus the dump's additions):
-//   {"server": {"server_version_num","server_version","database",
-//               "timescaledb_version","extensions": {name: version}},
-//    "tables": [{"oid","schema","name","kind","relfilenode","parent","hypertable",
-//                "compressed_of","extension","copy_filter","load_after":[..],
-//                "bytes","rows","pages"}],
-//    "jobs": [{"id","table","kind","object","range","bytes","load_after",
-//              "file": the data file the job writes}],
-//    "large_object_files": [the large-object batch files the dump writes],
-//    "sequences": [{"schema","name","owned_by","last_value","is_called"}],
-//    "large_objects": count in the source (dumped unless --no-large-objects:
-//                     manifest options.large_objects "included" | "excluded"),
-//    "copy_format": "text" | "binary",
-//    "timescaledb_job_stats": [bgw_job_stat rows of the user jobs (id >= 1000)
-//                   as row_to_json, read under the snapshot]: when each job
-//                   runs next, inserted on the target before
-//                   timescaledb_post_restore() (pg_dump leaves this table out,
-//                   and a job without a row runs at once); [] without
-//                   TimescaleDB, absent in archives of earlier versions,
-//    "post_data": [{"desc": "INDEX"|"CONSTRAINT"|"FK CONSTRAINT"|"TRIGGER"|
-//                           "INDEX ATTACH"|"POLICY"|"ROW SECURITY"|"RULE"|...,
-//                   "toc_id": pg_restore dump id, "toc_line": the exact line of
-//                   `pg_restore -l` (usable in a -L list),
-//                   "schema": the table's schema, "name": the object's name,
-//                   "table": "schema.name" for display | null,
-//                   "table_schema", "table_name": unquoted parts (absent if none),
-//                   "table_index": index into "tables" | null (e.g. a
-//                   partitioned parent, which has no data of its own),
-//                   FKs only: "references" (display), "references_schema",
-//                   "references_name", "references_index"}]}
-//   post_data lists every item of `pg_restore -l --section=post-data`, in
-//   archive order; items on no table (EVENT TRIGGER, PUBLICATION...) have
-//   "table": null. Sequence values are read right after the snapshot is
-//   taken (sequences are not transactional: a value can be slightly ahead
-//   of the rows, never behind).
+// plan.json: engine/plan_json.h (PlanFile, its to_json/from_json) is its
+// schema, docs/format.md section 10 documents its fields. Sequence values
+// are read right after the snapshot is taken (sequences are not
+// transactional: a value can be slightly ahead of the rows, never behind).
 //
 // Manifest source facts (format::ArchiveWriter::Commit): the kFact* keys
 // below plus "server_version_num"; "options" holds the dump's flags (jobs,

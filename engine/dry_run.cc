@@ -5,6 +5,7 @@
 
 #include "engine/discovery.h"
 #include "engine/pg.h"
+#include "engine/plan_json.h"
 #include "engine/timescale_jobs.h"
 
 namespace hyperdump::engine {
@@ -22,7 +23,7 @@ Status PrintDryRun(const std::string& uri, const DiscoveryOptions& opts, bool js
   conn.Run("ROLLBACK").IgnoreError();  // read only: nothing to keep
   if (!plan.ok()) return plan.status().WithContext("discovering " + conn.database());
   if (json) {
-    out << PlanToJson(*plan).dump() << "\n";
+    out << nlohmann::json(*plan).dump() << "\n";
   } else {
     out << FormatPlan(*plan);
   }

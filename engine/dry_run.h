@@ -13,7 +13,7 @@ namespace hyperdump::engine {
 
 // Connects to `uri`, opens a REPEATABLE READ READ ONLY transaction, discovers
 // with `opts` and prints the plan to `out`: FormatPlan's table, or with
-// `json` PlanToJson's document (one line, then a newline). Reads only; the
+// `json` the plan as JSON (engine/plan_json.h) (one line, then a newline). Reads only; the
 // transaction is rolled back.
 Status PrintDryRun(const std::string& uri, const DiscoveryOptions& opts, bool json,
                    std::ostream& out);

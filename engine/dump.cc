@@ -22,6 +22,7 @@
 #include "engine/local_files.h"
 #include "engine/locks.h"
 #include "engine/pg.h"
+#include "engine/plan_json.h"
 #include "engine/run_phases.h"
 #include "engine/schema_dump.h"
 #include "engine/snapshot.h"
@@ -130,7 +131,7 @@ void ArchivePausedJobsAsScheduled(const std::vector<int64_t>& paused, DumpPlan& 
 // What pg_dump produced (the schema): schema.pgdump and its post-data items.
 struct SchemaFile {
   std::string bytes;
-  std::vector<TocItem> items;
+  std::vector<TocLine> items;
 };
 
 // pg_dump (pre- and post-data) under the snapshot, then pg_restore -l of its
@@ -327,20 +328,16 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   DataPhaseTotals totals;
   auto store_schema = [&](const SchemaFile& schema) -> Status {
     HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
-    HD_ASSIGN_OR_RETURN(nlohmann::json post_data, MapPostData(leader, schema.items, plan));
-    nlohmann::json plan_json = PlanToJson(plan);
-    for (size_t i = 0; i < plan.jobs.size(); ++i) {
-      plan_json["jobs"][i]["file"] = DataFileName(plan.jobs[i], o.codec);
-    }
-    nlohmann::json lo_files = nlohmann::json::array();
+    PlanFile file;
+    file.plan = plan;
+    for (const DataJob& job : plan.jobs) file.job_files.push_back(DataFileName(job, o.codec));
     for (const LargeObjectBatch& b : large_objects) {
-      lo_files.push_back(LargeObjectFileName(b.index, o.codec));
+      file.large_object_files.push_back(LargeObjectFileName(b.index, o.codec));
     }
-    plan_json["large_object_files"] = std::move(lo_files);
-    plan_json["post_data"] = std::move(post_data);
-    plan_json["copy_format"] = CopyFormatName(o.copy_format);
-    plan_json["timescaledb_job_stats"] = nlohmann::json::parse(job_stats);
-    return archive.PutBlob(layout::kPlanBlob, plan_json.dump(1) + "\n");
+    HD_ASSIGN_OR_RETURN(file.post_data, MapPostData(leader, schema.items, plan));
+    file.copy_format = CopyFormatName(o.copy_format);
+    file.timescaledb_job_stats = nlohmann::json::parse(job_stats);
+    return archive.PutBlob(layout::kPlanBlob, nlohmann::json(file).dump(1) + "\n");
   };
   HD_RETURN_IF_ERROR(DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
                                        interrupt, sink, &totals, store_schema));

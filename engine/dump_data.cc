@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/job_kind.h"
 #include "engine/archive_layout.h"
 #include "engine/locks.h"
 #include "engine/snapshot.h"
@@ -239,7 +240,7 @@ Status RunDataPhase(const DataPhaseOptions& options, const DumpPlan& plan,
                                  (job.range->end_block ? std::to_string(job.range->end_block) : "")
                            : "") +
                 (batch.size() > 1 ? " and " + std::to_string(batch.size() - 1) + " more" : "");
-    spec.kind = "copy";
+    spec.kind = JobKindName(JobKind::kCopy);
     spec.weight = std::max<uint64_t>(bytes, 1);
     // Extension configuration tables (the TimescaleDB catalog) first: they
     // are tiny, and a restore reading the archive as it grows (`hyperdump

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "base/units.h"
@@ -92,59 +91,6 @@ std::string FormatPlan(const DumpPlan& plan) {
   }
   if (plan.large_objects > 0) out << "\nLARGE OBJECTS: " << plan.large_objects << "\n";
   return out.str();
-}
-
-nlohmann::json PlanToJson(const DumpPlan& plan) {
-  using nlohmann::json;
-  json server = {{"server_version_num", plan.server.server_version_num},
-                 {"server_version", plan.server.server_version},
-                 {"database", plan.server.database},
-                 {"timescaledb_version", plan.server.timescaledb_version},
-                 {"extensions", json::object()}};
-  for (const auto& [name, version] : plan.server.extensions) server["extensions"][name] = version;
-  json tables = json::array();
-  for (const auto& t : plan.tables) {
-    tables.push_back({{"oid", t.oid},
-                      {"schema", t.schema},
-                      {"name", t.name},
-                      {"kind", TableKindName(t.kind)},
-                      {"relfilenode", t.relfilenode},
-                      {"parent", t.parent},
-                      {"hypertable", t.hypertable},
-                      {"compressed_of", t.compressed_of},
-                      {"extension", t.extension},
-                      {"copy_filter", t.copy_filter},
-                      {"load_after", t.load_after},
-                      {"bytes", t.bytes},
-                      {"rows", t.rows_estimate},
-                      {"pages", t.pages}});
-  }
-  json jobs = json::array();
-  for (const auto& j : plan.jobs) {
-    const TableInfo& t = plan.tables[j.table_index];
-    json range = nullptr;
-    if (j.range) range = json::array({j.range->start_block, j.range->end_block});
-    jobs.push_back({{"id", j.id},
-                    {"table", j.table_index},
-                    {"kind", TableKindName(t.kind)},
-                    {"object", Qualified(t)},
-                    {"range", range},
-                    {"bytes", j.estimated_bytes},
-                    {"load_after", t.load_after}});
-  }
-  json sequences = json::array();
-  for (const auto& q : plan.sequences) {
-    sequences.push_back({{"schema", q.schema},
-                         {"name", q.name},
-                         {"owned_by", q.owned_by},
-                         {"last_value", q.last_value},
-                         {"is_called", q.is_called}});
-  }
-  return {{"server", server},
-          {"tables", tables},
-          {"jobs", jobs},
-          {"sequences", sequences},
-          {"large_objects", plan.large_objects}};
 }
 
 }  // namespace hyperdump::engine

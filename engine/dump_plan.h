@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -148,11 +147,6 @@ inline uint64_t SmallJobBudget(uint64_t total_bytes, int slots) {
 // facts, then one line per job (id, kind, range, estimated size, rows,
 // object, dependencies), then sequences and large objects.
 std::string FormatPlan(const DumpPlan& plan);
-
-// The plan as JSON (--dry-run --json; a superset of the archive's plan.json
-// fields, engine/archive_layout.h): {"server", "tables", "jobs",
-// "sequences", "large_objects"}.
-nlohmann::json PlanToJson(const DumpPlan& plan);
 
 }  // namespace hyperdump::engine
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/plan_json.h"
+
 namespace hyperdump::engine {
 namespace {
 
@@ -84,7 +86,7 @@ TEST(TableKindNameTest, NamesAreStable) {
   EXPECT_STREQ(TableKindName(TableKind::kExtensionConfig), "extension_config");
 }
 
-TEST(PlanToJsonTest, CarriesTablesJobsRangesAndSequences) {
+TEST(PlanJsonTest, CarriesTablesJobsRangesAndSequences) {
   DumpPlan plan;
   plan.server.database = "db";
   TableInfo cfg = Table("bgw_job", 100, 1, TableKind::kExtensionConfig);
@@ -94,7 +96,7 @@ TEST(PlanToJsonTest, CarriesTablesJobsRangesAndSequences) {
   plan.jobs = PlanJobs(plan.tables, 1000);
   plan.sequences.push_back({"public", "s", "public.t.id", 42, true});
   plan.large_objects = 3;
-  nlohmann::json j = PlanToJson(plan);
+  nlohmann::json j = plan;
   EXPECT_EQ(j["tables"][0]["kind"], "extension_config");
   EXPECT_EQ(j["tables"][0]["copy_filter"], "WHERE id >= 1000");
   EXPECT_EQ(j["tables"][0]["load_after"][0], "_timescaledb_catalog.hypertable");

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/job_kind.h"
 #include "engine/dump_data.h"
 #include "engine/large_objects.h"
 #include "engine/snapshot.h"
@@ -226,7 +227,7 @@ Status DumpLargeObjects(const LargeObjectDumpOptions& options,
     scheduler::JobSpec spec;
     spec.name = "copy large objects " + std::to_string(batch.first_oid()) + ".." +
                 std::to_string(batch.last_oid());
-    spec.kind = "copy";
+    spec.kind = JobKindName(JobKind::kCopy);
     // Round trips cost too: count each object as a small page of work.
     spec.weight = std::max<uint64_t>(batch.bytes + 1024 * batch.objects.size(), 1);
     spec.fn = [&dump, &batch](JobContext& ctx) { return dump.Run(ctx, batch); };

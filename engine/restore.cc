@@ -1,8 +1,11 @@
+// The restore, as a list of passes (RestoreFrom). Each pass takes only what
+// it uses; the order matters and is explained at each step.
 #include "engine/restore.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <regex>
 
 #include "engine/archive_layout.h"
@@ -12,6 +15,7 @@
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
 #include "engine/restore_jobs.h"
+#include "engine/restore_runner.h"
 #include "engine/run_phases.h"
 #include "engine/schema_restore.h"
 #include "engine/session_pool.h"
@@ -25,6 +29,20 @@ namespace hyperdump::engine {
 
 namespace {
 
+// A warning shown now and kept for the caller's summary.
+class Notes {
+ public:
+  Notes(RunObserver& observer, RestoreSummary& summary) : observer_(observer), summary_(summary) {}
+  void Add(const std::string& text) {
+    observer_.OnWarning(text);
+    summary_.notes.push_back(text);
+  }
+
+ private:
+  RunObserver& observer_;
+  RestoreSummary& summary_;
+};
+
 // The archive's CREATE EXTENSION statement for TimescaleDB (the schema it
 // goes to), or empty.
 std::string TimescaleCreateSql(const SchemaScript& schema) {
@@ -36,6 +54,80 @@ std::string TimescaleCreateSql(const SchemaScript& schema) {
     }
   }
   return "";
+}
+
+// The archive's schema as restore runs it.
+struct RestoreSchema {
+  TempDir temp;      // private (0700), holds schema.pgdump for pg_restore
+  std::string path;  // schema.pgdump in `temp`
+  SchemaOptions options;
+  SchemaScript script;
+  std::string timescale_create_sql;  // of the whole archive, before any selection
+  SelectionOutcome selection;
+};
+
+// Pass 1: schema.pgdump cut into items by pg_restore (with --no-owner...),
+// each index and key on the table plan.json's post-data map names; then, for a selective restore
+// (-n, -t, -L, --section, -a...), only what pg_restore would restore of it, chunks with their
+// hypertable (restore_selection.h); `input` is filtered alike.
+Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::string& schema_bytes,
+                                 RestoreInput& input) {
+  HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));
+  RestoreSchema s{std::move(temp), "", {}, {}, "", {}};
+  s.path = s.temp.path() + "/" + layout::kSchemaBlob;
+  HD_RETURN_IF_ERROR(WritePrivateFile(s.path, schema_bytes));
+  s.options = {options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir, options.no_owner,
+               options.no_privileges, options.no_tablespaces};
+  HD_ASSIGN_OR_RETURN(s.script, LoadSchemaScript(s.path, s.options, input.post_data));
+  s.timescale_create_sql = TimescaleCreateSql(s.script);
+  HD_ASSIGN_OR_RETURN(s.selection, SelectForRestore(options.selection, options.clean, s.path,
+                                                    s.options.pg_bindir, input, s.script));
+  return s;
+}
+
+// Pass 2: the target is empty, or holds the ledger of this very archive's
+// unfinished restore (--resume), or is cleaned (--clean); a selective
+// restore, as pg_restore, may go into any database. Returns the ledger of
+// the restore to resume, if any.
+Result<std::optional<ledger::State>> PrepareTarget(PgConnection& conn,
+                                                   const RestoreOptions& options,
+                                                   const RestoreSchema& schema,
+                                                   const std::string& archive_id) {
+  // A killed restore's sessions may still be finishing their statements.
+  HD_RETURN_IF_ERROR(WaitForEarlierRestoreSessions(conn, 30000));
+  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
+  if (options.clean) {
+    HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema.path, schema.options));
+    HD_RETURN_IF_ERROR(CleanTarget(conn, drops));
+    HD_RETURN_IF_ERROR(ledger::Drop(conn));
+    state.reset();
+  } else if (state && !options.resume) {
+    return Status(StatusCode::kAlreadyExists,
+                  "target database \"" + conn.database() +
+                      "\" holds an unfinished restore (schema _hyperdump): finish it with "
+                      "--resume, or start over with --clean");
+  } else if (state && state->archive_id != archive_id) {
+    return Status(StatusCode::kInvalidArgument,
+                  "--resume: the unfinished restore in \"" + conn.database() +
+                      "\" came from another archive (" + state->archive_id + ", this one is " +
+                      archive_id + "): resume with that archive, or start over with --clean");
+  } else if (!state && !schema.selection.selective) {
+    // --resume with nothing to resume starts afresh on an empty target.
+    HD_RETURN_IF_ERROR(CheckTargetEmpty(conn, options.resume));
+  }
+  return state;
+}
+
+// Pass 3 (--roles): the archive's roles the target lacks (cluster-wide,
+// outside the restore proper).
+Status RestoreArchiveRoles(PgConnection& conn, const format::ArchiveSource& archive, Notes& notes) {
+  auto roles_sql = archive.ReadBlob(layout::kRolesBlob);
+  if (!roles_sql.ok()) return roles_sql.status().WithContext("--roles: the archive has no roles");
+  HD_ASSIGN_OR_RETURN(std::vector<std::string> skipped, RestoreRoles(conn, *roles_sql));
+  for (const std::string& r : skipped) {
+    notes.Add("role " + QuoteIdent(r) + " already exists on the target: left as is");
+  }
+  return Status::Ok();
 }
 
 // "3 jobs did not complete: copy public.t (data/t1.copy.zst: ...), ..."
@@ -60,6 +152,54 @@ Status Unfinished(const scheduler::RunReport& report) {
                           "\nfix the cause, then run the same command with --resume to finish");
 }
 
+// What every worker session runs first. Workers commit asynchronously: a
+// job's ledger row commits with its data, so a crash loses both together
+// and --resume redoes the job; the final ledger drop is a synchronous commit
+// that makes all of them durable.
+std::string WorkerSetup(const SchemaScript& script, bool in_window) {
+  return script.preamble + "SET synchronous_commit = off;\n" +
+         (in_window ? std::string(kRestoringSetting) + ";\n" : "");
+}
+
+// Pass 5: phases 2-7 as one job graph on the pool's N connections
+// (restore_jobs.h): schema, catalog, data largest first, each table's
+// indexes as soon as its data is in, foreign keys, the rest, ANALYZE.
+Status RunJobGraph(const RestoreOptions& options, const format::ArchiveSource& archive,
+                   const RestoreInput& input, const RestoreSchema& schema,
+                   const std::set<std::string>& done, SessionPool& sessions,
+                   const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
+                   RunObserver& observer, RestoreSummary& summary) {
+  RestoreCounters counters;
+  RestoreJobRunner runner(sessions, done, counters, options.verbose);
+  RestoreGraphOptions graph_options{options.jobs,
+                                    options.analyze,
+                                    {options.no_owner, options.no_privileges, options.clean},
+                                    schema.selection.append_only,
+                                    schema.selection.load_order};
+  scheduler::JobGraph graph;
+  HD_RETURN_IF_ERROR(
+      BuildRestoreGraph(runner, archive, input, schema.script, graph_options, graph));
+  ReportEstimate(observer, RestoreEstimate(input, done));
+  RestorePhaseSink phases(sink, observer, graph);  // names the graph's phases
+  scheduler::RunOptions run;
+  run.slots = options.jobs;
+  run.max_attempts = 5;
+  run.interrupt = &interrupt;
+  run.sink = &phases;
+  run.on_cancel_slot = [&sessions](int slot) { sessions.Cancel(slot); };
+  scheduler::RunReport report = scheduler::Run(graph, run);
+  summary.rows = counters.rows;
+  summary.bytes = counters.bytes;
+  summary.jobs_run = counters.committed;
+  summary.jobs_skipped = counters.skipped;
+  summary.schema_items = counters.schema_items;
+  if (report.ok()) return Status::Ok();
+  if (interrupt.load()) {
+    return Cancelled("interrupted: run the same command with --resume to finish");
+  }
+  return Unfinished(report);
+}
+
 }  // namespace
 
 Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interrupt,
@@ -71,8 +211,8 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   observer.OnPhase("checks");
   if (options.jobs < 1) return InvalidArgument("--jobs must be at least 1");
 
-  // 1. The archive: complete (manifest present), a version we read, its plan
-  //    and schema consistent.
+  // The archive: complete (manifest present), a version we read, its plan
+  // and schema consistent.
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
                       format::ArchiveReader::Open(options.archive_dir));
   HD_ASSIGN_OR_RETURN(RestoreInput input, ReadRestoreInput(*archive));
@@ -83,80 +223,40 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
                    RestoreInput input, const std::string& schema_bytes,
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
-                   RestoreSummary* summary, RunObserver* observer_in) {
+                   RestoreSummary* summary_out, RunObserver* observer_in) {
   RestoreSummary local;
-  if (!summary) summary = &local;
+  RestoreSummary& summary = summary_out ? *summary_out : local;
   RunObserver& observer = observer_in ? *observer_in : NoRunObserver();
-  const format::ArchiveSource* archive = &source;
-  auto note = [&](const std::string& text) {  // shown now, and kept for the caller
-    observer.OnWarning(text);
-    summary->notes.push_back(text);
-  };
-  HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));  // private, 0700
-  const std::string schema_path = temp.path() + "/" + layout::kSchemaBlob;
-  HD_RETURN_IF_ERROR(WritePrivateFile(schema_path, schema_bytes));
-  SchemaOptions schema_options{options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir,
-                               options.no_owner, options.no_privileges, options.no_tablespaces};
-  HD_ASSIGN_OR_RETURN(SchemaScript schema, LoadSchemaScript(schema_path, schema_options));
-  const std::string timescale_create_sql = TimescaleCreateSql(schema);
-  // Selective restore (-n, -t, -L, --section, -a...): only what pg_restore
-  // would restore of it, chunks with their hypertable (restore_selection.h).
-  HD_ASSIGN_OR_RETURN(SelectionOutcome selection,
-                      SelectForRestore(options.selection, options.clean, schema_path,
-                                       schema_options.pg_bindir, input, schema));
-  for (const std::string& text : selection.notes) note(text);
+  Notes notes(observer, summary);
 
-  // 2. The target: reachable; empty, or holding the ledger of this very
-  //    archive's unfinished restore (--resume), or cleaned (--clean).
+  // 1. The schema, cut into items; the selection applied to it and to `input`.
+  HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, schema_bytes, input));
+  for (const std::string& text : schema.selection.notes) notes.Add(text);
+
+  // 2. The target: reachable; empty, resumable or cleaned; a TimescaleDB we
+  //    can restore into. Nothing was written to it before this point.
   HD_ASSIGN_OR_RETURN(PgConnection conn,
                       PgConnection::Connect(options.target, "hyperdump restore"));
   HD_RETURN_IF_ERROR(CheckBinaryDataFits(input, conn.server_version()));  // before --clean
-  // A killed restore's sessions may still be finishing their statements.
-  HD_RETURN_IF_ERROR(WaitForEarlierRestoreSessions(conn, 30000));
-  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(conn));
-  if (options.clean) {
-    HD_ASSIGN_OR_RETURN(std::string drops, LoadCleanScript(schema_path, schema_options));
-    HD_RETURN_IF_ERROR(CleanTarget(conn, drops));
-    HD_RETURN_IF_ERROR(ledger::Drop(conn));
-    state.reset();
-  } else if (state && !options.resume) {
-    return Status(StatusCode::kAlreadyExists,
-                  "target database \"" + conn.database() +
-                      "\" holds an unfinished restore (schema _hyperdump): finish it with "
-                      "--resume, or start over with --clean");
-  } else if (state && state->archive_id != input.archive_id) {
-    return Status(StatusCode::kInvalidArgument,
-                  "--resume: the unfinished restore in \"" + conn.database() +
-                      "\" came from another archive (" + state->archive_id + ", this one is " +
-                      input.archive_id + "): resume with that archive, or start over with --clean");
-  } else if (!state && !selection.selective) {
-    // --resume with nothing to resume starts afresh on an empty target.
-    // (A selective restore, as pg_restore, may go into any database.)
-    HD_RETURN_IF_ERROR(CheckTargetEmpty(conn, options.resume));
-  }
+  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state,
+                      PrepareTarget(conn, options, schema, input.archive_id));
   std::string warning;
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,
                                            options.allow_version_mismatch, &warning));
-  if (!warning.empty()) note(warning);
+  if (!warning.empty()) notes.Add(warning);
 
-  // Roles first (cluster-wide, outside the restore proper).
-  if (options.roles) {
-    auto roles_sql = archive->ReadBlob(layout::kRolesBlob);
-    if (!roles_sql.ok()) return roles_sql.status().WithContext("--roles: the archive has no roles");
-    HD_ASSIGN_OR_RETURN(std::vector<std::string> skipped, RestoreRoles(conn, *roles_sql));
-    for (const std::string& r : skipped) {
-      note("role " + QuoteIdent(r) + " already exists on the target: left as is");
-    }
-  }
+  // 3. Roles first (--roles).
+  if (options.roles) HD_RETURN_IF_ERROR(RestoreArchiveRoles(conn, source, notes));
 
-  // 3. Phase 1: the TimescaleDB window (extension, pre_restore) committed
+  // 4. Phase 1: the TimescaleDB window (extension, pre_restore) committed
   //    before any worker connects; post_restore on every way out from here.
+  //    Then the ledger of this restore, unless resuming one.
   std::unique_ptr<TimescaleWindow> window;
   if (!input.timescaledb_version.empty()) {
     observer.OnPhase("pre_restore");
     HD_ASSIGN_OR_RETURN(
         window, TimescaleWindow::Open(
-                    options.target, timescale_create_sql,
+                    options.target, schema.timescale_create_sql,
                     options.allow_version_mismatch ? std::string() : input.timescaledb_version));
   }
   if (!state) {
@@ -165,63 +265,25 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
     state->archive_id = input.archive_id;
   }
 
-  // 4. Phases 2-7 as one job graph on N connections: schema, catalog, data
-  //    largest first, each table's indexes as soon as its data is in, foreign
-  //    keys, the rest, ANALYZE.
-  // Workers commit asynchronously: a job's ledger row commits with its data,
-  // so a crash loses both together and --resume redoes the job; the final
-  // ledger drop is a synchronous commit that makes all of them durable.
-  std::string setup = schema.preamble + "SET synchronous_commit = off;\n" +
-                      (window ? std::string(kRestoringSetting) + ";\n" : "");
-  SessionPool sessions(options.target, setup, options.jobs);
-  RestoreWork work;
-  work.archive = archive;
-  work.input = &input;
-  work.schema = &schema;
-  work.done = &state->done;
-  work.sessions = &sessions;
-  work.slots = options.jobs;
-  work.analyze = options.analyze;
-  work.verbose = options.verbose;
-  work.large_objects = {options.no_owner, options.no_privileges, options.clean};
-  work.append_only = selection.append_only;
-  work.load_order = selection.load_order;
-  scheduler::JobGraph graph;
-  HD_RETURN_IF_ERROR(BuildRestoreGraph(work, graph));
-  ReportEstimate(observer, RestoreEstimate(input, state->done));
-  RestorePhaseSink phases(sink, observer, graph);  // names the graph's phases
-  scheduler::RunOptions run;
-  run.slots = options.jobs;
-  run.max_attempts = 5;
-  run.interrupt = &interrupt;
-  run.sink = &phases;
-  run.on_cancel_slot = [&sessions](int slot) { sessions.Cancel(slot); };
-  scheduler::RunReport report = scheduler::Run(graph, run);
-  summary->rows = work.rows;
-  summary->bytes = work.bytes;
-  summary->jobs_run = work.committed;
-  summary->jobs_skipped = work.skipped;
-  summary->schema_items = work.schema_items;
-  if (!report.ok()) {
-    if (interrupt.load())
-      return Cancelled("interrupted: run the same command with --resume to finish");
-    return Unfinished(report);
-  }
+  // 5. Phases 2-7: the job graph on N connections.
+  SessionPool sessions(options.target, WorkerSetup(schema.script, window != nullptr), options.jobs);
+  HD_RETURN_IF_ERROR(RunJobGraph(options, source, input, schema, state->done, sessions, interrupt,
+                                 sink, observer, summary));
 
-  // 5. Phase 6: leave restore mode.
+  // 6. Finish. Phase 6, leave restore mode: the jobs' schedules first
+  //    (post_restore starts the scheduler, which would run every job without
+  //    a bgw_job_stat row at once), then post_restore. Then the materialized
+  //    views, refreshed now that TimescaleDB reads every row; then drop the
+  //    ledger (a synchronous commit, so everything before it is durable when
+  //    we report success).
   observer.OnPhase(window ? "post_restore" : "finish");
   if (window) {
-    // The jobs' schedules first: post_restore starts the scheduler, which
-    // would run every job without a bgw_job_stat row at once.
     HD_RETURN_IF_ERROR(RestoreJobStats(conn, input.timescaledb_job_stats));
     HD_RETURN_IF_ERROR(window->Close());
   }
-  // 6. Materialized views refreshed, now that TimescaleDB reads every row;
-  //    then drop the ledger (a synchronous commit, so everything before it
-  //    is durable when we report success).
-  HD_ASSIGN_OR_RETURN(int refreshed,
-                      RefreshMaterializedViews(options.target, schema, state->done, interrupt));
-  summary->schema_items += refreshed;  // not scheduler jobs: counted as the items they are
+  HD_ASSIGN_OR_RETURN(int refreshed, RefreshMaterializedViews(options.target, schema.script,
+                                                              state->done, interrupt));
+  summary.schema_items += refreshed;  // not scheduler jobs: counted as the items they are
   if (options.before_finish) HD_RETURN_IF_ERROR(options.before_finish(conn, input.archive_id));
   return ledger::Drop(conn);
 }

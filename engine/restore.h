@@ -1,8 +1,11 @@
 // `hyperdump restore`: rebuilds a database from an archive (issue 7).
 //
-// RunRestore reads as the list of its phases; each phase lives in its own
-// file (restore_checks, timescale_window, schema_restore, restore_jobs,
-// copy_in, ledger, matview_refresh). Nothing is written to the target before the archive and
+// RestoreFrom (restore.cc) reads as the list of its passes: the schema, the
+// target, roles, the TimescaleDB window, the job graph, finish. Each lives
+// in its own file: restore_checks, schema_restore, timescale_window,
+// restore_jobs (the graph, one function per phase) with restore_runner (a
+// job's ledgered transaction) and restore_load (COPY), ledger,
+// matview_refresh. Nothing is written to the target before the archive and
 // the target have passed every check.
 #ifndef HYPERDUMP_ENGINE_RESTORE_H_
 #define HYPERDUMP_ENGINE_RESTORE_H_

@@ -35,44 +35,27 @@ bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0)
 
 namespace {
 
-// plan.json's tables, sequences and job statistics (no files yet).
-Result<RestoreInput> ParsePlan(const std::string& plan_text, const std::string& dir) {
-  nlohmann::json plan = nlohmann::json::parse(plan_text, nullptr, false);
-  if (plan.is_discarded() || !plan.is_object()) {
-    return Corrupt(std::string(layout::kPlanBlob) + " in " + dir + " is not valid JSON");
-  }
+// What restore takes of plan.json: its tables, sequences, job statistics
+// and post-data map (no files yet).
+RestoreInput InputFromPlan(const PlanFile& file) {
   RestoreInput input;
-  for (const nlohmann::json& t : plan.value("tables", nlohmann::json::array())) {
-    RestoreTable table;
-    table.schema = JsonString(t, "schema");
-    table.name = JsonString(t, "name");
-    table.kind = JsonString(t, "kind");
-    table.extension = JsonString(t, "extension");
-    table.parent = JsonString(t, "parent");
-    table.hypertable = JsonString(t, "hypertable");
-    for (const nlohmann::json& a : t.value("load_after", nlohmann::json::array())) {
-      if (a.is_string()) table.load_after.push_back(a.get<std::string>());
-    }
-    input.tables.push_back(std::move(table));
+  for (const TableInfo& t : file.plan.tables) {
+    RestoreTable& table = input.tables.emplace_back();
+    table.schema = t.schema;
+    table.name = t.name;
+    table.kind = TableKindName(t.kind);
+    table.extension = t.extension;
+    table.parent = t.parent;
+    table.hypertable = t.hypertable;
+    table.load_after = t.load_after;
   }
-  for (const nlohmann::json& s : plan.value("sequences", nlohmann::json::array())) {
-    SequenceInfo seq;
-    seq.schema = JsonString(s, "schema");
-    seq.name = JsonString(s, "name");
-    seq.owned_by = JsonString(s, "owned_by");
-    seq.last_value = s.value("last_value", int64_t{0});
-    seq.is_called = s.value("is_called", false);
-    input.sequences.push_back(std::move(seq));
+  input.sequences = file.plan.sequences;
+  if (!file.timescaledb_job_stats.empty()) {
+    input.timescaledb_job_stats = file.timescaledb_job_stats.dump();
   }
-  if (auto stats = plan.find("timescaledb_job_stats");
-      stats != plan.end() && stats->is_array() && !stats->empty()) {
-    input.timescaledb_job_stats = stats->dump();
-  }
-  const nlohmann::json server = plan.value("server", nlohmann::json::object());
-  input.timescaledb_version = JsonString(server, "timescaledb_version");
-  if (auto v = server.find("server_version_num"); v != server.end() && v->is_number_integer()) {
-    input.source_server_version_num = v->get<int>();
-  }
+  input.timescaledb_version = file.plan.server.timescaledb_version;
+  if (file.post_data) input.post_data = *file.post_data;
+  input.source_server_version_num = file.plan.server.server_version_num;
   return input;
 }
 
@@ -138,7 +121,9 @@ std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum) {
 
 Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   HD_ASSIGN_OR_RETURN(std::string plan_text, archive.ReadBlob(layout::kPlanBlob));
-  HD_ASSIGN_OR_RETURN(RestoreInput input, ParsePlan(plan_text, archive.dir()));
+  HD_ASSIGN_OR_RETURN(PlanFile plan, ReadPlanFile(plan_text, std::string(layout::kPlanBlob) +
+                                                                 " in " + archive.dir()));
+  RestoreInput input = InputFromPlan(plan);
   const format::Manifest& manifest = archive.manifest();
   input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
   const format::FileEntry* plan_entry = manifest.Find(layout::kPlanBlob);
@@ -152,9 +137,10 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
 Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std::string& dir,
                                          const std::string& archive_id,
                                          std::deque<format::FileEntry>* planned) {
-  HD_ASSIGN_OR_RETURN(RestoreInput input, ParsePlan(plan_text, dir));
+  HD_ASSIGN_OR_RETURN(PlanFile plan,
+                      ReadPlanFile(plan_text, std::string(layout::kPlanBlob) + " in " + dir));
+  RestoreInput input = InputFromPlan(plan);
   input.archive_id = archive_id;
-  nlohmann::json plan = nlohmann::json::parse(plan_text);  // valid: ParsePlan said so
   std::vector<const format::FileEntry*> files;
   auto add = [&](std::string name, nlohmann::json meta, uint64_t bytes) {
     format::FileEntry& e = planned->emplace_back();
@@ -164,19 +150,17 @@ Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std
     e.uncompressed_bytes = bytes;
     files.push_back(&e);
   };
-  for (const nlohmann::json& j : plan.value("jobs", nlohmann::json::array())) {
-    std::string file = JsonString(j, "file");
-    if (file.empty()) {
+  for (size_t i = 0; i < plan.plan.jobs.size(); ++i) {
+    const DataJob& job = plan.plan.jobs[i];
+    if (i >= plan.job_files.size() || plan.job_files[i].empty()) {
       return Corrupt(std::string(layout::kPlanBlob) + " in " + dir +
                      " does not name its jobs' data files (written by a hyperdump older than "
                      "`migrate`)");
     }
-    add(std::move(file), {{"table", j.value("table", input.tables.size())}},
-        j.value("bytes", uint64_t{0}));
+    add(plan.job_files[i], {{"table", job.table_index}},
+        static_cast<uint64_t>(std::max<int64_t>(job.estimated_bytes, 0)));
   }
-  for (const nlohmann::json& f : plan.value("large_object_files", nlohmann::json::array())) {
-    if (f.is_string()) add(f.get<std::string>(), {{"kind", kLargeObjectsKind}}, 0);
-  }
+  for (const std::string& f : plan.large_object_files) add(f, {{"kind", kLargeObjectsKind}}, 0);
   HD_RETURN_IF_ERROR(AttachFiles(input, files, dir));
   return input;
 }

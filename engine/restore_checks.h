@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "engine/dump_plan.h"
 #include "engine/pg.h"
+#include "engine/plan_json.h"
 #include "format/reader.h"
 
 namespace hyperdump::engine {
@@ -42,6 +43,9 @@ struct RestoreInput {
   // plan.json's "timescaledb_job_stats": the source's bgw_job_stat rows of
   // its user jobs (a JSON array), "" when the archive has none.
   std::string timescaledb_job_stats;
+  // plan.json's "post_data": the table of each post-data item (empty only
+  // for a plan.json without it: its indexes and keys then run after all data).
+  std::vector<PostDataItem> post_data;
 };
 
 // Reads plan.json and the manifest. kCorrupt when they disagree (a data

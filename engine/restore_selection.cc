@@ -135,32 +135,6 @@ bool RestoreSelection::Active() const {
          !sections.empty() || data_only || schema_only || !use_list.empty();
 }
 
-std::vector<TocLine> ParseTocListing(const std::string& listing) {
-  std::vector<TocLine> out;
-  std::istringstream in(listing);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == ';') continue;
-    size_t semi = line.find(';');
-    if (semi == std::string::npos) continue;
-    TocLine l;
-    l.id = std::atoi(line.substr(0, semi).c_str());
-    if (l.id <= 0) continue;
-    size_t pos = semi + 1;
-    std::string* fields[] = {&l.catalog_oid, &l.oid};
-    for (std::string* field : fields) {
-      while (pos < line.size() && line[pos] == ' ') ++pos;
-      size_t end = line.find(' ', pos);
-      if (end == std::string::npos) end = line.size();
-      *field = line.substr(pos, end - pos);
-      pos = end;
-    }
-    if (pos < line.size()) ++pos;
-    l.text = line.substr(pos);
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
 std::string DataTocEntry::Desc() const {
   switch (kind) {
     case Kind::kTableData:

@@ -45,6 +45,7 @@
 #include "base/status.h"
 #include "engine/restore_checks.h"
 #include "engine/schema_restore.h"
+#include "engine/toc_listing.h"
 
 namespace hyperdump::engine {
 
@@ -63,15 +64,6 @@ struct RestoreSelection {
   // Whether anything is selected (--strict-names alone selects nothing).
   bool Active() const;
 };
-
-// One entry line of `pg_restore -l`: "308; 1259 17316 TABLE demo metrics postgres".
-struct TocLine {
-  int id = 0;
-  std::string catalog_oid = "0", oid = "0";
-  std::string text;  // "DESC NAMESPACE TAG OWNER", as printed
-};
-// The entry lines of a `pg_restore -l` listing (comments and blank lines skipped).
-std::vector<TocLine> ParseTocListing(const std::string& listing);
 
 // A data entry of the archive, as `hyperdump list --toc` prints it.
 struct DataTocEntry {

@@ -143,20 +143,6 @@ struct Archive {
   }
 };
 
-TEST(RestoreSelectionTest, ParsesPgRestoreListingLines) {
-  auto lines = ParseTocListing(
-      ";\n; Archive created at 2026-01-01\n;\n"
-      "2; 3079 16385 EXTENSION - timescaledb \n"
-      "298; 1259 17202 TABLE demo Odd \"Quoted\" Name.ü postgres\n"
-      "\n");
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0].id, 2);
-  EXPECT_EQ(lines[0].catalog_oid, "3079");
-  EXPECT_EQ(lines[0].text, "EXTENSION - timescaledb ");
-  EXPECT_EQ(lines[1].oid, "17202");
-  EXPECT_EQ(lines[1].text, "TABLE demo Odd \"Quoted\" Name.ü postgres");
-}
-
 TEST(RestoreSelectionTest, DataEntriesAreNumberedAboveTheSchemaAsPgRestoreListsThem) {
   Archive a;
   std::vector<DataTocEntry> data = a.Data();

@@ -1,6 +1,9 @@
 #include "engine/run_phases.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "base/job_kind.h"
 
 namespace hyperdump::engine {
 
@@ -10,11 +13,11 @@ constexpr const char* kStageNames[kStages] = {"pre-data", "catalog", "data", "po
                                               "analyze"};
 
 int StageOf(const scheduler::JobGraph& graph, scheduler::JobId id) {
-  const std::string& kind = graph.job(id).kind;
-  if (kind == "schema" && graph.dependency_count(id) == 0) return 0;
-  if (kind == "catalog") return 1;
-  if (kind == "copy") return 2;
-  if (kind == "analyze") return 4;
+  const std::optional<JobKind> kind = ParseJobKind(graph.job(id).kind);
+  if (kind == JobKind::kSchema && graph.dependency_count(id) == 0) return 0;
+  if (kind == JobKind::kCatalog) return 1;
+  if (kind == JobKind::kCopy) return 2;
+  if (kind == JobKind::kAnalyze) return 4;
   return 3;
 }
 }  // namespace
@@ -48,10 +51,6 @@ RunEstimate RestoreEstimate(const RestoreInput& input, const std::set<std::strin
     e.rows += f->rows.value_or(0);
   }
   return e;
-}
-
-const char* RestorePhaseSink::StageName(int stage) {
-  return stage >= 0 && stage < kStages ? kStageNames[stage] : "";
 }
 
 RestorePhaseSink::RestorePhaseSink(scheduler::EventSink* next, RunObserver& observer,

@@ -44,8 +44,9 @@ RunEstimate DumpEstimate(const DumpPlan& plan);
 RunEstimate RestoreEstimate(const RestoreInput& input, const std::set<std::string>& done);
 
 // Names the restore's phases inside its job graph from the scheduler's
-// events, then forwards every event to `next` (may be null). A phase is the
-// earliest stage that still has unfinished jobs:
+// events (their JobKind, base/job_kind.h), then forwards every event to
+// `next` (may be null). A phase is the earliest stage that still has
+// unfinished jobs:
 //   pre-data (the graph's root schema job), catalog, data (copy),
 //   post-data (keys, indexes, foreign keys, sequences, the rest of the
 //   schema), analyze.
@@ -58,8 +59,6 @@ class RestorePhaseSink : public scheduler::EventSink {
   RestorePhaseSink(scheduler::EventSink* next, RunObserver& observer,
                    const scheduler::JobGraph& graph);
   void OnEvent(const scheduler::Event& event) override;
-
-  static const char* StageName(int stage);
 
  private:
   void AdvanceLocked();

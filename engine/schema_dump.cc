@@ -50,54 +50,7 @@ Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
   return RunProgram(argv, out_path + ".stdout", "pg_dump (schema)", &interrupt, env);
 }
 
-std::vector<TocItem> ParseTocList(const std::string& listing) {
-  // Longest first: "INDEX ATTACH" before "INDEX".
-  static const char* const kDescs[] = {"PUBLICATION TABLES IN SCHEMA",
-                                       "MATERIALIZED VIEW DATA",
-                                       "CHECK CONSTRAINT",
-                                       "PUBLICATION TABLE",
-                                       "FK CONSTRAINT",
-                                       "EVENT TRIGGER",
-                                       "INDEX ATTACH",
-                                       "ROW SECURITY",
-                                       "SUBSCRIPTION",
-                                       "PUBLICATION",
-                                       "CONSTRAINT",
-                                       "STATISTICS",
-                                       "TRIGGER",
-                                       "POLICY",
-                                       "INDEX",
-                                       "RULE"};
-  static const std::regex kLine(R"(^(\d+); (\d+) (\d+) (.*)$)");
-  std::vector<TocItem> out;
-  size_t pos = 0;
-  while (pos < listing.size()) {
-    size_t end = listing.find('\n', pos);
-    if (end == std::string::npos) end = listing.size();
-    std::string line = listing.substr(pos, end - pos);
-    pos = end + 1;
-    std::smatch m;
-    if (line.empty() || line[0] == ';' || !std::regex_match(line, m, kLine)) continue;
-    TocItem item;
-    item.dump_id = std::stoll(m[1]);
-    item.classid = static_cast<uint32_t>(std::stoul(m[2]));
-    item.objid = static_cast<uint32_t>(std::stoul(m[3]));
-    std::string rest = m[4];
-    for (const char* d : kDescs) {
-      std::string desc = d;
-      if (rest.compare(0, desc.size() + 1, desc + " ") == 0) {
-        item.desc = desc;
-        break;
-      }
-    }
-    if (item.desc.empty()) item.desc = rest.substr(0, rest.find(' '));
-    item.line = line;
-    out.push_back(std::move(item));
-  }
-  return out;
-}
-
-Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
+Result<std::vector<TocLine>> ListPostData(const std::string& schema_path,
                                           const std::string& scratch,
                                           const std::atomic<bool>& interrupt) {
   std::string out = scratch + "/post_data.list";
@@ -105,18 +58,18 @@ Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
       RunProgram({PgBinDir() + "/pg_restore", "--list", "--section=post-data", schema_path}, out,
                  "pg_restore --list", &interrupt));
   HD_ASSIGN_OR_RETURN(std::string listing, ReadWholeFile(out));
-  return ParseTocList(listing);
+  return ParseTocListing(listing);
 }
 
-Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
-                                   const DumpPlan& plan) {
+Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, const std::vector<TocLine>& items,
+                                              const DumpPlan& plan) {
   // Resolve every item's table (and a foreign key's referenced table) in one
   // query. INDEX ATTACH items carry no oid: matched below by index name.
   std::string classids = "{", objids = "{";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) classids += ",", objids += ",";
-    classids += std::to_string(items[i].classid);
-    objids += std::to_string(items[i].objid);
+    classids += items[i].catalog_oid;
+    objids += items[i].oid;
   }
   classids += "}", objids += "}";
   HD_ASSIGN_OR_RETURN(
@@ -172,10 +125,13 @@ Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     table_index[{plan.tables[i].schema, plan.tables[i].name}] = i;
   }
-  nlohmann::json out = nlohmann::json::array();
+  std::vector<PostDataItem> out;
   for (size_t i = 0; i < items.size(); ++i) {
-    const TocItem& item = items[i];
-    nlohmann::json j = {{"desc", item.desc}, {"toc_id", item.dump_id}, {"toc_line", item.line}};
+    const TocLine& item = items[i];
+    PostDataItem& p = out.emplace_back();
+    p.desc = item.desc;
+    p.toc_id = item.id;
+    p.toc_line = item.line;
     std::optional<std::string> ts, tn, rs, rn, name;
     if (static_cast<int>(i) < r.rows()) {
       ts = r.GetOptional(static_cast<int>(i), 1);
@@ -197,27 +153,18 @@ Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem
         }
       }
     }
-    j["schema"] = ts.value_or("");
-    j["name"] = name.value_or("");
+    p.schema = ts.value_or("");
+    p.name = name.value_or("");
     if (ts && tn) {
-      j["table"] = *ts + "." + *tn;
-      j["table_schema"] = *ts;
-      j["table_name"] = *tn;
+      p.table = TableName{*ts, *tn};
       auto it = table_index.find({*ts, *tn});
-      j["table_index"] = it == table_index.end() ? nlohmann::json() : nlohmann::json(it->second);
-    } else {
-      j["table"] = nullptr;
-      j["table_index"] = nullptr;
+      if (it != table_index.end()) p.table_index = it->second;
     }
     if (rs && rn) {
-      j["references"] = *rs + "." + *rn;
-      j["references_schema"] = *rs;
-      j["references_name"] = *rn;
+      p.references = TableName{*rs, *rn};
       auto it = table_index.find({*rs, *rn});
-      j["references_index"] =
-          it == table_index.end() ? nlohmann::json() : nlohmann::json(it->second);
+      if (it != table_index.end()) p.references_index = it->second;
     }
-    out.push_back(std::move(j));
   }
   return out;
 }

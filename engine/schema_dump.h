@@ -10,13 +10,14 @@
 
 #include <atomic>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "engine/dump_plan.h"
 #include "engine/pg.h"
+#include "engine/plan_json.h"
+#include "engine/toc_listing.h"
 
 namespace hyperdump::engine {
 
@@ -35,26 +36,15 @@ struct SchemaDumpRequest {
 Status DumpSchema(const SchemaDumpRequest& request, const std::string& out_path,
                   const std::atomic<bool>& interrupt);
 
-// One line of `pg_restore -l --section=post-data`.
-struct TocItem {
-  int64_t dump_id = 0;
-  uint32_t classid = 0;  // catalog of the object (pg_class, pg_constraint...), 0 if none
-  uint32_t objid = 0;
-  std::string desc;  // "INDEX", "FK CONSTRAINT", ...
-  std::string line;  // the whole line, usable in a pg_restore -L list
-};
-// Parses pg_restore -l output (comment lines are skipped).
-std::vector<TocItem> ParseTocList(const std::string& listing);
-
 // pg_restore -l --section=post-data of `schema_path`.
-Result<std::vector<TocItem>> ListPostData(const std::string& schema_path,
+Result<std::vector<TocLine>> ListPostData(const std::string& schema_path,
                                           const std::string& scratch,
                                           const std::atomic<bool>& interrupt);
 
-// The "post_data" array of plan.json (engine/archive_layout.h): each item
-// with the table it belongs to, resolved in `conn`'s snapshot.
-Result<nlohmann::json> MapPostData(PgConnection& conn, const std::vector<TocItem>& items,
-                                   const DumpPlan& plan);
+// The "post_data" of plan.json (engine/plan_json.h): each item with the
+// table it belongs to, resolved in `conn`'s snapshot.
+Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, const std::vector<TocLine>& items,
+                                              const DumpPlan& plan);
 
 // pg_dumpall --roles-only --no-role-passwords: role definitions, without
 // password hashes (they are secrets; set passwords on the target).

@@ -4,12 +4,14 @@
 #include <cctype>
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "engine/local_files.h"
 #include "engine/pg.h"
 #include "engine/subprocess.h"
+#include "engine/toc_listing.h"
 
 namespace hyperdump::engine {
 
@@ -71,38 +73,6 @@ Token NextToken(const std::string& s, size_t& pos) {
 bool IsIdent(const Token& t) { return t.type == Token::kWord || t.type == Token::kQuoted; }
 bool IsWord(const Token& t, const char* w) { return t.type == Token::kWord && t.text == w; }
 
-bool ExpectWords(const std::string& s, size_t& pos, std::initializer_list<const char*> words) {
-  for (const char* w : words) {
-    if (!IsWord(NextToken(s, pos), w)) return false;
-  }
-  return true;
-}
-
-// INDEX: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table ...
-bool TableOfIndex(const std::string& sql, std::string& schema, std::string& name) {
-  size_t pos = 0;
-  if (!IsWord(NextToken(sql, pos), "CREATE")) return false;
-  Token t = NextToken(sql, pos);
-  if (IsWord(t, "UNIQUE")) t = NextToken(sql, pos);
-  if (!IsWord(t, "INDEX") || !IsIdent(NextToken(sql, pos))) return false;
-  if (!IsWord(NextToken(sql, pos), "ON")) return false;
-  return ParseQualifiedName(sql, pos, schema, name);
-}
-
-// CONSTRAINT: ALTER TABLE [ONLY] schema.table ADD CONSTRAINT ...; for FKs
-// also the table after REFERENCES.
-bool TablesOfConstraint(const std::string& sql, std::string& schema, std::string& name,
-                        std::string* ref_schema, std::string* ref_name) {
-  size_t pos = 0;
-  if (!ExpectWords(sql, pos, {"ALTER", "TABLE"})) return false;
-  if (!ParseQualifiedName(sql, pos, schema, name)) return false;
-  if (!ref_schema) return true;
-  for (Token t = NextToken(sql, pos); t.type != Token::kEnd; t = NextToken(sql, pos)) {
-    if (IsWord(t, "REFERENCES")) return ParseQualifiedName(sql, pos, *ref_schema, *ref_name);
-  }
-  return false;
-}
-
 // Lines of `text`, without their '\n'.
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> lines;
@@ -111,40 +81,13 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-struct TocEntry {
-  int dump_id = 0;
-  std::string rest;  // "DESC SCHEMA TAG OWNER"
-};
-
-// `pg_restore -l` lines: "123; 1259 16393 TABLE public child postgres".
-std::vector<TocEntry> ParseToc(const std::string& listing) {
-  std::vector<TocEntry> out;
-  for (const std::string& line : SplitLines(listing)) {
-    if (line.empty() || line[0] == ';') continue;
-    size_t semi = line.find(';');
-    if (semi == std::string::npos) continue;
-    TocEntry e;
-    e.dump_id = std::atoi(line.substr(0, semi).c_str());
-    // Skip "; catalog-oid object-oid ".
-    size_t pos = semi + 1;
-    for (int field = 0; field < 2; ++field) {
-      while (pos < line.size() && line[pos] == ' ') ++pos;
-      while (pos < line.size() && line[pos] != ' ') ++pos;
-    }
-    while (pos < line.size() && line[pos] == ' ') ++pos;
-    e.rest = line.substr(pos);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 // pg_restore prints items in three passes (pg_backup_archiver.c,
 // _tocEntryRestorePass): everything else in listing order, then the ACLs,
 // then event triggers (with their comments) and materialized view data. The
 // listing in the order its items are printed, so that both match one to one.
-std::vector<TocEntry> PrintOrder(std::vector<TocEntry> toc) {
-  auto pass = [](const TocEntry& e) {
-    const std::string& r = e.rest;
+std::vector<TocLine> PrintOrder(std::vector<TocLine> toc) {
+  auto pass = [](const TocLine& e) {
+    const std::string& r = e.text;
     if (r.rfind("ACL ", 0) == 0 || r.rfind("ACL LANGUAGE ", 0) == 0 ||
         r.rfind("DEFAULT ACL ", 0) == 0)
       return 1;
@@ -154,7 +97,7 @@ std::vector<TocEntry> PrintOrder(std::vector<TocEntry> toc) {
     return 0;
   };
   std::stable_sort(toc.begin(), toc.end(),
-                   [&](const TocEntry& a, const TocEntry& b) { return pass(a) < pass(b); });
+                   [&](const TocLine& a, const TocLine& b) { return pass(a) < pass(b); });
   return toc;
 }
 
@@ -221,8 +164,8 @@ bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema
   return true;
 }
 
-Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
-                                      const SchemaOptions& options) {
+Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
+                                      const std::vector<PostDataItem>& post_data) {
   HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
   // Three independent pg_restore runs, at once: they are most of restore's
   // start-up time, before the first job can start.
@@ -239,9 +182,11 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
   HD_ASSIGN_OR_RETURN(std::string listing, std::move(listed));
   HD_ASSIGN_OR_RETURN(std::string post_listing, std::move(post_listed));
   HD_ASSIGN_OR_RETURN(std::string text, std::move(sql));
-  std::vector<TocEntry> toc = PrintOrder(ParseToc(listing));
+  std::vector<TocLine> toc = PrintOrder(ParseTocListing(listing));
   std::set<int> post_ids;
-  for (const TocEntry& e : ParseToc(post_listing)) post_ids.insert(e.dump_id);
+  for (const TocLine& e : ParseTocListing(post_listing)) post_ids.insert(e.id);
+  std::map<int64_t, const PostDataItem*> placed;  // plan.json's post-data map by dump id
+  for (const PostDataItem& p : post_data) placed[p.toc_id] = &p;
 
   std::vector<std::string> lines = SplitLines(text);
   std::vector<size_t> headers;  // index of each "-- Name:" line
@@ -277,11 +222,11 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
     script.preamble += line + "\n";
   }
   for (size_t k = 0; k < headers.size(); ++k) {
-    const TocEntry& entry = toc[k];
+    const TocLine& entry = toc[k];
     std::string desc = DescOfHeader(lines[headers[k]]);
-    if (desc.empty() || !StartsWith(entry.rest, desc + " ")) {
-      return mismatch("item " + std::to_string(entry.dump_id) + " (" + entry.rest +
-                      ") printed as '" + lines[headers[k]] + "'");
+    if (desc.empty() || !StartsWith(entry.text, desc + " ")) {
+      return mismatch("item " + std::to_string(entry.id) + " (" + entry.text + ") printed as '" +
+                      lines[headers[k]] + "'");
     }
     size_t begin = headers[k] + 2;
     size_t end = k + 1 < headers.size() ? headers[k + 1] - 1 : lines.size();
@@ -311,20 +256,26 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path,
                    "CREATE SCHEMA IF NOT EXISTS public");
     }
     SchemaItem item;
-    item.dump_id = entry.dump_id;
+    item.dump_id = entry.id;
     item.desc = desc;
-    item.toc_line = entry.rest.substr(desc.size() + 1);
-    item.pass = Classify(desc, post_ids.count(entry.dump_id) > 0);
-    if (item.pass == ItemPass::kTable &&
-        !(desc == "INDEX"
-              ? TableOfIndex(body, item.table_schema, item.table_name)
-              : TablesOfConstraint(body, item.table_schema, item.table_name, nullptr, nullptr))) {
-      item.pass = ItemPass::kRest;  // not a shape we know: run it with the rest
-    }
-    if (item.pass == ItemPass::kForeignKey &&
-        !TablesOfConstraint(body, item.table_schema, item.table_name, &item.ref_schema,
-                            &item.ref_name)) {
-      item.pass = ItemPass::kRest;
+    item.toc_line = entry.text.substr(desc.size() + 1);
+    item.pass = Classify(desc, post_ids.count(entry.id) > 0);
+    if (item.pass == ItemPass::kTable || item.pass == ItemPass::kForeignKey) {
+      // The table (and a foreign key's referenced table) as the dump
+      // resolved them in the source's catalog; an item the map does not
+      // place runs with the rest.
+      auto it = placed.find(entry.id);
+      const PostDataItem* p = it == placed.end() ? nullptr : it->second;
+      if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
+        item.pass = ItemPass::kRest;
+      } else {
+        item.table_schema = p->table->schema;
+        item.table_name = p->table->name;
+        if (p->references) {
+          item.ref_schema = p->references->schema;
+          item.ref_name = p->references->name;
+        }
+      }
     }
     if (!tablespace.empty()) item.sql += tablespace + "\n";
     if (!access_method.empty()) item.sql += access_method + "\n";

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/plan_json.h"
 
 namespace hyperdump::engine {
 
@@ -42,9 +43,10 @@ struct SchemaItem {
   std::string toc_line;  // the rest of the `pg_restore -l` line, for messages
   ItemPass pass = ItemPass::kPreData;
   std::string sql;  // self-contained: runs on any connection with the preamble applied
-  // kTable and kForeignKey: the table the item is on (unquoted parts).
+  // kTable and kForeignKey: the table the item is on (unquoted parts), from
+  // plan.json's post-data map (the dump resolved it in the source's catalog).
   std::string table_schema, table_name;
-  // kForeignKey: the referenced table.
+  // kForeignKey: the referenced table, likewise.
   std::string ref_schema, ref_name;
 
   // "INDEX public child_c_idx" (for job names and error messages).
@@ -65,9 +67,13 @@ struct SchemaOptions {
   bool no_tablespaces = false;
 };
 
-// Lists and splits `pgdump_path`. Fails naming pg_restore's error, or (kCorrupt)
-// if its output cannot be matched item for item against its own listing.
-Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options);
+// Lists and splits `pgdump_path`. `post_data` (plan.json's map of post-data
+// items to their tables) places indexes, keys and foreign keys on their
+// tables; an item it does not place runs in pass kRest, after all data.
+// Fails naming pg_restore's error, or (kCorrupt) if its output cannot be
+// matched item for item against its own listing.
+Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
+                                      const std::vector<PostDataItem>& post_data);
 
 // The DROP ... IF EXISTS statements `pg_restore --clean --if-exists` would run
 // before recreating the archive's objects, in its order (dependents first).

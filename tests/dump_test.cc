@@ -515,22 +515,6 @@ TEST(DumpUnitTest, LockPerJobCapacityMessageNamesPgDumpAndTheSettingToRaise) {
   EXPECT_NE(s.message().find("or dump with --lock-per-job"), std::string::npos) << s.message();
 }
 
-TEST(DumpUnitTest, TocListingParsesIdsCatalogIdsAndDescriptions) {
-  std::vector<engine::TocItem> items = engine::ParseTocList(
-      ";\n; Archive created at 2026-11-25\n;\n"
-      "3218; 2606 16394 CONSTRAINT public We\"ird. tab We\"ird. tab_pkey postgres\n"
-      "3222; 0 0 INDEX ATTACH public p1_k_idx postgres\n"
-      "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres\n");
-  ASSERT_EQ(items.size(), 3u);
-  EXPECT_EQ(items[0].dump_id, 3218);
-  EXPECT_EQ(items[0].classid, 2606u);
-  EXPECT_EQ(items[0].objid, 16394u);
-  EXPECT_EQ(items[0].desc, "CONSTRAINT");
-  EXPECT_EQ(items[1].desc, "INDEX ATTACH");
-  EXPECT_EQ(items[2].desc, "FK CONSTRAINT");
-  EXPECT_EQ(items[2].line, "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres");
-}
-
 TEST(DumpUnitTest, ChildProcessesGetThePasswordOnlyThroughTheEnvironment) {
   std::vector<std::pair<std::string, std::string>> env;
   std::string c = engine::ConninfoForChild(

@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
       std::string chunk = std::string(h.table) + " chunk " + std::to_string(c + 1);
       auto bytes = static_cast<uint64_t>(mib * 1024 * 1024);
       size_t data =
-          add("copy " + chunk, "data", mib / kMiBps, bytes, bytes / 48, {catalog_done}, mib);
+          add("copy " + chunk, "copy", mib / kMiBps, bytes, bytes / 48, {catalog_done}, mib);
       size_t index = add("index _timescaledb_internal._hyper_" + std::to_string(h.hyper_id) + "_" +
                              std::to_string(c + 1) + "_chunk_time_idx",
                          "index", mib / kMiBps * 0.35, 0, 0, {data}, mib * 0.35);
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   for (const char* t : plain) {
     double mib = 5 + (Next(&rng) % 1000) / 2.5;
     auto bytes = static_cast<uint64_t>(mib * 1024 * 1024);
-    size_t data = add(std::string("copy ") + t, "data", mib / kMiBps, bytes, bytes / 120,
+    size_t data = add(std::string("copy ") + t, "copy", mib / kMiBps, bytes, bytes / 120,
                       {catalog_done}, mib);
     size_t pk = add(std::string("index ") + t + "_pkey", "index", mib / kMiBps * 0.3 + 0.2, 0, 0,
                     {data}, mib * 0.3);
@@ -155,9 +155,9 @@ int main(int argc, char** argv) {
     analyze_deps.push_back(
         add(std::string("analyze ") + t, "analyze", 0.5 + mib / 400, 0, 0, {pk, idx2}, 0.5));
   }
-  add("constraint public.orders orders_user_id_fkey", "constraint", 4.0, 0, 0,
+  add("constraint public.orders orders_user_id_fkey", "foreign key", 4.0, 0, 0,
       {users_done[0], users_done[1]}, 5);
-  add("constraint public.order_items order_items_product_id_fkey", "constraint", 5.5, 0, 0,
+  add("constraint public.order_items order_items_product_id_fkey", "foreign key", 5.5, 0, 0,
       {users_done[1], users_done[2]}, 5);
   add("timescaledb_post_restore()", "catalog", 1.2, 0, 0, analyze_deps, 0);
 
@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
   double catalog_end = jobs[catalog_done].end;
   double data_end = 0, analyze_start = 1e18;
   for (const Job& j : jobs) {
-    if (j.kind == "data" || j.kind == "index" || j.kind == "constraint") {
+    if (j.kind == "copy" || j.kind == "index" || j.kind == "foreign key") {
       data_end = std::max(data_end, j.end);
     }
     if (j.kind == "analyze") analyze_start = std::min(analyze_start, j.end - j.seconds);

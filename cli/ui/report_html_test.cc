@@ -27,7 +27,8 @@ size_t Count(const std::string& haystack, const std::string& needle) {
 
 std::vector<Event> SmallRun() {
   std::vector<Event> ev;
-  const char* kinds[] = {"schema", "catalog", "data", "index", "constraint", "analyze", "other"};
+  const char* kinds[] = {"schema",      "catalog", "copy",     "index",
+                         "foreign key", "analyze", "sequences"};
   for (scheduler::JobId j = 0; j < 7; ++j) {
     int slot = static_cast<int>(j % 3);
     ev.push_back(Ev(Event::kStarted, j, j, slot, "job " + std::to_string(j), kinds[j]));
@@ -51,7 +52,7 @@ TEST(RenderHtmlReportTest, DrawsOneBarPerJobColouredByKind) {
     EXPECT_EQ(Count(html, std::string("<rect class=\"bar k-") + k + "\""), 1u) << k;
   }
   // Tooltip of job 2 (data, slot 2): object, kind, slot, bytes, rows, duration.
-  EXPECT_NE(html.find("<title>job 2\ndata \xC2\xB7 slot 2\n2.9 KiB \xC2\xB7 30 rows\n1.0s (at 2.0s)"
+  EXPECT_NE(html.find("<title>job 2\ncopy \xC2\xB7 slot 2\n2.9 KiB \xC2\xB7 30 rows\n1.0s (at 2.0s)"
                       "</title>"),
             std::string::npos);
   EXPECT_NE(html.find("<title>restore of app</title>"), std::string::npos);
@@ -70,7 +71,7 @@ TEST(RenderHtmlReportTest, IsSelfContained) {
 
 TEST(RenderHtmlReportTest, EscapesNamesAndRedactsSecrets) {
   std::vector<Event> ev = {
-      Ev(Event::kStarted, 1, 0, 0, "<script>alert(1)</script>", "data"),
+      Ev(Event::kStarted, 1, 0, 0, "<script>alert(1)</script>", "copy"),
       Ended(Event::kFailed, 1, 1, 0,
             Status(StatusCode::kConnection, "lost postgresql://u:hunter2@h/db <b>", "08006")),
   };

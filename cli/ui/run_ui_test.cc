@@ -26,7 +26,7 @@ std::string ReadAll(std::FILE* f) {
 
 void RunTwoJobs(RunUi* ui) {
   ui->SetPhase("data");
-  ui->sink()->OnEvent(Ev(Event::kStarted, 1, 0, 0, "copy public.t", "data"));
+  ui->sink()->OnEvent(Ev(Event::kStarted, 1, 0, 0, "copy public.t", "copy"));
   ui->sink()->OnEvent(testing::Progress(1, 1, 0, 2048, 20));
   ui->sink()->OnEvent(testing::Ended(Event::kFinished, 1, 2, 0));
   ui->Warn("table public.t has no primary key; password=hunter2");

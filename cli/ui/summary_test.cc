@@ -90,21 +90,22 @@ TEST(CompactRecorderTest, ARunningAttemptComesWithItsProgressSoFar) {
   EXPECT_EQ(spans[0].end, testing::At(2));
 }
 
-TEST(ClassifyKindTest, MapsFreeTextKindsOntoColourGroups) {
+TEST(ClassifyKindTest, MapsEachJobKindOntoItsColourGroup) {
   EXPECT_EQ(ClassifyKind("schema"), KindClass::kSchema);
-  EXPECT_EQ(ClassifyKind("pre-data"), KindClass::kSchema);
   EXPECT_EQ(ClassifyKind("catalog"), KindClass::kCatalog);
-  EXPECT_EQ(ClassifyKind("timescaledb catalog"), KindClass::kCatalog);
   EXPECT_EQ(ClassifyKind("copy"), KindClass::kData);
-  EXPECT_EQ(ClassifyKind("Data"), KindClass::kData);
-  EXPECT_EQ(ClassifyKind("chunk"), KindClass::kData);
   EXPECT_EQ(ClassifyKind("index"), KindClass::kIndex);
-  EXPECT_EQ(ClassifyKind("post-data index"), KindClass::kIndex);
-  EXPECT_EQ(ClassifyKind("constraint"), KindClass::kConstraint);
-  EXPECT_EQ(ClassifyKind("fk"), KindClass::kConstraint);
+  EXPECT_EQ(ClassifyKind("key"), KindClass::kConstraint);
+  EXPECT_EQ(ClassifyKind("foreign key"), KindClass::kConstraint);
   EXPECT_EQ(ClassifyKind("analyze"), KindClass::kAnalyze);
-  EXPECT_EQ(ClassifyKind("snapshot"), KindClass::kOther);
+  EXPECT_EQ(ClassifyKind("sequences"), KindClass::kOther);
   EXPECT_STREQ(KindClassName(KindClass::kConstraint), "constraint");
+}
+
+TEST(ClassifyKindTest, TextThatNamesNoJobKindIsOther) {
+  EXPECT_EQ(ClassifyKind("data"), KindClass::kOther);
+  EXPECT_EQ(ClassifyKind("snapshot"), KindClass::kOther);
+  EXPECT_EQ(ClassifyKind(""), KindClass::kOther);
 }
 
 TEST(AddEventTotalsTest, CountsFinishedWorkRetriesAndIdleTime) {

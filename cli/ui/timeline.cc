@@ -1,29 +1,35 @@
 #include "cli/ui/timeline.h"
 
 #include <algorithm>
-#include <cctype>
+#include <optional>
 #include <unordered_map>
+
+#include "base/job_kind.h"
 
 namespace hyperdump::ui {
 
 using scheduler::Event;
 
 KindClass ClassifyKind(const std::string& kind) {
-  std::string k = kind;
-  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto has = [&](const char* s) { return k.find(s) != std::string::npos; };
-  // Order matters: "index" before "data" ("post-data index"), "constraint"
-  // before "table" ("table constraint"), "catalog" before "data".
-  if (has("index")) return KindClass::kIndex;
-  if (has("constraint") || has("fk") || has("foreign") || has("trigger")) {
-    return KindClass::kConstraint;
+  const std::optional<JobKind> known = ParseJobKind(kind);
+  if (!known) return KindClass::kOther;
+  switch (*known) {
+    case JobKind::kSchema:
+      return KindClass::kSchema;
+    case JobKind::kCatalog:
+      return KindClass::kCatalog;
+    case JobKind::kCopy:
+      return KindClass::kData;
+    case JobKind::kIndex:
+      return KindClass::kIndex;
+    case JobKind::kKey:
+    case JobKind::kForeignKey:
+      return KindClass::kConstraint;
+    case JobKind::kAnalyze:
+      return KindClass::kAnalyze;
+    case JobKind::kSequences:
+      return KindClass::kOther;
   }
-  if (has("analyze") || has("vacuum") || has("stat")) return KindClass::kAnalyze;
-  if (has("catalog")) return KindClass::kCatalog;
-  if (has("schema") || has("ddl") || has("pre-data") || has("post-data")) {
-    return KindClass::kSchema;
-  }
-  if (has("data") || has("copy") || has("chunk") || has("table")) return KindClass::kData;
   return KindClass::kOther;
 }
 

@@ -15,13 +15,12 @@
 
 namespace hyperdump::ui {
 
-// The colour groups of the timeline. Job kinds are free text chosen by the
-// engine; KindClass maps them (case-insensitively, by substring) onto these.
+// The colour groups of the timeline.
 enum class KindClass { kSchema, kCatalog, kData, kIndex, kConstraint, kAnalyze, kOther };
 
-// schema|ddl|pre-data|post-data -> schema; catalog -> catalog;
-// data|copy|chunk|table -> data; index -> index; constraint|fk|foreign|trigger
-// -> constraint; analyze|vacuum|stat -> analyze; anything else -> other.
+// The group of a job of kind `kind` (JobKindName, base/job_kind.h): copy ->
+// data, key and foreign key -> constraint, sequences -> other, the others
+// their own; text that names no JobKind -> other.
 KindClass ClassifyKind(const std::string& kind);
 const char* KindClassName(KindClass k);  // "schema", "catalog", ... "other"
 
