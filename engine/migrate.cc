@@ -8,9 +8,9 @@
 
 #include "engine/archive_layout.h"
 #include "engine/ledger.h"
+#include "engine/local_files.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
-#include "engine/local_files.h"
 #include "engine/timescale_jobs.h"
 #include "format/live.h"
 #include "format/manifest.h"

@@ -164,6 +164,23 @@ std::string WorkerSetup(const SchemaScript& script, bool in_window) {
 // Pass 5: phases 2-7 as one job graph on the pool's N connections
 // (restore_jobs.h): schema, catalog, data largest first, each table's
 // indexes as soon as its data is in, foreign keys, the rest, ANALYZE.
+// After a failed or interrupted job graph: the restored TimescaleDB jobs
+// unscheduled until --resume finishes (timescale_jobs.h), on a connection of
+// its own (the restore's may be the one that broke). Says what it did, or
+// that it could not.
+void PauseJobsOfUnfinishedRestore(const std::string& target, Notes& notes) {
+  Result<PgConnection> conn = PgConnection::Connect(target, "hyperdump restore");
+  Result<int> paused = conn.ok() ? PauseRestoredJobs(*conn) : Result<int>(conn.status());
+  if (!paused.ok()) {
+    notes.Add("the restored TimescaleDB jobs could not be paused (" + paused.status().message() +
+              "): they may run on the unfinished target before --resume");
+  } else if (*paused > 0) {
+    notes.Add(std::to_string(*paused) +
+              " TimescaleDB jobs of the unfinished target are paused; --resume schedules them "
+              "again when the restore finishes");
+  }
+}
+
 Status RunJobGraph(const RestoreOptions& options, const format::ArchiveSource& archive,
                    const RestoreInput& input, const RestoreSchema& schema,
                    const std::set<std::string>& done, SessionPool& sessions,
@@ -267,8 +284,14 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
 
   // 5. Phases 2-7: the job graph on N connections.
   SessionPool sessions(options.target, WorkerSetup(schema.script, window != nullptr), options.jobs);
-  HD_RETURN_IF_ERROR(RunJobGraph(options, source, input, schema, state->done, sessions, interrupt,
-                                 sink, observer, summary));
+  Status ran = RunJobGraph(options, source, input, schema, state->done, sessions, interrupt, sink,
+                           observer, summary);
+  if (!ran.ok()) {
+    // The window closes on the way out, starting the target's scheduler:
+    // its jobs must not run on a half-restored database.
+    if (window) PauseJobsOfUnfinishedRestore(options.target, notes);
+    return ran;
+  }
 
   // 6. Finish. Phase 6, leave restore mode: the jobs' schedules first
   //    (post_restore starts the scheduler, which would run every job without
@@ -278,6 +301,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   //    we report success).
   observer.OnPhase(window ? "post_restore" : "finish");
   if (window) {
+    HD_RETURN_IF_ERROR(ReschedulePausedJobs(conn, state->done));
     HD_RETURN_IF_ERROR(RestoreJobStats(conn, input.timescaledb_job_stats));
     HD_RETURN_IF_ERROR(window->Close());
   }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine/archive_layout.h"
+#include "engine/ledger.h"
 #include "engine/local_files.h"
 
 namespace hyperdump::engine {
@@ -127,6 +128,47 @@ Status RestoreJobStats(PgConnection& conn, const std::string& stats_json) {
                   {stats_json})
       .status()
       .WithContext("restoring the TimescaleDB jobs' schedules (bgw_job_stat)");
+}
+
+namespace {
+constexpr const char* kPausedJobKey = "paused_job:";
+}  // namespace
+
+Result<int> PauseRestoredJobs(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(std::string jobs, JobTable(conn));
+  if (jobs.empty()) return 0;
+  HD_RETURN_IF_ERROR(conn.Run("BEGIN"));
+  Result<PgResult> paused = conn.Exec("UPDATE " + jobs +
+                                      " SET scheduled = false WHERE id >= 1000 AND scheduled "
+                                      "RETURNING id");
+  std::set<std::string> keys;
+  if (paused.ok()) {
+    for (int i = 0; i < paused->rows(); ++i) keys.insert(kPausedJobKey + paused->GetString(i, 0));
+  }
+  Status s = paused.status();
+  if (s.ok() && !keys.empty()) s = ledger::RecordAll(conn, keys);
+  if (s.ok()) s = conn.Run("COMMIT");
+  if (!s.ok()) {
+    conn.Run("ROLLBACK").IgnoreError();
+    return s.WithContext("pausing the restored TimescaleDB jobs");
+  }
+  return static_cast<int>(keys.size());
+}
+
+Status ReschedulePausedJobs(PgConnection& conn, const std::set<std::string>& done) {
+  std::string ids;
+  for (const std::string& key : done) {
+    if (key.rfind(kPausedJobKey, 0) != 0) continue;
+    ids += (ids.empty() ? "" : ",") + key.substr(std::string(kPausedJobKey).size());
+  }
+  if (ids.empty()) return Status::Ok();
+  HD_ASSIGN_OR_RETURN(std::string jobs, JobTable(conn));
+  if (jobs.empty()) return Status::Ok();
+  return conn
+      .ExecParams("UPDATE " + jobs + " SET scheduled = true WHERE id = ANY($1::int[])",
+                  {"{" + ids + "}"})
+      .status()
+      .WithContext("scheduling again the TimescaleDB jobs an interrupted restore paused");
 }
 
 Result<std::vector<int64_t>> ListScheduledJobs(PgConnection& conn) {

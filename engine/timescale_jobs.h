@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,18 @@ Status WaitForRunningJobs(PgConnection& conn, int timeout_ms, const std::atomic<
 // before timescaledb_post_restore() starts the target's scheduler.
 Result<std::string> ReadJobStats(PgConnection& conn);
 Status RestoreJobStats(PgConnection& conn, const std::string& stats_json);
+
+// A restore that fails or is interrupted still leaves TimescaleDB's restore
+// mode (post_restore), which starts the target's job scheduler: the restored
+// user jobs would run at once on a half-restored database (a continuous
+// aggregate refreshed from part of its rows, whose result --resume would not
+// redo). PauseRestoredJobs, called before that post_restore, unschedules
+// them and records each in the restore's ledger ("paused_job:<id>") in the
+// same transaction, and returns how many; ReschedulePausedJobs, called by the
+// restore that finishes (before its post_restore), schedules those again.
+// Jobs the source had unscheduled are never touched.
+Result<int> PauseRestoredJobs(PgConnection& conn);
+Status ReschedulePausedJobs(PgConnection& conn, const std::set<std::string>& done);
 
 // The source's own record of jobs a dump paused, so that a dump killed
 // before it could reschedule them (SIGKILL, a lost machine) does not leave a

@@ -741,8 +741,17 @@ void ExpectOutOfRestoreMode(const std::string& uri, PgConnection& source, bool c
   ASSERT_TRUE(restoring.ok()) << restoring.status().message();
   EXPECT_NE(restoring->GetString(0, 0), "on");
   EXPECT_GT(ScheduledJobs(source), 0);
+  if (!complete) {
+    // Out of restore mode, the scheduler runs: the unfinished target's jobs
+    // are paused (recorded in the ledger) until --resume finishes.
+    EXPECT_EQ(ScheduledJobs(*fresh), 0) << "a job could run on the half-restored target";
+    EXPECT_EQ(Count(*fresh,
+                    "SELECT count(*) FROM _hyperdump.restore_ledger "
+                    "WHERE job LIKE 'paused_job:%'"),
+              ScheduledJobs(source));
+    return;
+  }
   EXPECT_EQ(ScheduledJobs(*fresh), ScheduledJobs(source));
-  if (!complete) return;
   ASSERT_TRUE(fresh->Run("BEGIN").ok());
   Status inserted = fresh->Run(
       "INSERT INTO demo.metrics (\"time\", device_id, cpu, mem, label) VALUES "
@@ -790,6 +799,10 @@ TEST_F(RestoreTest, SigintMidRestoreExitsFiveOutOfRestoreModeThenResumeCompletes
                              {"restore", "-d", dst.uri(), "-j", "2", archive});
   ASSERT_EQ(r.exit_code, kExitInterrupted) << r.output;
   EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" TimescaleDB jobs of the unfinished target are paused; --resume "
+                          "schedules them again when the restore finishes"),
+            std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
   PgConnection t = dst.Connect();
   EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 1)
