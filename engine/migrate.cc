@@ -45,13 +45,23 @@ void RescheduleSourceJobs(const MigrateOptions& o, RunObserver& observer) {
   }
 }
 
-// The target's database as the finish record names it: OID and name (a
-// database dropped and created again under the same name is another one).
-Result<std::string> TargetIdentity(PgConnection& conn) {
-  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT d.oid::text || ' ' || d.datname "
+// What tells one database from another. `database` is the connected
+// database's OID and name, as the finish record names its target (a
+// database dropped and created again under the same name is another one);
+// `server` is the cluster's start time, which with `database` answers "is
+// the target the source?".
+struct DatabaseIdentity {
+  std::string database;
+  std::string server;
+};
+
+Result<DatabaseIdentity> IdentifyDatabase(PgConnection& conn) {
+  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT d.oid::text || ' ' || d.datname, "
+                                            "pg_catalog.pg_postmaster_start_time()::text "
                                             "FROM pg_catalog.pg_database d "
                                             "WHERE d.datname = pg_catalog.current_database()"));
-  return r.rows() > 0 ? r.GetString(0, 0) : std::string();
+  if (r.rows() == 0) return DatabaseIdentity{};
+  return DatabaseIdentity{r.GetString(0, 0), r.GetString(0, 1)};
 }
 
 std::string FinishRecordPath(const std::string& dir) {
@@ -64,7 +74,7 @@ std::string FinishRecordPath(const std::string& dir) {
 // process's exit would leave a complete target that --resume cannot tell
 // from a foreign non-empty database.
 Status RecordFinished(const std::string& dir, PgConnection& target, const std::string& archive_id) {
-  HD_ASSIGN_OR_RETURN(std::string identity, TargetIdentity(target));
+  HD_ASSIGN_OR_RETURN(DatabaseIdentity identity, IdentifyDatabase(target));
   const fs::path local = fs::path(dir) / format::kLocalDir;
   std::error_code ec;
   fs::create_directories(local, ec);
@@ -74,7 +84,7 @@ Status RecordFinished(const std::string& dir, PgConnection& target, const std::s
   const std::string temp = path + format::kTempSuffix;
   fs::remove(temp, ec);
   nlohmann::json record = {
-      {"archive_id", archive_id}, {"target", identity}, {"finished_at", format::NowUtc()}};
+      {"archive_id", archive_id}, {"target", identity.database}, {"finished_at", format::NowUtc()}};
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::FileSink> sink, format::FileSink::Create(temp));
   HD_RETURN_IF_ERROR(sink->Write(record.dump(2) + "\n"));
   HD_RETURN_IF_ERROR(sink->Sync());
@@ -96,11 +106,9 @@ Result<bool> FinishedBefore(const std::string& dir, PgConnection& target) {
   if (!record.is_object()) return false;
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
                       format::ArchiveReader::Open(dir));
-  const format::FileEntry* plan = archive->manifest().Find(layout::kPlanBlob);
-  const std::string archive_id =
-      ArchiveId(archive->manifest().created_at, plan ? plan->checksum : 0);
-  HD_ASSIGN_OR_RETURN(std::string identity, TargetIdentity(target));
-  return record.value("archive_id", "") == archive_id && record.value("target", "") == identity;
+  HD_ASSIGN_OR_RETURN(DatabaseIdentity identity, IdentifyDatabase(target));
+  return record.value("archive_id", "") == ArchiveIdOf(archive->manifest()) &&
+         record.value("target", "") == identity.database;
 }
 
 // --resume: the archive is the resume point. A complete one finishes the
@@ -143,16 +151,6 @@ Status ResumeFromArchive(const MigrateOptions& o, const std::atomic<bool>& inter
                     dir + ")");
 }
 
-// Identifies a database for "is the target the source?": the cluster's
-// start time and the database's OID.
-Result<std::string> DatabaseIdentity(PgConnection& conn) {
-  HD_ASSIGN_OR_RETURN(PgResult r,
-                      conn.Exec("SELECT pg_catalog.pg_postmaster_start_time()::text || ' ' "
-                                "|| d.oid FROM pg_catalog.pg_database d "
-                                "WHERE d.datname = pg_catalog.current_database()"));
-  return r.rows() > 0 ? r.GetString(0, 0) : std::string();
-}
-
 Status CheckConnected(const MigrateOptions& o, PgConnection& source, PgConnection& target,
                       RunObserver& observer);
 
@@ -168,9 +166,9 @@ Status CheckBothSides(const MigrateOptions& o, RunObserver& observer) {
 
 Status CheckConnected(const MigrateOptions& o, PgConnection& source, PgConnection& target,
                       RunObserver& observer) {
-  HD_ASSIGN_OR_RETURN(std::string source_id, DatabaseIdentity(source));
-  HD_ASSIGN_OR_RETURN(std::string target_id, DatabaseIdentity(target));
-  if (source_id == target_id) {
+  HD_ASSIGN_OR_RETURN(DatabaseIdentity source_id, IdentifyDatabase(source));
+  HD_ASSIGN_OR_RETURN(DatabaseIdentity target_id, IdentifyDatabase(target));
+  if (source_id.server == target_id.server && source_id.database == target_id.database) {
     return InvalidArgument("--to names the source database \"" + source.database() +
                            "\" itself: give another database as the target");
   }

@@ -119,6 +119,11 @@ std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum) {
   return created_at + " " + format::ChecksumToHex(plan_checksum);
 }
 
+std::string ArchiveIdOf(const format::Manifest& manifest) {
+  const format::FileEntry* plan_entry = manifest.Find(layout::kPlanBlob);
+  return ArchiveId(manifest.created_at, plan_entry ? plan_entry->checksum : 0);
+}
+
 Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   HD_ASSIGN_OR_RETURN(std::string plan_text, archive.ReadBlob(layout::kPlanBlob));
   HD_ASSIGN_OR_RETURN(PlanFile plan, ReadPlanFile(plan_text, std::string(layout::kPlanBlob) +
@@ -126,8 +131,7 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   RestoreInput input = InputFromPlan(plan);
   const format::Manifest& manifest = archive.manifest();
   input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
-  const format::FileEntry* plan_entry = manifest.Find(layout::kPlanBlob);
-  input.archive_id = ArchiveId(manifest.created_at, plan_entry ? plan_entry->checksum : 0);
+  input.archive_id = ArchiveIdOf(manifest);
   std::vector<const format::FileEntry*> files;
   for (const format::FileEntry& f : manifest.files) files.push_back(&f);
   HD_RETURN_IF_ERROR(AttachFiles(input, files, archive.dir()));

@@ -56,6 +56,9 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive);
 // plan.json's checksum (known as soon as plan.json is sealed).
 std::string ArchiveId(const std::string& created_at, uint64_t plan_checksum);
 
+// ArchiveId of a complete archive, from its manifest.
+std::string ArchiveIdOf(const format::Manifest& manifest);
+
 // The input of a restore from an archive still being written (`hyperdump
 // migrate`): plan.json, sealed early, announces every data file (each job's
 // "file", and "large_object_files"). Each becomes a planned entry in

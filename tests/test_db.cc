@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/compare.h"
+
 namespace hyperdump::testing {
 
 std::string TestServerUri() {
@@ -159,6 +161,25 @@ CommandResult RunCommand(const std::string& env, const std::vector<std::string>&
     fclose(e);
   }
   return r;
+}
+
+void ExpectSameRows(const std::string& source_uri, const std::string& target_uri,
+                    size_t min_tables) {
+  auto s = engine::PgConnection::Connect(source_uri);
+  auto t = engine::PgConnection::Connect(target_uri);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto a = engine::DigestDatabase(*s);
+  auto b = engine::DigestDatabase(*t);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  engine::CompareReport report = engine::CompareDigests(*a, *b);
+  std::string why;
+  for (const auto& x : report.different) why += "\n  different: " + x;
+  for (const auto& x : report.missing) why += "\n  missing: " + x;
+  for (const auto& x : report.extra) why += "\n  extra: " + x;
+  EXPECT_TRUE(report.ok()) << why;
+  EXPECT_GT(a->size(), min_tables);
 }
 
 }  // namespace hyperdump::testing

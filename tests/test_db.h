@@ -74,6 +74,13 @@ class ScratchDatabase {
 // failure (naming the query) and returns "<error>".
 std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
 
+// Records a test failure unless the two databases hold the same tables row
+// for row (compare's digests), naming each table that differs, is missing
+// or is extra; also unless the source has more than `min_tables` tables (a
+// digest of nothing would compare equal).
+void ExpectSameRows(const std::string& source_uri, const std::string& target_uri,
+                    size_t min_tables = 1);
+
 // `s` quoted for sh (single quotes).
 using ::hyperdump::ShellQuote;
 
