@@ -83,8 +83,13 @@ CommandFn RegisterMigrate(CLI::App& root) {
                 "Do not restore privileges (GRANT/REVOKE), as pg_restore");
   cmd->add_flag("--roles", o->restore.roles,
                 "Also move the source cluster's roles that the target lacks (without passwords)");
-  cmd->add_flag("--resume", o->restore.resume,
-                "Finish an interrupted migration from its archive (complete archives only)");
+  CLI::Option* resume = cmd->add_flag(
+      "--resume", o->restore.resume,
+      "Finish an interrupted migration from its archive (a complete one; see --partial)");
+  cmd->add_flag("--partial", o->partial,
+                "With --resume, when the dump side did not finish: restore what it had "
+                "completed; the tables left without all their data are named")
+      ->needs(resume);
   cmd->add_flag("--allow-version-mismatch", o->restore.allow_version_mismatch,
                 "Migrate even though the TimescaleDB versions differ (risk of catalog "
                 "corruption)");
@@ -112,6 +117,26 @@ CommandFn RegisterMigrate(CLI::App& root) {
                                   {&restore_sink, &restore_observer}, &sum);
     int exit_code = FinishRun(**ui, s);
     if (exit_code != kExitOk || f->ui.quiet || f->ui.log_format == "json") return exit_code;
+    if (sum.already_finished && sum.partial) {
+      std::printf(
+          "nothing to resume: --resume --partial had already restored into the target what "
+          "the dump side of %s completed (the tables lacking data are listed in "
+          "%s/local/migrated.json)\n",
+          o->dump.dir.c_str(), o->dump.dir.c_str());
+      return kExitOk;
+    }
+    if (sum.partial) {
+      std::printf("restored what the dump side of %s had completed: %lld rows loaded by this run\n",
+                  o->dump.dir.c_str(), static_cast<long long>(sum.restore.rows));
+      if (sum.lacking_data.empty()) {
+        std::printf("every table has all its data: the dump side had sealed every data file\n");
+      } else {
+        std::printf("%zu tables lack data (also listed in %s/local/migrated.json):\n",
+                    sum.lacking_data.size(), o->dump.dir.c_str());
+        for (const std::string& t : sum.lacking_data) std::printf("  %s\n", t.c_str());
+      }
+      return kExitOk;
+    }
     if (sum.already_finished) {
       std::printf(
           "nothing to resume: the migration from %s had already finished the target (its "

@@ -7,6 +7,8 @@
 #ifndef HYPERDUMP_ENGINE_FAULT_INJECTOR_H_
 #define HYPERDUMP_ENGINE_FAULT_INJECTOR_H_
 
+#include <string>
+
 namespace hyperdump::engine {
 
 class FaultInjector {
@@ -20,6 +22,10 @@ class FaultInjector {
   // row together) committed, from the worker thread that ran the job. What
   // `--resume` must survive happens here: a crash, an interrupt.
   virtual void AfterJobCommitted() {}
+  // Called after `hyperdump migrate`'s dump side sealed a file and noted it
+  // in the seal journal, from the thread that sealed it: a crash here
+  // leaves an archive without a manifest, part of its files complete.
+  virtual void AfterFileSealed(const std::string& /*name*/) {}
 };
 
 // The process's injector: one that does nothing unless a test installed

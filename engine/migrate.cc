@@ -7,14 +7,17 @@
 #include <thread>
 
 #include "engine/archive_layout.h"
+#include "engine/fault_injector.h"
 #include "engine/ledger.h"
 #include "engine/local_files.h"
+#include "engine/migrate_resume.h"
 #include "engine/pg.h"
 #include "engine/restore_checks.h"
 #include "engine/timescale_jobs.h"
 #include "format/live.h"
 #include "format/manifest.h"
 #include "format/reader.h"
+#include "format/seal_journal.h"
 #include "format/sink.h"
 #include "format/writer.h"
 
@@ -23,133 +26,6 @@ namespace hyperdump::engine {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool HasManifest(const std::string& dir) {
-  std::error_code ec;
-  return fs::exists(fs::path(dir) / format::kManifestName, ec);
-}
-
-// After a migration that died: the source's jobs its dump paused are
-// rescheduled (as `hyperdump resume-jobs` does), whatever else happens. A
-// failure only warns, naming the command that repairs it.
-void RescheduleSourceJobs(const MigrateOptions& o, RunObserver& observer) {
-  std::error_code ec;
-  if (!fs::exists(fs::path(o.dump.dir) / layout::kPausedJobsBlob, ec)) return;
-  Result<PgConnection> source = PgConnection::Connect(o.dump.source, "hyperdump migrate");
-  Status s = source.ok() ? ResumeJobsPausedBy(*source, o.dump.dir).status() : source.status();
-  if (!s.ok()) {
-    observer.OnWarning(
-        "the TimescaleDB jobs the interrupted dump paused on the source could not "
-        "be rescheduled (" +
-        s.message() + "): run hyperdump resume-jobs " + o.dump.dir + " -d SOURCE");
-  }
-}
-
-// What tells one database from another. `database` is the connected
-// database's OID and name, as the finish record names its target (a
-// database dropped and created again under the same name is another one);
-// `server` is the cluster's start time, which with `database` answers "is
-// the target the source?".
-struct DatabaseIdentity {
-  std::string database;
-  std::string server;
-};
-
-Result<DatabaseIdentity> IdentifyDatabase(PgConnection& conn) {
-  HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT d.oid::text || ' ' || d.datname, "
-                                            "pg_catalog.pg_postmaster_start_time()::text "
-                                            "FROM pg_catalog.pg_database d "
-                                            "WHERE d.datname = pg_catalog.current_database()"));
-  if (r.rows() == 0) return DatabaseIdentity{};
-  return DatabaseIdentity{r.GetString(0, 0), r.GetString(0, 1)};
-}
-
-std::string FinishRecordPath(const std::string& dir) {
-  return (fs::path(dir) / format::kLocalDir / "migrated.json").string();
-}
-
-// The restore side's last act before it drops its ledger: local/migrated.json
-// names the target and the archive, durably (temporary file, fsync, rename,
-// directory fsync). Without it, a kill between the ledger's drop and the
-// process's exit would leave a complete target that --resume cannot tell
-// from a foreign non-empty database.
-Status RecordFinished(const std::string& dir, PgConnection& target, const std::string& archive_id) {
-  HD_ASSIGN_OR_RETURN(DatabaseIdentity identity, IdentifyDatabase(target));
-  const fs::path local = fs::path(dir) / format::kLocalDir;
-  std::error_code ec;
-  fs::create_directories(local, ec);
-  if (ec) return IoError("cannot create " + local.string() + ": " + ec.message());
-  fs::permissions(local, fs::perms::owner_all, ec);
-  const std::string path = FinishRecordPath(dir);
-  const std::string temp = path + format::kTempSuffix;
-  fs::remove(temp, ec);
-  nlohmann::json record = {
-      {"archive_id", archive_id}, {"target", identity.database}, {"finished_at", format::NowUtc()}};
-  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::FileSink> sink, format::FileSink::Create(temp));
-  HD_RETURN_IF_ERROR(sink->Write(record.dump(2) + "\n"));
-  HD_RETURN_IF_ERROR(sink->Sync());
-  HD_RETURN_IF_ERROR(sink->Close());
-  fs::rename(temp, path, ec);
-  if (ec) return IoError("cannot rename " + temp + ": " + ec.message());
-  return format::SyncDirectory(local.string());
-}
-
-// True when local/migrated.json says this archive finished `target`, whose
-// ledger is gone: the migration ended and only its process was lost.
-Result<bool> FinishedBefore(const std::string& dir, PgConnection& target) {
-  std::error_code ec;
-  if (!fs::exists(FinishRecordPath(dir), ec)) return false;
-  HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(target));
-  if (state) return false;  // unfinished: the ledger decides
-  HD_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(FinishRecordPath(dir)));
-  nlohmann::json record = nlohmann::json::parse(text, nullptr, false);
-  if (!record.is_object()) return false;
-  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
-                      format::ArchiveReader::Open(dir));
-  HD_ASSIGN_OR_RETURN(DatabaseIdentity identity, IdentifyDatabase(target));
-  return record.value("archive_id", "") == ArchiveIdOf(archive->manifest()) &&
-         record.value("target", "") == identity.database;
-}
-
-// --resume: the archive is the resume point. A complete one finishes the
-// target through restore's ledger; an incomplete one is refused, because
-// the snapshot its dump read ended with that dump.
-Status ResumeFromArchive(const MigrateOptions& o, const std::atomic<bool>& interrupt,
-                         MigrateSide side, MigrateSummary* summary) {
-  const std::string& dir = o.dump.dir;
-  RescheduleSourceJobs(o, side.observer ? *side.observer : NoRunObserver());
-  if (HasManifest(dir)) {
-    {
-      HD_ASSIGN_OR_RETURN(PgConnection target,
-                          PgConnection::Connect(o.restore.target, "hyperdump migrate"));
-      HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, target));
-      if (finished) {
-        summary->already_finished = true;
-        return Status::Ok();
-      }
-    }
-    RestoreOptions r = o.restore;
-    r.archive_dir = dir;
-    r.before_finish = [&dir](PgConnection& target, const std::string& archive_id) {
-      return RecordFinished(dir, target, archive_id);
-    };
-    summary->resumed_from_archive = true;
-    return RunRestore(r, interrupt, side.sink, &summary->restore, side.observer);
-  }
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    return NotFound("--resume: archive directory " + dir +
-                    " does not exist, so there is no migration to resume: start one without "
-                    "--resume");
-  }
-  return Status(StatusCode::kIncomplete,
-                "--resume: the dump side of this migration did not finish (" + dir +
-                    " has no manifest.json), and the snapshot it was reading ended with it: "
-                    "the target cannot be finished without mixing two snapshots of the "
-                    "source. Start again with the same command and --clean instead of "
-                    "--resume (it drops what the target received and rewrites " +
-                    dir + ")");
-}
 
 Status CheckConnected(const MigrateOptions& o, PgConnection& source, PgConnection& target,
                       RunObserver& observer);
@@ -213,7 +89,8 @@ Status PrepareArchiveDir(const std::string& dir, bool clean) {
   bool ours = fs::exists(fs::path(dir) / "INCOMPLETE", ec) ||
               fs::exists(fs::path(dir) / layout::kPlanBlob, ec) ||
               fs::exists(fs::path(dir) / layout::kPausedJobsBlob, ec) ||
-              fs::exists(fs::path(dir) / layout::kDataDir, ec);
+              fs::exists(fs::path(dir) / layout::kDataDir, ec) ||
+              fs::exists(fs::path(dir) / format::kLocalDir / format::kSealJournalName, ec);
   if (!ours) return Status::Ok();
   for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
   if (ec) return IoError("--clean: cannot empty " + dir + ": " + ec.message());
@@ -249,7 +126,7 @@ Status RunMigrate(const MigrateOptions& o, const std::atomic<bool>& interrupt,
   if (!summary) summary = &local;
   RunObserver& observer = restore_side.observer ? *restore_side.observer : NoRunObserver();
   NoticeForwarder notices(observer);  // the sides' own forwarders nest inside it
-  if (o.restore.resume) return ResumeFromArchive(o, interrupt, restore_side, summary);
+  if (o.restore.resume) return ResumeMigration(o, interrupt, restore_side, summary);
 
   // 1. Checks before any work, on both servers.
   observer.OnPhase("checks");
@@ -262,7 +139,23 @@ Status RunMigrate(const MigrateOptions& o, const std::atomic<bool>& interrupt,
   format::LiveArchive live(o.dump.dir);
   DumpOptions d = o.dump;
   d.writer.created_at = format::NowUtc();
-  d.writer.on_sealed = [&live](const format::FileEntry& e) { live.Seal(e); };
+  // Each sealed file is also noted in local/sealed.jsonl, which lets
+  // `--resume --partial` restore what a dump that dies had completed. A
+  // journal that cannot be written only warns: the migration itself goes on.
+  format::SealJournal journal(o.dump.dir, d.writer.created_at);
+  std::atomic<bool> journal_failed{false};
+  d.writer.on_sealed = [&](const format::FileEntry& e) {
+    if (!journal_failed.load()) {
+      Status noted = journal.Append(e);
+      if (!noted.ok() && !journal_failed.exchange(true)) {
+        observer.OnWarning("the seal journal stopped (" + noted.message() +
+                           "): if the dump side dies, --resume --partial will not see the "
+                           "files sealed from now on");
+      }
+    }
+    live.Seal(e);
+    CurrentFaultInjector().AfterFileSealed(e.name);
+  };
   std::atomic<bool> stop_dump{false}, stop_restore{false}, dump_ended{false};
   Status dump_status;
   std::thread dump_thread([&] {
@@ -293,6 +186,10 @@ Status RunMigrate(const MigrateOptions& o, const std::atomic<bool>& interrupt,
   restore_ended = true;
   dump_thread.join();
   watcher.join();
+  if (dump_status.ok()) {  // the manifest lists what the journal noted
+    std::error_code ec;
+    fs::remove(fs::path(o.dump.dir) / format::kLocalDir / format::kSealJournalName, ec);
+  }
 
   // 5. The outcome, and what to run next.
   const std::string again = "fix the cause, then start again with the same command and --clean";

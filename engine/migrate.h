@@ -25,6 +25,9 @@ struct MigrateOptions {
   // The restore side: target, jobs (--restore-jobs), clean, resume, no_owner,
   // no_privileges, roles, analyze... `archive_dir` is set by RunMigrate.
   RestoreOptions restore;
+  // With restore.resume, for an archive whose dump side did not finish:
+  // restore what it had sealed instead of refusing (engine/migrate_resume.h).
+  bool partial = false;
 };
 
 struct MigrateSummary {
@@ -34,6 +37,11 @@ struct MigrateSummary {
   // --resume found the target finished by this very migration (killed after
   // its restore side ended): nothing was done.
   bool already_finished = false;
+  // --resume --partial restored (or, with already_finished, had restored)
+  // what an unfinished dump had sealed; `lacking_data` names each table left
+  // without all its data: "schema.name (k of n data files)".
+  bool partial = false;
+  std::vector<std::string> lacking_data;
 };
 
 // What each side reports to: the scheduler's events and the phases.
@@ -48,7 +56,8 @@ struct MigrateSide {
 // to run next. `interrupt` (Ctrl-C) stops both.
 // With options.restore.resume: finishes the target from the complete archive
 // in options.dump.dir; an archive whose dump did not finish is refused (its
-// snapshot is gone), with the ways out.
+// snapshot is gone), with the ways out, unless options.partial asks for what
+// it holds (engine/migrate_resume.h).
 Status RunMigrate(const MigrateOptions& options, const std::atomic<bool>& interrupt,
                   MigrateSide dump_side, MigrateSide restore_side, MigrateSummary* summary);
 

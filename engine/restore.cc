@@ -64,6 +64,7 @@ struct RestoreSchema {
   SchemaScript script;
   std::string timescale_create_sql;  // of the whole archive, before any selection
   SelectionOutcome selection;
+  UncheckedForeignKeys unchecked_keys;  // options.tables_lacking_rows
 };
 
 // Pass 1: schema.pgdump cut into items by pg_restore (with --no-owner...),
@@ -73,7 +74,7 @@ struct RestoreSchema {
 Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::string& schema_bytes,
                                  RestoreInput& input) {
   HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));
-  RestoreSchema s{std::move(temp), "", {}, {}, "", {}};
+  RestoreSchema s{std::move(temp), "", {}, {}, "", {}, {}};
   s.path = s.temp.path() + "/" + layout::kSchemaBlob;
   HD_RETURN_IF_ERROR(WritePrivateFile(s.path, schema_bytes));
   s.options = {options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir, options.no_owner,
@@ -82,6 +83,14 @@ Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::strin
   s.timescale_create_sql = TimescaleCreateSql(s.script);
   HD_ASSIGN_OR_RETURN(s.selection, SelectForRestore(options.selection, options.clean, s.path,
                                                     s.options.pg_bindir, input, s.script));
+  if (!options.tables_lacking_rows.empty()) {
+    std::set<std::string> partitioned;  // parents of partitions
+    for (const RestoreTable& t : input.tables) {
+      if (t.kind == "partition" && !t.parent.empty()) partitioned.insert(t.parent);
+    }
+    s.unchecked_keys =
+        LeaveForeignKeysUnchecked(s.script, options.tables_lacking_rows, partitioned);
+  }
   return s;
 }
 
@@ -249,6 +258,19 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   // 1. The schema, cut into items; the selection applied to it and to `input`.
   HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, schema_bytes, input));
   for (const std::string& text : schema.selection.notes) notes.Add(text);
+  if (schema.unchecked_keys.not_valid > 0) {
+    notes.Add(std::to_string(schema.unchecked_keys.not_valid) +
+              " foreign keys on or to tables lacking rows were added NOT VALID: once the data "
+              "is complete, run ALTER TABLE ... VALIDATE CONSTRAINT on each (SELECT "
+              "conrelid::regclass, conname FROM pg_constraint WHERE contype = 'f' AND NOT "
+              "convalidated)");
+  }
+  for (const std::string& key : schema.unchecked_keys.not_added) {
+    notes.Add(
+        "not added, as PostgreSQL cannot add it NOT VALID on a partitioned table and "
+        "rows it checks are missing: " +
+        key + " (run it once the data is complete)");
+  }
 
   // 2. The target: reachable; empty, resumable or cleaned; a TimescaleDB we
   //    can restore into. Nothing was written to it before this point.

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ struct RestoreOptions {
   // empty: the whole archive.
   RestoreSelection selection;
   std::string pg_bindir;  // pg_restore's directory; empty: PgBinDir() (engine/subprocess.h)
+  // Tables that will not get all their rows ("schema.name", with each one's
+  // partitioned parent and hypertable), for a restore of part of the data
+  // (`migrate --resume --partial`): a foreign key on or to one of them is
+  // added NOT VALID or, where PostgreSQL cannot do that (on a partitioned
+  // table), not added; a note says which.
+  std::set<std::string> tables_lacking_rows;
   // Called once, when the target is complete and out of restore mode, just
   // before the ledger is dropped (the restore's last act), with the restore's
   // own connection and the archive id. `hyperdump migrate` records there

@@ -304,4 +304,42 @@ Result<std::string> LoadCleanScript(const std::string& pgdump_path, const Schema
   return out;
 }
 
+UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
+                                               const std::set<std::string>& lacking,
+                                               const std::set<std::string>& partitioned) {
+  UncheckedForeignKeys out;
+  std::vector<SchemaItem> kept;
+  kept.reserve(script.items.size());
+  for (SchemaItem& item : script.items) {
+    const std::string table = item.table_schema + "." + item.table_name;
+    const std::string ref = item.ref_schema + "." + item.ref_name;
+    if (item.pass != ItemPass::kForeignKey || (!lacking.count(table) && !lacking.count(ref))) {
+      kept.push_back(std::move(item));
+      continue;
+    }
+    // pg_dump writes one statement, `ALTER TABLE ... ADD CONSTRAINT ...
+    // FOREIGN KEY (...) REFERENCES ...[ NOT VALID];`, after comment lines.
+    const size_t end = item.sql.rfind(';');
+    const std::string statement = item.sql.substr(0, end == std::string::npos ? 0 : end);
+    const bool already =
+        statement.size() >= 9 && statement.compare(statement.size() - 9, 9, "NOT VALID") == 0;
+    if (end == std::string::npos || already) {
+      kept.push_back(std::move(item));
+      continue;
+    }
+    if (partitioned.count(table)) {
+      const size_t start = item.sql.find("ALTER TABLE");
+      out.not_added.push_back(item.Describe() + ": " +
+                              item.sql.substr(start == std::string::npos ? 0 : start,
+                                              end + 1 - (start == std::string::npos ? 0 : start)));
+      continue;
+    }
+    item.sql.insert(end, " NOT VALID");
+    ++out.not_valid;
+    kept.push_back(std::move(item));
+  }
+  script.items = std::move(kept);
+  return out;
+}
+
 }  // namespace hyperdump::engine

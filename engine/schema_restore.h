@@ -14,6 +14,7 @@
 #ifndef HYPERDUMP_ENGINE_SCHEMA_RESTORE_H_
 #define HYPERDUMP_ENGINE_SCHEMA_RESTORE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,20 @@ struct SchemaOptions {
 // tables; an item it does not place runs in pass kRest, after all data.
 // Fails naming pg_restore's error, or (kCorrupt) if its output cannot be
 // matched item for item against its own listing.
+// For a restore of part of the rows: each FK CONSTRAINT item on or to a
+// table of `lacking` ("schema.name") adds its key NOT VALID, unchecked
+// against the rows (one already NOT VALID stays as it is), except on a
+// table of `partitioned`, where PostgreSQL 15 cannot add it NOT VALID: that
+// item is taken out of `script`, and `not_added` keeps its description and
+// SQL for the user to run once the data is complete.
+struct UncheckedForeignKeys {
+  int not_valid = 0;
+  std::vector<std::string> not_added;  // "FK CONSTRAINT ...: ALTER TABLE ..."
+};
+UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
+                                               const std::set<std::string>& lacking,
+                                               const std::set<std::string>& partitioned);
+
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
                                       const std::vector<PostDataItem>& post_data);
 

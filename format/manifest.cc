@@ -23,23 +23,6 @@ std::string_view FileKindName(FileKind kind) { return kind == FileKind::kBlob ? 
 
 namespace {
 
-json EntryToJson(const FileEntry& e) {
-  json j = {
-      {"name", e.name},
-      {"kind", FileKindName(e.kind)},
-      {"codec", CodecName(e.codec)},
-      {"compressed_bytes", e.compressed_bytes},
-      {"uncompressed_bytes", e.uncompressed_bytes},
-      {"checksum", ChecksumToHex(e.checksum)},
-      {"meta", e.meta.is_null() ? json::object() : e.meta},
-  };
-  if (e.kind == FileKind::kData) j["job"] = e.job;
-  if (e.codec == Codec::kZstd) j["level"] = e.level;
-  if (e.rows) j["rows"] = *e.rows;
-  if (e.lines) j["lines"] = *e.lines;
-  return j;
-}
-
 // Field readers that turn a malformed manifest into a Status naming the field.
 class Fields {
  public:
@@ -79,8 +62,28 @@ class Fields {
   const std::string& where_;
 };
 
-Result<FileEntry> EntryFromJson(const json& j, size_t index, const std::string& where) {
-  std::string path = "files[" + std::to_string(index) + "].";
+}  // namespace
+
+json FileEntryToJson(const FileEntry& e) {
+  json j = {
+      {"name", e.name},
+      {"kind", FileKindName(e.kind)},
+      {"codec", CodecName(e.codec)},
+      {"compressed_bytes", e.compressed_bytes},
+      {"uncompressed_bytes", e.uncompressed_bytes},
+      {"checksum", ChecksumToHex(e.checksum)},
+      {"meta", e.meta.is_null() ? json::object() : e.meta},
+  };
+  if (e.kind == FileKind::kData) j["job"] = e.job;
+  if (e.codec == Codec::kZstd) j["level"] = e.level;
+  if (e.rows) j["rows"] = *e.rows;
+  if (e.lines) j["lines"] = *e.lines;
+  return j;
+}
+
+Result<FileEntry> FileEntryFromJson(const json& j, const std::string& label,
+                                    const std::string& where) {
+  std::string path = label + ".";
   if (!j.is_object()) return Corrupt(where + ": " + path + " is not an object");
   Fields f(j, path, where);
   FileEntry e;
@@ -120,11 +123,9 @@ Result<FileEntry> EntryFromJson(const json& j, size_t index, const std::string& 
   return e;
 }
 
-}  // namespace
-
 json ManifestToJson(const Manifest& m) {
   json files = json::array();
-  for (const FileEntry& e : m.files) files.push_back(EntryToJson(e));
+  for (const FileEntry& e : m.files) files.push_back(FileEntryToJson(e));
   return json{
       {"format", kFormatMagic},
       {"version", {{"major", m.major}, {"minor", m.minor}}},
@@ -205,7 +206,8 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
   auto files = j.find("files");
   if (files == j.end() || !files->is_array()) return top.Bad("files", "an array");
   for (size_t i = 0; i < files->size(); ++i) {
-    HD_ASSIGN_OR_RETURN(FileEntry e, EntryFromJson((*files)[i], i, where));
+    HD_ASSIGN_OR_RETURN(FileEntry e,
+                        FileEntryFromJson((*files)[i], "files[" + std::to_string(i) + "]", where));
     m.files.push_back(std::move(e));
   }
   std::sort(m.files.begin(), m.files.end(),

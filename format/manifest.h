@@ -61,6 +61,13 @@ struct Manifest {
 std::string_view FileKindName(FileKind kind);
 
 nlohmann::json ManifestToJson(const Manifest& manifest);
+
+// One file entry as the manifest stores it (docs/format.md section 3), and
+// back. `label` names the entry in errors ("files[3]"), `where` its file;
+// a malformed entry is kCorrupt.
+nlohmann::json FileEntryToJson(const FileEntry& entry);
+Result<FileEntry> FileEntryFromJson(const nlohmann::json& j, const std::string& label,
+                                    const std::string& where);
 // Serialized form: pretty-printed JSON and a final newline.
 std::string SerializeManifest(const Manifest& manifest);
 

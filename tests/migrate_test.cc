@@ -8,7 +8,9 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -52,11 +54,30 @@ class MigrateTest : public ::testing::Test {
     args.insert(args.begin(), HYPERDUMP_BIN);
     return testing::RunCommand("", args, tmp_);
   }
+  // The test build (tests/fault_injection/), with its test hook in `env`.
+  testing::CommandResult HdWithFault(const std::string& env, std::vector<std::string> args) {
+    args.insert(args.begin(), HYPERDUMP_FAULT_BIN);
+    return testing::RunCommand(env, args, tmp_);
+  }
 
   std::string tmp_;
 };
 
 std::string Value(PgConnection& c, const std::string& sql) { return testing::QueryValue(c, sql); }
+
+using PgResultRows = std::vector<std::vector<std::string>>;
+// Every row of `sql`, as text.
+PgResultRows Rows(PgConnection& c, const std::string& sql) {
+  PgResultRows rows;
+  auto r = c.Exec(sql);
+  EXPECT_TRUE(r.ok()) << sql << ": " << r.status().message();
+  if (!r.ok()) return rows;
+  for (int i = 0; i < r->rows(); ++i) {
+    rows.emplace_back();
+    for (int j = 0; j < r->columns(); ++j) rows.back().push_back(r->GetString(i, j));
+  }
+  return rows;
+}
 
 TEST_F(MigrateTest, TimescaleDbDemoRoundTripsIdenticallyAndTheArchiveIsComplete) {
   ScratchDatabase src("migrate_src"), dst("migrate_dst");
@@ -211,6 +232,135 @@ TEST_F(MigrateTest, ResumeAfterTheTargetWasFinishedSaysSoAndOnlyForThatTarget) {
                                "empty (table public.already_here)"),
             std::string::npos)
       << elsewhere.err;
+}
+
+// The dump side died (killed right after it sealed plan.json, before the
+// restore side loaded anything) and left an archive without a manifest.
+// Plain --resume refuses, naming both ways out. --resume --partial restores
+// exactly what was sealed and verifies: the test takes two files out of the
+// seal journal (as if the kill had come before them) and damages a third.
+// Each table is then either identical to the source or named as lacking data
+// (a hypertable through its chunks), the foreign keys are NOT VALID, the
+// target is out of restore mode, without a ledger, and its jobs are
+// scheduled as on the source. A second --resume --partial has nothing to do.
+TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndNamesTheRest) {
+  ScratchDatabase src("migrate_src"), dst("migrate_dst");
+  BuildSource(src, true);
+  const std::string dir = tmp_ + "/archive";
+  std::vector<std::string> args = {"migrate", "-d", src.uri(), "--to", dst.uri(), "-f", dir};
+  testing::CommandResult killed =
+      HdWithFault("HYPERDUMP_TEST_CRASH_AFTER_SEALING=plan.json:0", args);
+  ASSERT_EQ(killed.exit_code, 137) << killed.out << killed.err;
+  ASSERT_FALSE(fs::exists(dir + "/manifest.json"));
+  const std::string journal_path = dir + "/local/sealed.jsonl";
+  std::set<std::string> expected_lacking;
+  {
+    std::ifstream in(journal_path);
+    std::string line, kept, chunk;
+    while (std::getline(in, line)) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      const nlohmann::json meta = j.value("meta", nlohmann::json::object());
+      const std::string table = meta.value("schema", "") + "." + meta.value("name", "");
+      const bool first_chunk = chunk.empty() && meta.value("kind", "") == "chunk";
+      if (table == "demo.orders" || first_chunk) {
+        if (first_chunk) chunk = table;
+        expected_lacking.insert(table);
+        continue;  // not sealed, as far as --partial can tell
+      }
+      if (table == "demo.customers") {
+        expected_lacking.insert(table);
+        std::fstream file(dir + "/" + j["name"].get<std::string>(),
+                          std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(j["compressed_bytes"].get<uint64_t>() / 2);
+        file.put('\x5a');
+      }
+      kept += line + "\n";
+    }
+    ASSERT_EQ(expected_lacking.size(), 3u) << kept;
+    std::ofstream(journal_path, std::ios::trunc) << kept;
+  }
+
+  args.push_back("--resume");
+  testing::CommandResult refused = Hd(args);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("Either start again with the same command and --clean"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("or restore what the dump completed with --resume --partial"),
+            std::string::npos)
+      << refused.err;
+
+  args.push_back("--partial");
+  testing::CommandResult partial = Hd(args);
+  ASSERT_EQ(partial.exit_code, 0) << partial.out << partial.err;
+  EXPECT_NE(partial.out.find("restored what the dump side of " + dir + " had completed"),
+            std::string::npos)
+      << partial.out;
+  EXPECT_NE(partial.err.find("--partial: left out a sealed file that does not verify: "),
+            std::string::npos)
+      << partial.err;
+  std::ifstream record_file(dir + "/local/migrated.json");
+  nlohmann::json record = nlohmann::json::parse(record_file, nullptr, false);
+  ASSERT_TRUE(record.is_object());
+  EXPECT_EQ(record["partial"], true);
+  std::set<std::string> lacking;  // "schema.name"
+  for (const auto& item : record["lacking_data"]) {
+    const std::string text = item.get<std::string>();
+    EXPECT_NE(partial.out.find("  " + text + "\n"), std::string::npos) << text;
+    lacking.insert(text.substr(0, text.find(' ')));
+  }
+  for (const std::string& table : expected_lacking) EXPECT_TRUE(lacking.count(table)) << table;
+
+  // Each table differs only if it lacks data (or is a hypertable whose
+  // chunk does); the ones that were sealed are identical.
+  testing::PartialComparison compared =
+      testing::CompareBeyondLacking(src.uri(), dst.uri(), lacking);
+  EXPECT_GT(compared.equal, 10u);
+  EXPECT_GT(compared.differing, 0u);
+  EXPECT_TRUE(compared.unaccounted.empty()) << ::testing::PrintToString(compared.unaccounted);
+  const std::set<std::string>& hypertables_lacking = compared.hypertables_lacking;
+  PgConnection s = src.Connect(), t = dst.Connect();
+
+  // A foreign key on or to a table lacking rows (or its partitioned parent,
+  // or hypertable) is NOT VALID, or absent on a partitioned table; every
+  // other key is checked (VALID) as on the source.
+  std::set<std::string> touched = lacking;
+  touched.insert(hypertables_lacking.begin(), hypertables_lacking.end());
+  for (const std::string& table : lacking) {
+    std::string parent = Value(s,
+                               "SELECT coalesce((SELECT inhparent::regclass::text FROM "
+                               "pg_inherits WHERE inhrelid = '" +
+                                   table + "'::regclass), '')");
+    if (!parent.empty()) touched.insert(parent);
+  }
+  PgResultRows keys = Rows(s,
+                           "SELECT conname, conrelid::regclass::text, "
+                           "confrelid::regclass::text, c.relkind FROM pg_constraint k JOIN "
+                           "pg_class c ON c.oid = k.conrelid WHERE contype = 'f' ORDER BY 1");
+  ASSERT_FALSE(keys.empty());
+  int unchecked = 0;
+  for (const std::vector<std::string>& key : keys) {
+    const bool touches = touched.count(key[1]) || touched.count(key[2]);
+    const std::string want = !touches ? "true" : key[3] == "p" ? "absent" : "false";
+    unchecked += touches;
+    EXPECT_EQ(Value(t,
+                    "SELECT coalesce((SELECT convalidated::text FROM pg_constraint WHERE "
+                    "conname = '" +
+                        key[0] + "' AND conrelid = '" + key[1] + "'::regclass), 'absent')"),
+              want)
+        << key[0] << " on " << key[1] << " to " << key[2];
+  }
+  EXPECT_GT(unchecked, 0);
+  EXPECT_EQ(Value(t, "SELECT current_setting('timescaledb.restoring')"), "off");
+  EXPECT_EQ(Value(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), "0");
+  EXPECT_EQ(Value(t, "SELECT count(*) FROM timescaledb_information.jobs WHERE scheduled"),
+            Value(s, "SELECT count(*) FROM timescaledb_information.jobs WHERE scheduled"));
+
+  testing::CommandResult again = Hd(args);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("nothing to resume: --resume --partial had already restored"),
+            std::string::npos)
+      << again.out;
 }
 
 TEST_F(MigrateTest, ResumeWithoutAnArchiveSaysThereIsNothingToResume) {

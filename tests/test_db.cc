@@ -182,4 +182,45 @@ void ExpectSameRows(const std::string& source_uri, const std::string& target_uri
   EXPECT_GT(a->size(), min_tables);
 }
 
+PartialComparison CompareBeyondLacking(const std::string& source_uri, const std::string& target_uri,
+                                       const std::set<std::string>& lacking) {
+  PartialComparison out;
+  auto s = engine::PgConnection::Connect(source_uri);
+  auto t = engine::PgConnection::Connect(target_uri);
+  if (!s.ok() || !t.ok()) {
+    ADD_FAILURE() << "cannot connect to " << (s.ok() ? target_uri : source_uri);
+    return out;
+  }
+  auto a = engine::DigestDatabase(*s);
+  auto b = engine::DigestDatabase(*t);
+  if (!a.ok() || !b.ok()) {
+    ADD_FAILURE() << (a.ok() ? b.status().message() : a.status().message());
+    return out;
+  }
+  engine::CompareReport report = engine::CompareDigests(*a, *b);
+  for (const std::string& chunk : lacking) {
+    if (chunk.rfind("_timescaledb_internal.", 0) != 0) continue;
+    out.hypertables_lacking.insert(QueryValue(
+        *s,
+        "SELECT h.schema_name || '.' || h.table_name FROM _timescaledb_catalog.chunk c JOIN "
+        "_timescaledb_catalog.hypertable h ON h.id = c.hypertable_id WHERE c.schema_name || "
+        "'.' || c.table_name = '" +
+            chunk + "'"));
+  }
+  out.equal = report.equal.size();
+  out.differing = report.different.size() + report.missing.size() + report.extra.size();
+  // "schema.name: ..." or "schema.name (chunk ...): ..." or "schema.name [hypertable...]: ..."
+  for (const std::string& line : report.different) {
+    const std::string table = line.substr(0, line.find_first_of(" :"));
+    if (!lacking.count(table) && !out.hypertables_lacking.count(table)) {
+      out.unaccounted.push_back(line);
+    }
+  }
+  for (const std::string& table : report.missing) {
+    if (!lacking.count(table)) out.unaccounted.push_back(table + " (missing)");
+  }
+  for (const std::string& table : report.extra) out.unaccounted.push_back(table + " (extra)");
+  return out;
+}
+
 }  // namespace hyperdump::testing

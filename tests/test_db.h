@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,21 @@ std::string QueryValue(engine::PgConnection& conn, const std::string& sql);
 // digest of nothing would compare equal).
 void ExpectSameRows(const std::string& source_uri, const std::string& target_uri,
                     size_t min_tables = 1);
+
+// The two databases compared after a restore of part of the data (`migrate
+// --resume --partial`), whose output names the tables lacking data
+// ("schema.name"; a hypertable lacks data through any chunk of it named).
+struct PartialComparison {
+  size_t equal = 0;      // tables identical
+  size_t differing = 0;  // tables different, missing or extra
+  // Differences no name in `lacking` explains; empty when every other table
+  // is identical.
+  std::vector<std::string> unaccounted;
+  std::set<std::string> hypertables_lacking;  // hypertables of the chunks named
+};
+// Records a test failure when a database cannot be read.
+PartialComparison CompareBeyondLacking(const std::string& source_uri, const std::string& target_uri,
+                                       const std::set<std::string>& lacking);
 
 // `s` quoted for sh (single quotes).
 using ::hyperdump::ShellQuote;
