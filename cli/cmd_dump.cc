@@ -50,7 +50,7 @@ CommandFn RegisterDump(CLI::App& root) {
       "connections, COPY streamed through zstd, TimescaleDB chunks as they are");
   auto o = std::make_shared<engine::DumpOptions>();
   struct Flags {
-    std::string split = "128MB", compress = "zstd", copy_format = "text", lock_timeout = "10s",
+    std::string split = "auto", compress = "zstd", copy_format = "text", lock_timeout = "10s",
                 wait_jobs_timeout = "10min";
     bool no_pause_jobs = false, dry_run = false, json = false, verbose = false;
     UiFlags ui;
@@ -70,7 +70,8 @@ CommandFn RegisterDump(CLI::App& root) {
                   "Do not dump tables matching PATTERN");
   cmd->add_option("--split-larger-than", f->split,
                   "Split tables larger than SIZE into ctid-range jobs, so that N workers share "
-                  "a big table (0: never)")
+                  "a big table; auto: only a table above its worker's share of all the data "
+                  "(0: never)")
       ->capture_default_str();
   cmd->add_option("--compress", f->compress, "zstd, zstd:LEVEL or none")->capture_default_str();
   cmd->add_option("--copy-format,--format", f->copy_format,
@@ -102,10 +103,15 @@ CommandFn RegisterDump(CLI::App& root) {
                 "Accepted for pg_dump compatibility: progress is shown unless --quiet");
   AddUiFlags(cmd, &f->ui);
   return [o, f]() -> int {
-    auto split = ParseSize(f->split, "--split-larger-than");
-    if (!split.ok()) return ReportError(split.status());
-    o->selection.split_larger_than =
-        static_cast<int64_t>(std::min<uint64_t>(*split, std::numeric_limits<int64_t>::max()));
+    o->selection.slots = o->jobs;
+    if (f->split == "auto") {
+      o->selection.split_larger_than = engine::kSplitByBalance;
+    } else {
+      auto split = ParseSize(f->split, "--split-larger-than");
+      if (!split.ok()) return ReportError(split.status());
+      o->selection.split_larger_than =
+          static_cast<int64_t>(std::min<uint64_t>(*split, std::numeric_limits<int64_t>::max()));
+    }
     if (f->dry_run) {
       return ReportError(engine::PrintDryRun(o->source, o->selection, f->json, std::cout));
     }

@@ -101,7 +101,7 @@ CommandFn RegisterMigrate(CLI::App& root) {
     o->dump.roles = o->restore.roles;
     o->dump.pause_jobs = !f->no_pause_jobs;
     o->dump.copy_format = engine::ParseCopyFormat(f->copy_format);
-    o->dump.selection.split_larger_than = int64_t{128} << 20;  // as dump's default
+    o->dump.selection.split_larger_than = engine::kSplitByBalance;  // as dump's default
     o->dump.tool_version = kVersion;
     o->restore.analyze = !f->no_analyze;
 

@@ -513,7 +513,7 @@ Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
     plan.tables.push_back(std::move(info));
   }
   HD_RETURN_IF_ERROR(OrderExtensionConfig(conn, &plan.tables));
-  plan.jobs = PlanJobs(plan.tables, opts.split_larger_than);
+  plan.jobs = PlanJobs(plan.tables, opts.split_larger_than, opts.slots);
 
   std::unordered_map<uint32_t, std::string> config_extension;
   for (const auto& [oid, cfg] : extconfig) config_extension[oid] = cfg.extension;

@@ -245,19 +245,22 @@ Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgCo
 
 nlohmann::json SourceFacts(const DumpPlan& plan, const std::string& snapshot,
                            const DumpOptions& o) {
-  nlohmann::json options = {{"jobs", o.jobs},
-                            {"copy_format", CopyFormatName(o.copy_format)},
-                            {"codec", std::string(format::CodecName(o.codec))},
-                            {"level", o.level},
-                            {"lock_per_job", o.lock_per_job},
-                            {"pause_jobs", o.pause_jobs},
-                            {"roles", o.roles},
-                            {"large_objects", o.no_large_objects ? "excluded" : "included"},
-                            {"include_schemas", o.selection.include_schemas},
-                            {"exclude_schemas", o.selection.exclude_schemas},
-                            {"include_tables", o.selection.include_tables},
-                            {"exclude_tables", o.selection.exclude_tables},
-                            {"split_larger_than", o.selection.split_larger_than}};
+  nlohmann::json options = {
+      {"jobs", o.jobs},
+      {"copy_format", CopyFormatName(o.copy_format)},
+      {"codec", std::string(format::CodecName(o.codec))},
+      {"level", o.level},
+      {"lock_per_job", o.lock_per_job},
+      {"pause_jobs", o.pause_jobs},
+      {"roles", o.roles},
+      {"large_objects", o.no_large_objects ? "excluded" : "included"},
+      {"include_schemas", o.selection.include_schemas},
+      {"exclude_schemas", o.selection.exclude_schemas},
+      {"include_tables", o.selection.include_tables},
+      {"exclude_tables", o.selection.exclude_tables},
+      {"split_larger_than", o.selection.split_larger_than == kSplitByBalance
+                                ? nlohmann::json("auto")
+                                : nlohmann::json(o.selection.split_larger_than)}};
   return {{layout::kFactServerVersion, plan.server.server_version},
           {"server_version_num", plan.server.server_version_num},
           {layout::kFactTimescaleDbVersion, plan.server.timescaledb_version},
@@ -286,7 +289,9 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
 
   // 3. Discovery, under the snapshot: tables, jobs, sequences, facts.
-  HD_ASSIGN_OR_RETURN(DumpPlan plan, Discover(leader, o.selection));
+  DiscoveryOptions discovery = o.selection;
+  discovery.slots = o.jobs;
+  HD_ASSIGN_OR_RETURN(DumpPlan plan, Discover(leader, discovery));
   HD_ASSIGN_OR_RETURN(std::vector<LargeObjectBatch> large_objects,
                       PlanLargeObjects(plan, o, snapshot));
   ArchivePausedJobsAsScheduled(paused_ids, plan);

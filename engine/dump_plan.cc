@@ -97,9 +97,19 @@ std::string FormatPlan(const DumpPlan& plan) {
 
 namespace hyperdump::engine {
 
-std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than) {
+std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than,
+                              int slots) {
   std::vector<DataJob> jobs;
   char id[32];
+  // The size above which a table splits, and the size of its ranges.
+  int64_t over = split_larger_than, range = split_larger_than;
+  if (split_larger_than == kSplitByBalance) {
+    int64_t total = 0;
+    for (const TableInfo& t : tables) total += t.bytes;
+    const int64_t share = total / std::max(slots, 1);
+    over = slots > 1 ? std::max(share + share / 4, kMinSplitRange) : 0;
+    range = std::max(share, kMinSplitRange);
+  }
   for (size_t i = 0; i < tables.size(); ++i) {
     const TableInfo& t = tables[i];
     std::snprintf(id, sizeof id, "t%06zu", i);
@@ -110,8 +120,8 @@ std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t spli
     // already TimescaleDB's own partitions, one job each.
     const bool splittable = t.kind == TableKind::kTable || t.kind == TableKind::kPartition ||
                             t.kind == TableKind::kInheritanceChild;
-    if (split_larger_than > 0 && splittable && t.bytes > split_larger_than) {
-      pieces = std::min<int64_t>((t.bytes + split_larger_than - 1) / split_larger_than, t.pages);
+    if (over > 0 && splittable && t.bytes > over) {
+      pieces = std::min<int64_t>((t.bytes + range - 1) / range, t.pages);
     }
     if (pieces <= 1) {
       jobs.push_back({id, i, std::nullopt, t.bytes});

@@ -76,6 +76,34 @@ TEST(PlanJobsTest, TimescaleDbTablesAreNeverSplit) {
   EXPECT_EQ(PlanJobs({Table("big", 1 << 20, 128, TableKind::kPartition)}, 1000).size(), 128u);
 }
 
+// --split-larger-than auto: a table splits only when it alone exceeds a
+// worker's share (1.25x), into ranges of about that share.
+TEST(PlanJobsTest, ByBalanceATableSplitsOnlyWhenItWouldOutlastTheOtherWorkers) {
+  constexpr int64_t kMiB = int64_t{1} << 20;
+  // 232 MiB beside 231 MiB in many chunks, 2 workers: the big table is one
+  // worker's share, the chunks the other's: no split.
+  std::vector<TableInfo> demo = {Table("orders", 232 * kMiB, 29696)};
+  for (int i = 0; i < 21; ++i) {
+    demo.push_back(Table("chunk" + std::to_string(i), 11 * kMiB, 1408, TableKind::kChunk));
+  }
+  EXPECT_EQ(PlanJobs(demo, kSplitByBalance, 2).size(), 22u);
+
+  // One table holds nearly everything: 2 workers, 2 ranges; 4 workers, 4.
+  std::vector<TableInfo> skewed = {Table("big", 1000 * kMiB, 128000),
+                                   Table("small", 10 * kMiB, 1280)};
+  auto two = PlanJobs(skewed, kSplitByBalance, 2);
+  ASSERT_EQ(two.size(), 3u);
+  EXPECT_EQ(two[0].id, "t000000.r000");
+  EXPECT_EQ(two[1].id, "t000000.r001");
+  EXPECT_EQ(PlanJobs(skewed, kSplitByBalance, 4).size(), 5u);
+
+  // One worker never splits; a small database never splits below 32 MiB.
+  EXPECT_EQ(PlanJobs(skewed, kSplitByBalance, 1).size(), 2u);
+  EXPECT_EQ(
+      PlanJobs({Table("t", 40 * kMiB, 5120), Table("u", kMiB, 128)}, kSplitByBalance, 8).size(),
+      3u);  // 40 MiB: ceil(40 / 32) = 2 ranges, not 8
+}
+
 TEST(TableKindNameTest, NamesAreStable) {
   EXPECT_STREQ(TableKindName(TableKind::kTable), "table");
   EXPECT_STREQ(TableKindName(TableKind::kPartition), "partition");
