@@ -223,6 +223,7 @@ Result<BenchReport> RunBench(const BenchOptions& options, const std::atomic<bool
   BenchReport report;
   report.size_text = options.size_text;
   report.source_db = kBenchSourceDb;
+  report.shape = DemoShapeName(options.shape);
   report.pg_bindir = options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir;
 
   // 1. The server, and client programs of its major version.

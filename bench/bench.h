@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "bench/demo_data.h"
 
 namespace hyperdump::bench {
 
@@ -30,16 +31,17 @@ inline constexpr const char* kBenchPrefix = "hyperdump_bench_";
 inline constexpr const char* kBenchSourceDb = "hyperdump_bench_source";
 
 struct BenchOptions {
-  std::string server;                // conninfo/URI of a maintenance database (e.g. postgres)
-  uint64_t size_bytes = 1ull << 30;  // demo-data --size
-  std::string size_text = "1GB";     // as the user wrote it, for the report
-  bool timescaledb = true;           // build the demo with TimescaleDB when offered
-  std::vector<int> jobs = {4};       // one round per job count
-  bool analyze = true;               // hyperdump restore runs ANALYZE (as users run it)
-  bool drop_source = false;          // drop the demo source at the end too
-  std::string keep_dir;              // keep archives here; empty: private temp dir, removed
-  std::string tool_version;          // hyperdump's version, for its manifests
-  std::string pg_bindir;             // pg_dump's directory; empty: PgBinDir()
+  std::string server;                  // conninfo/URI of a maintenance database (e.g. postgres)
+  uint64_t size_bytes = 1ull << 30;    // demo-data --size
+  std::string size_text = "1GB";       // as the user wrote it, for the report
+  bool timescaledb = true;             // build the demo with TimescaleDB when offered
+  DemoShape shape = DemoShape::kDemo;  // demo-data --shape
+  std::vector<int> jobs = {4};         // one round per job count
+  bool analyze = true;                 // hyperdump restore runs ANALYZE (as users run it)
+  bool drop_source = false;            // drop the demo source at the end too
+  std::string keep_dir;                // keep archives here; empty: private temp dir, removed
+  std::string tool_version;            // hyperdump's version, for its manifests
+  std::string pg_bindir;               // pg_dump's directory; empty: PgBinDir()
 };
 
 // One timed, verified run.
@@ -56,6 +58,7 @@ struct BenchReport {
   std::string source_db;
   bool source_reused = false;
   std::string timescaledb;    // source's TimescaleDB: "none" or its extversion
+  std::string shape;          // DemoShapeName of the source
   uint64_t source_bytes = 0;  // pg_database_size of the source
   int64_t source_rows = 0;    // rows in every table that holds data
   int64_t source_tables = 0;  // tables compared

@@ -36,7 +36,10 @@ Result<std::string> ConninfoWithDatabase(const std::string& conninfo, const std:
 
 std::string BenchSourceMarker(const BenchOptions& options) {
   return "hyperdump bench source v1: size=" + std::to_string(options.size_bytes) +
-         " timescaledb=" + (options.timescaledb ? "auto" : "off");
+         " timescaledb=" + (options.timescaledb ? "auto" : "off") +
+         (options.shape == DemoShape::kDemo
+              ? ""
+              : std::string(" shape=") + DemoShapeName(options.shape));
 }
 
 Status DropBenchDatabase(PgConnection& server, const std::string& name) {
@@ -62,8 +65,9 @@ Status BuildSource(PgConnection& server, const BenchOptions& options, const Benc
   DemoOptions demo;
   demo.target_bytes = options.size_bytes;
   demo.timescaledb = options.timescaledb;
+  demo.shape = options.shape;
   log("building the demo database " + std::string(kBenchSourceDb) + " (--size " +
-      options.size_text + ")...");
+      options.size_text + ", --shape " + DemoShapeName(options.shape) + ")...");
   HD_RETURN_IF_ERROR(BuildDemoDatabase(conn, demo));
   // Hint bits and the visibility map set once, so no contender pays for them.
   HD_RETURN_IF_ERROR(conn.Run("VACUUM (ANALYZE)").WithContext("VACUUM ANALYZE of the source"));

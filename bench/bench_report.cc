@@ -26,10 +26,12 @@ std::string RestoreNote(const BenchReport& r) {
 
 std::string FormatBenchTable(const BenchReport& r) {
   std::string out;
-  out += Format("source: %s (--size %s): %s on disk, %lld rows in %lld tables, TimescaleDB: %s%s\n",
-                r.source_db.c_str(), r.size_text.c_str(), HumanBytes(r.source_bytes).c_str(),
-                static_cast<long long>(r.source_rows), static_cast<long long>(r.source_tables),
-                r.timescaledb.c_str(), r.source_reused ? " (reused)" : "");
+  out +=
+      Format("source: %s (--size %s%s): %s on disk, %lld rows in %lld tables, TimescaleDB: %s%s\n",
+             r.source_db.c_str(), r.size_text.c_str(),
+             r.shape == "skewed" ? ", --shape skewed" : "", HumanBytes(r.source_bytes).c_str(),
+             static_cast<long long>(r.source_rows), static_cast<long long>(r.source_tables),
+             r.timescaledb.c_str(), r.source_reused ? " (reused)" : "");
   out += Format("PostgreSQL %d server; pg_dump/pg_restore %d from %s\n", r.server_major,
                 r.client_major, r.pg_bindir.c_str());
   out += "\n";
@@ -50,9 +52,13 @@ std::string FormatBenchTable(const BenchReport& r) {
 
 std::string FormatBenchJson(const BenchReport& r) {
   nlohmann::ordered_json j;  // fields in the order docs/user-guide.md shows
-  j["source"] = {{"database", r.source_db},     {"size", r.size_text},
-                 {"reused", r.source_reused},   {"bytes", r.source_bytes},
-                 {"rows", r.source_rows},       {"tables", r.source_tables},
+  j["source"] = {{"database", r.source_db},
+                 {"size", r.size_text},
+                 {"shape", r.shape.empty() ? "demo" : r.shape},
+                 {"reused", r.source_reused},
+                 {"bytes", r.source_bytes},
+                 {"rows", r.source_rows},
+                 {"tables", r.source_tables},
                  {"timescaledb", r.timescaledb}};
   j["postgresql"] = {
       {"server_major", r.server_major}, {"client_major", r.client_major}, {"bindir", r.pg_bindir}};

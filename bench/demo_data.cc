@@ -431,6 +431,16 @@ Status WaitForFirstRuns(PgConnection& conn) {
 
 }  // namespace
 
+Result<DemoShape> ParseDemoShape(const std::string& name) {
+  if (name == "demo") return DemoShape::kDemo;
+  if (name == "skewed") return DemoShape::kSkewed;
+  return InvalidArgument("--shape " + name + ": unknown shape (known: demo, skewed)");
+}
+
+const char* DemoShapeName(DemoShape shape) {
+  return shape == DemoShape::kSkewed ? "skewed" : "demo";
+}
+
 DemoPlan PlanDemo(const DemoOptions& opts) {
   DemoPlan p;
   p.regions = 8;
@@ -448,8 +458,11 @@ DemoPlan PlanDemo(const DemoOptions& opts) {
       std::max<int64_t>(static_cast<int64_t>(opts.target_bytes) - kFixedBytes, 1 << 20);
   // Shares of the budget: the large table, the partitioned series and,
   // with TimescaleDB, the hypertable.
-  const double orders_share = opts.timescaledb ? 0.35 : 0.5;
-  const double readings_share = opts.timescaledb ? 0.35 : 0.5;
+  const bool skewed = opts.shape == DemoShape::kSkewed;
+  const double orders_share = skewed ? 0.9 : opts.timescaledb ? 0.35 : 0.5;
+  const double readings_share =
+      skewed ? (opts.timescaledb ? 0.05 : 0.1) : (opts.timescaledb ? 0.35 : 0.5);
+  const double metrics_share = skewed ? 0.05 : 0.3;
   p.orders = std::max<int64_t>(1000, static_cast<int64_t>(budget * orders_share) / kOrderRowBytes);
   p.customers = std::max<int64_t>(100, p.orders / 50);
   const int64_t in_range =
@@ -459,7 +472,7 @@ DemoPlan PlanDemo(const DemoOptions& opts) {
   if (opts.timescaledb) {
     p.metrics_chunks = p.partitions;
     const int64_t per_chunk = std::max<int64_t>(
-        100, static_cast<int64_t>(budget * 0.3) / kMetricRowBytes / p.metrics_chunks);
+        100, static_cast<int64_t>(budget * metrics_share) / kMetricRowBytes / p.metrics_chunks);
     p.metrics = per_chunk * p.metrics_chunks;
     p.compressed_chunks = std::min(2, p.metrics_chunks - 1);
   }

@@ -28,6 +28,17 @@ inline constexpr std::string_view kDemoSchema = "demo";
 // A schema whose name needs quoting, holding a table named after a reserved word.
 inline constexpr std::string_view kDemoOddSchema = "Ünïcode Schema.x";
 
+// What the demo database looks like. kDemo: the data spread over a large
+// table, a partitioned series and a hypertable. kSkewed (issue 13): one table,
+// demo.orders with three indexes and a foreign key, holds about 90% of the
+// data next to small ones, the shape where per-table parallelism (pg_dump -j,
+// pg_restore -j) leaves all but one worker idle.
+enum class DemoShape { kDemo, kSkewed };
+
+// "demo" / "skewed"; kInvalidArgument naming the shapes otherwise.
+Result<DemoShape> ParseDemoShape(const std::string& name);
+const char* DemoShapeName(DemoShape shape);
+
 struct DemoOptions {
   // Approximate on-disk size of the data (tables and indexes) to build.
   uint64_t target_bytes = 100ull << 20;
@@ -37,6 +48,7 @@ struct DemoOptions {
   int partitions = 24;
   // Drop existing demo schemas first instead of refusing.
   bool replace = false;
+  DemoShape shape = DemoShape::kDemo;
 };
 
 // Row counts the build produces for `opts` (a pure function of the options,

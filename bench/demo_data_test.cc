@@ -35,5 +35,27 @@ TEST(PlanDemoTest, TinySizesKeepEveryTableNonTrivial) {
   EXPECT_EQ(p.compressed_chunks, 0);  // never compress the only chunk
 }
 
+TEST(PlanDemoTest, TheSkewedShapePutsNineTenthsOfTheDataInOrders) {
+  for (bool timescaledb : {true, false}) {
+    DemoOptions o{.target_bytes = 1ull << 30, .timescaledb = timescaledb, .partitions = 24};
+    o.shape = DemoShape::kSkewed;
+    DemoPlan p = PlanDemo(o);
+    const double orders = p.orders * 330.0;  // bytes a row, as PlanDemo counts
+    const double rest = p.readings * 150.0 + p.metrics * 110.0;
+    EXPECT_GT(orders / (orders + rest), 0.88) << timescaledb;
+    EXPECT_LT(orders / (orders + rest), 0.92) << timescaledb;
+    EXPECT_EQ(p.metrics_chunks, timescaledb ? 24 : 0);
+  }
+}
+
+TEST(DemoShapeTest, NamesRoundTripAndUnknownOnesAreRefused) {
+  for (DemoShape s : {DemoShape::kDemo, DemoShape::kSkewed}) {
+    EXPECT_EQ(*ParseDemoShape(DemoShapeName(s)), s);
+  }
+  Result<DemoShape> bad = ParseDemoShape("lopsided");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "--shape lopsided: unknown shape (known: demo, skewed)");
+}
+
 }  // namespace
 }  // namespace hyperdump::bench

@@ -20,6 +20,7 @@ CommandFn RegisterBench(CLI::App& root) {
   auto o = std::make_shared<bench::BenchOptions>();
   struct Flags {
     std::string jobs = "4";
+    std::string shape = "demo";
     bool no_timescaledb = false, no_analyze = false, json = false, quiet = false;
   };
   auto f = std::make_shared<Flags>();
@@ -30,6 +31,10 @@ CommandFn RegisterBench(CLI::App& root) {
   cmd->add_option("--size", o->size_text, "Size of the demo database: 100MB, 2GB...")
       ->capture_default_str();
   cmd->add_option("-j,--jobs", f->jobs, "Job counts to measure, comma-separated (e.g. 1,2,4)")
+      ->capture_default_str();
+  cmd->add_option("--shape", f->shape,
+                  "demo (data spread over many tables) or skewed (one table with three indexes "
+                  "and a foreign key holds 90% of the data, next to small ones)")
       ->capture_default_str();
   cmd->add_flag("--no-timescaledb", f->no_timescaledb,
                 "Build the demo without TimescaleDB even if the server has it");
@@ -49,6 +54,9 @@ CommandFn RegisterBench(CLI::App& root) {
     if (size.ok() && *size == 0) size = InvalidArgument("--size must be at least one byte");
     if (!size.ok()) return ReportError(size.status());
     o->size_bytes = *size;
+    auto shape = bench::ParseDemoShape(f->shape);
+    if (!shape.ok()) return ReportError(shape.status());
+    o->shape = *shape;
     o->timescaledb = !f->no_timescaledb;
     o->analyze = !f->no_analyze;
     o->tool_version = kVersion;

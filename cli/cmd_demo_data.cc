@@ -21,6 +21,7 @@ CommandFn RegisterDemoData(CLI::App& root) {
     bool no_timescaledb = false;
     bool replace = false;
     int partitions = 24;
+    std::string shape = "demo";
   };
   auto flags = std::make_shared<Flags>();
   cmd->add_option("-d,--dbname", flags->dbname,
@@ -30,6 +31,9 @@ CommandFn RegisterDemoData(CLI::App& root) {
   cmd->add_option("--partitions", flags->partitions,
                   "Partitions of demo.readings and chunks of demo.metrics (default 24)")
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--shape", flags->shape,
+                  "demo (default) or skewed: demo.orders holds about 90% of the data")
+      ->capture_default_str();
   cmd->add_flag("--no-timescaledb", flags->no_timescaledb,
                 "Do not use TimescaleDB even if the server has it");
   cmd->add_flag("--replace", flags->replace,
@@ -40,7 +44,10 @@ CommandFn RegisterDemoData(CLI::App& root) {
     if (!size.ok()) return ReportError(size.status());
     auto conn = engine::PgConnection::Connect(flags->dbname, "hyperdump demo-data");
     if (!conn.ok()) return ReportError(conn.status());
+    auto shape = bench::ParseDemoShape(flags->shape);
+    if (!shape.ok()) return ReportError(shape.status());
     bench::DemoOptions opts;
+    opts.shape = *shape;
     opts.target_bytes = *size;
     opts.timescaledb = !flags->no_timescaledb;
     opts.partitions = flags->partitions;

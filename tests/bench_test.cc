@@ -159,13 +159,14 @@ TEST_F(BenchTest, PrintsAVerifiedRowPerToolStepAndJobsThenDropsItsTargets) {
 TEST_F(BenchTest, JsonParsesWithPositiveFiguresAndKeepKeepsTheArchives) {
   const std::string keep = tmp_ + "/archives";
   RunResult r = Run({"bench", "-d", TestServerUri(), "--size", "10MB", "-j", "2", "--json",
-                     "--no-timescaledb", "--keep", keep, "--drop-source"});
+                     "--no-timescaledb", "--shape", "skewed", "--keep", keep, "--drop-source"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   nlohmann::json j;
   ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
 
   EXPECT_EQ(j["source"]["database"], "hyperdump_bench_source");
   EXPECT_EQ(j["source"]["timescaledb"], "none");
+  EXPECT_EQ(j["source"]["shape"], "skewed");
   EXPECT_GT(j["source"]["bytes"].get<double>(), 0);
   EXPECT_GT(j["source"]["rows"].get<double>(), 1000);
   EXPECT_GT(j["source"]["tables"].get<double>(), 5);
