@@ -20,6 +20,7 @@
 #include "engine/schema_restore.h"
 #include "engine/session_pool.h"
 #include "engine/subprocess.h"
+#include "engine/target_settings.h"
 #include "engine/timescale_jobs.h"
 #include "engine/timescale_window.h"
 #include "format/reader.h"
@@ -165,6 +166,21 @@ Status Unfinished(const scheduler::RunReport& report) {
 // job's ledger row commits with its data, so a crash loses both together
 // and --resume redoes the job; the final ledger drop is a synchronous commit
 // that makes all of them durable.
+// Pass 2, last: what the target's settings cost this restore, as a note
+// (engine/target_settings.h); unreadable settings are no reason to stop.
+void NoteSettingsAdvice(PgConnection& conn, const RestoreInput& input, Notes& notes) {
+  uint64_t data = 0, largest = 0;
+  for (const RestoreTable& t : input.tables) {
+    data += t.bytes;
+    largest = std::max(largest, t.bytes);
+  }
+  Result<TargetSettings> settings = ReadTargetSettings(conn);
+  if (!settings.ok()) return;
+  if (std::string advice = SettingsAdvice(*settings, data, largest); !advice.empty()) {
+    notes.Add(advice);
+  }
+}
+
 std::string WorkerSetup(const SchemaScript& script, bool in_window) {
   return script.preamble + "SET synchronous_commit = off;\n" +
          (in_window ? std::string(kRestoringSetting) + ";\n" : "");
@@ -283,6 +299,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,
                                            options.allow_version_mismatch, &warning));
   if (!warning.empty()) notes.Add(warning);
+  NoteSettingsAdvice(conn, input, notes);
 
   // 3. Roles first (--roles).
   if (options.roles) HD_RETURN_IF_ERROR(RestoreArchiveRoles(conn, source, notes));

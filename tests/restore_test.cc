@@ -31,6 +31,7 @@
 #include "engine/compare.h"
 #include "engine/dump.h"
 #include "engine/pg.h"
+#include "engine/target_settings.h"
 #include "engine/timescale_window.h"
 #include "format/manifest.h"
 #include "format/reader.h"
@@ -247,6 +248,23 @@ TEST_F(RestoreTest, PlainShapesRestoreRowForRowWithSplitTables) {
       << "restored tables are analyzed";
   // The foreign key is enforced again.
   EXPECT_FALSE(t.Run("INSERT INTO public.child (p, n) VALUES (999999, -5)").ok());
+}
+
+// The settings restore advises on are read in bytes, whatever unit the
+// server keeps them in (engine/target_settings.h).
+TEST_F(RestoreTest, TargetSettingsAreReadInBytes) {
+  ScratchDatabase dst("restore_settings");
+  PgConnection admin = dst.Connect();
+  ASSERT_TRUE(admin.Run("ALTER DATABASE " + dst.name() + " SET maintenance_work_mem = '3MB'").ok());
+  PgConnection t = dst.Connect();
+  Result<engine::TargetSettings> s = engine::ReadTargetSettings(t);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->maintenance_work_mem_bytes, 3 << 20);
+  EXPECT_EQ(std::to_string(s->max_wal_size_bytes),
+            testing::QueryValue(t, "SELECT pg_size_bytes(current_setting('max_wal_size'))"));
+  EXPECT_EQ(s->wal_level, testing::QueryValue(t, "SELECT current_setting('wal_level')"));
+  EXPECT_EQ(s->full_page_writes,
+            testing::QueryValue(t, "SELECT current_setting('full_page_writes')") == "on");
 }
 
 TEST_F(RestoreTest, RefusesNonEmptyTargetNamingAnObject) {
