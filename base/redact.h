@@ -1,6 +1,6 @@
 // Finds and hides passwords in text bound for a terminal, a log, a report or
 // another process's argv: the one set of patterns for secrets written as
-// text. engine/conninfo.h builds on it for connection strings, with libpq's
+// text. engine/pg/conninfo.h builds on it for connection strings, with libpq's
 // own parser as the judge; ui/ (which must not see libpq) uses it directly
 // on free text: error messages quote conninfo, job names may not.
 //

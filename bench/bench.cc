@@ -11,12 +11,12 @@
 #include "bench/bench_db.h"
 #include "bench/bench_pg.h"
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/local_files.h"
+#include "engine/dump/dump.h"
 #include "engine/migrate.h"
-#include "engine/pg.h"
-#include "engine/restore.h"
-#include "engine/subprocess.h"
+#include "engine/pg/local_files.h"
+#include "engine/pg/pg.h"
+#include "engine/pg/subprocess.h"
+#include "engine/restore/restore.h"
 
 namespace hyperdump::bench {
 

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "bench/demo_data.h"
-#include "engine/conninfo.h"
-#include "engine/local_files.h"
-#include "engine/subprocess.h"
+#include "engine/pg/conninfo.h"
+#include "engine/pg/local_files.h"
+#include "engine/pg/subprocess.h"
 
 namespace hyperdump::bench {
 

@@ -11,7 +11,7 @@
 #include "base/status.h"
 #include "bench/bench.h"
 #include "engine/compare.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::bench {
 

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/local_files.h"
-#include "engine/pg.h"
-#include "engine/subprocess.h"
+#include "engine/pg/local_files.h"
+#include "engine/pg/pg.h"
+#include "engine/pg/subprocess.h"
 
 namespace hyperdump::bench {
 

@@ -1,5 +1,5 @@
 // The pg_dump/pg_restore side of `hyperdump bench` (bench/bench.h), run as a
-// user would run it, through engine/subprocess.h (no shell, password only in
+// user would run it, through engine/pg/subprocess.h (no shell, password only in
 // the child's environment). Each function is one timed step.
 #ifndef HYPERDUMP_BENCH_BENCH_PG_H_
 #define HYPERDUMP_BENCH_BENCH_PG_H_

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::bench {
 

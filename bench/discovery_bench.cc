@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/discovery.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
+#include "engine/plan/discovery.h"
 
 namespace hyperdump {
 namespace {

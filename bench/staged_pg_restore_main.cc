@@ -9,7 +9,7 @@
 #include <string>
 
 #include "bench/bench_pg.h"
-#include "engine/subprocess.h"
+#include "engine/pg/subprocess.h"
 
 int main(int argc, char** argv) {
   if (argc != 5) {

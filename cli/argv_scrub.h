@@ -5,7 +5,7 @@
 // would be readable by every local user for as long as hyperdump runs.
 // ScrubArgv copies the arguments (for the parser), then overwrites each
 // password in the original strings with '*' of the same length. Children
-// never get a password in their arguments either (engine/subprocess.h puts
+// never get a password in their arguments either (engine/pg/subprocess.h puts
 // it in their environment).
 #ifndef HYPERDUMP_CLI_ARGV_SCRUB_H_
 #define HYPERDUMP_CLI_ARGV_SCRUB_H_

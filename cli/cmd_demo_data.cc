@@ -6,7 +6,7 @@
 #include "base/units.h"
 #include "bench/demo_data.h"
 #include "cli/commands.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::cli {
 

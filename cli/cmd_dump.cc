@@ -11,8 +11,8 @@
 #include "cli/ui_flags.h"
 #include "cli/ui_observer.h"
 #include "cli/version.h"
-#include "engine/dry_run.h"
-#include "engine/dump.h"
+#include "engine/dump/dry_run.h"
+#include "engine/dump/dump.h"
 
 namespace hyperdump::cli {
 namespace {

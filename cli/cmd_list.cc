@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "engine/restore_selection.h"
+#include "engine/restore/restore_selection.h"
 #include "format/reader.h"
 #include "format/verify.h"
 

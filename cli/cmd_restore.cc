@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/ui_flags.h"
 #include "cli/ui_observer.h"
-#include "engine/restore.h"
+#include "engine/restore/restore.h"
 
 namespace hyperdump::cli {
 

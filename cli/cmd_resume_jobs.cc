@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "engine/pg.h"
-#include "engine/timescale_jobs.h"
+#include "engine/pg/pg.h"
+#include "engine/timescaledb/timescale_jobs.h"
 
 namespace hyperdump::cli {
 

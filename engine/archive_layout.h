@@ -53,7 +53,7 @@
 // pg_dump's schema (--no-blobs) holds nothing about large objects: their
 // owners, privileges and comments are only here, so restored exactly once.
 //
-// plan.json: engine/plan_json.h (PlanFile, its to_json/from_json) is its
+// plan.json: engine/plan/plan_json.h (PlanFile, its to_json/from_json) is its
 // schema, docs/format.md section 10 documents its fields. Sequence values
 // are read right after the snapshot is taken (sequences are not
 // transactional: a value can be slightly ahead of the rows, never behind).

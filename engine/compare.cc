@@ -3,8 +3,8 @@
 #include <future>
 #include <set>
 
-#include "engine/copy_out.h"
-#include "engine/timescale_jobs.h"
+#include "engine/dump/copy_out.h"
+#include "engine/timescaledb/timescale_jobs.h"
 #include "format/checksum.h"
 
 namespace hyperdump::engine {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::engine {
 
@@ -53,7 +53,7 @@ struct CompareReport {
   int64_t rows = 0;                    // rows compared equal
   int64_t large_objects = 0;           // large objects compared equal (not in `equal`)
   // Things to know about either database (e.g. TimescaleDB jobs a killed
-  // dump left unscheduled, engine/timescale_jobs.h); not differences.
+  // dump left unscheduled, engine/timescaledb/timescale_jobs.h); not differences.
   std::vector<std::string> warnings;
   bool ok() const { return different.empty() && missing.empty() && extra.empty(); }
 };

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 #include "format/codec.h"
 #include "format/reader.h"
 #include "format/writer.h"

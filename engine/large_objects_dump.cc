@@ -6,9 +6,9 @@
 #include <mutex>
 
 #include "base/job_kind.h"
-#include "engine/dump_data.h"
+#include "engine/dump/dump_data.h"
+#include "engine/dump/snapshot.h"
 #include "engine/large_objects.h"
-#include "engine/snapshot.h"
 #include "scheduler/runner.h"
 
 namespace hyperdump::engine {
@@ -34,40 +34,19 @@ FROM pg_catalog.pg_largeobject_metadata m
 WHERE m.oid BETWEEN $1 AND $2 ORDER BY m.oid
 )sql";
 
-// One worker connection per scheduler slot; the mutex guards replacing it
-// against a concurrent Cancel() from the scheduler.
-struct Slot {
-  std::mutex mu;
-  PgConnection conn;
-};
-
 class LargeObjectDump {
  public:
   LargeObjectDump(const LargeObjectDumpOptions& o, format::ArchiveWriter& archive,
                   LargeObjectTotals* totals)
-      : o_(o), archive_(archive), totals_(totals), slots_(static_cast<size_t>(o.slots)) {}
+      : o_(o), archive_(archive), totals_(totals), workers_(o.conninfo, o.snapshot, o.slots) {}
 
-  Status OpenConnections() {
-    HD_ASSIGN_OR_RETURN(std::vector<PgConnection> conns,
-                        OpenWorkerConnections(o_.conninfo, o_.slots, o_.snapshot));
-    for (size_t i = 0; i < conns.size(); ++i) slots_[i].conn = std::move(conns[i]);
-    return Status::Ok();
-  }
-
-  void Cancel(int slot) {
-    std::lock_guard lock(slots_[static_cast<size_t>(slot)].mu);
-    slots_[static_cast<size_t>(slot)].conn.Cancel();
-  }
+  Status OpenConnections() { return workers_.Open(); }
+  void Cancel(int slot) { workers_.Cancel(slot); }
 
   JobOutcome Run(JobContext& ctx, const LargeObjectBatch& batch) {
-    Slot& slot = slots_[static_cast<size_t>(ctx.slot)];
-    if (!slot.conn.ok()) {  // lost on an earlier attempt: reconnect
-      auto c = PgConnection::Connect(o_.conninfo, "hyperdump dump worker");
-      if (!c.ok()) return JobOutcome::Retry(c.status());
-      std::lock_guard lock(slot.mu);
-      slot.conn = std::move(c).value();
-    }
-    PgConnection& conn = slot.conn;
+    Result<PgConnection*> worker = workers_.Connection(ctx.slot);
+    if (!worker.ok()) return JobOutcome::Retry(worker.status());
+    PgConnection& conn = **worker;
     const std::string what = "large objects " + std::to_string(batch.first_oid()) + ".." +
                              std::to_string(batch.last_oid());
     Status s = BeginImportedSnapshot(conn, o_.snapshot);
@@ -208,7 +187,7 @@ class LargeObjectDump {
   const LargeObjectDumpOptions& o_;
   format::ArchiveWriter& archive_;
   LargeObjectTotals* totals_;
-  std::vector<Slot> slots_;
+  SnapshotWorkers workers_;  // one connection per slot
 };
 
 }  // namespace

@@ -11,8 +11,8 @@
 #include <atomic>
 
 #include "base/status.h"
-#include "engine/dump.h"
-#include "engine/restore.h"
+#include "engine/dump/dump.h"
+#include "engine/restore/restore.h"
 #include "engine/run_observer.h"
 #include "scheduler/events.h"
 

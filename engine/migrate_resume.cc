@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "engine/archive_layout.h"
-#include "engine/ledger.h"
-#include "engine/local_files.h"
-#include "engine/restore.h"
-#include "engine/restore_checks.h"
-#include "engine/timescale_jobs.h"
+#include "engine/pg/local_files.h"
+#include "engine/restore/ledger.h"
+#include "engine/restore/restore.h"
+#include "engine/restore/restore_checks.h"
+#include "engine/timescaledb/timescale_jobs.h"
 #include "format/live.h"
 #include "format/manifest.h"
 #include "format/reader.h"

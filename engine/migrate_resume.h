@@ -17,7 +17,7 @@
 
 #include "base/status.h"
 #include "engine/migrate.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::engine {
 

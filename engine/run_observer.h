@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::engine {
 
@@ -44,7 +44,7 @@ class RunObserver {
 // message once, as it comes; when the forwarder goes away, one warning per
 // message that repeated, saying how often. `observer` must outlive it.
 // Create it on the run's thread; notices may arrive from any thread, and are
-// delivered one at a time (engine/pg.h NoticeRoute).
+// delivered one at a time (engine/pg/pg.h NoticeRoute).
 class NoticeForwarder {
  public:
   explicit NoticeForwarder(RunObserver& observer);

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/dump_plan.h"
-#include "engine/restore_checks.h"
+#include "engine/plan/dump_plan.h"
+#include "engine/restore/restore_checks.h"
 #include "engine/run_observer.h"
 #include "scheduler/events.h"
 #include "scheduler/graph.h"

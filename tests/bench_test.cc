@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engine/compare.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

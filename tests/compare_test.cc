@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/dump.h"
-#include "engine/pg.h"
-#include "engine/restore.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
+#include "engine/restore/restore.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

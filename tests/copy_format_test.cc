@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 

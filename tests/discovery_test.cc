@@ -1,7 +1,7 @@
-// Integration tests for discovery (engine/discovery.h) on plain PostgreSQL:
+// Integration tests for discovery (engine/plan/discovery.h) on plain PostgreSQL:
 // every table exactly once, with sizes, and nothing else; filters equal to
 // pg_dump's own selection; split ranges that cover every row exactly once.
-#include "engine/discovery.h"
+#include "engine/plan/discovery.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/dry_run.h"
+#include "engine/dump/dry_run.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "engine/discovery.h"
+#include "engine/plan/discovery.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

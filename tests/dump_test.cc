@@ -1,7 +1,7 @@
 // Integration tests of `hyperdump dump` (engine::RunDump) against the
 // throwaway server of scripts/with-pg. Archives are read back with
 // format::ArchiveReader and compared, row for row, with COPY of the source.
-#include "engine/dump.h"
+#include "engine/dump/dump.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -28,12 +28,12 @@
 
 #include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/copy_out.h"
-#include "engine/locks.h"
-#include "engine/pg.h"
-#include "engine/restore.h"
-#include "engine/schema_dump.h"
-#include "engine/subprocess.h"
+#include "engine/dump/copy_out.h"
+#include "engine/dump/locks.h"
+#include "engine/dump/schema_dump.h"
+#include "engine/pg/pg.h"
+#include "engine/pg/subprocess.h"
+#include "engine/restore/restore.h"
 #include "format/reader.h"
 #include "scheduler/events.h"
 #include "tests/test_db.h"

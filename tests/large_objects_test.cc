@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
-#include "engine/restore.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
+#include "engine/restore/restore.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 

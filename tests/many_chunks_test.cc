@@ -13,7 +13,7 @@
 #include <string>
 
 #include "engine/compare.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "bench/demo_data.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

@@ -8,7 +8,7 @@
 // test build of the binary (tests/fault_injection/) with
 // HYPERDUMP_TEST_CRASH_AFTER_JOBS=N, which makes it _exit(137) right after
 // its N-th committed job, as kill -9 would.
-#include "engine/restore.h"
+#include "engine/restore/restore.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -29,10 +29,10 @@
 
 #include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
-#include "engine/target_settings.h"
-#include "engine/timescale_window.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
+#include "engine/restore/target_settings.h"
+#include "engine/timescaledb/timescale_window.h"
 #include "format/manifest.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
@@ -251,7 +251,7 @@ TEST_F(RestoreTest, PlainShapesRestoreRowForRowWithSplitTables) {
 }
 
 // The settings restore advises on are read in bytes, whatever unit the
-// server keeps them in (engine/target_settings.h).
+// server keeps them in (engine/restore/target_settings.h).
 TEST_F(RestoreTest, TargetSettingsAreReadInBytes) {
   ScratchDatabase dst("restore_settings");
   PgConnection admin = dst.Connect();

@@ -24,9 +24,9 @@
 #include "bench/demo_data.h"
 #include "cli/ui/run_ui.h"
 #include "cli/ui_observer.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
-#include "engine/restore.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
+#include "engine/restore/restore.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 

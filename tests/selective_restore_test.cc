@@ -1,4 +1,4 @@
-// Selective restore (engine/restore_selection.h), each flag against
+// Selective restore (engine/restore/restore_selection.h), each flag against
 // pg_restore 15 on the same source: the source is dumped by hyperdump (its
 // archive) and by `pg_dump -Fd` (pg_restore's), and never changes after; each
 // case restores with the same flags through the hyperdump binary into one
@@ -30,8 +30,8 @@
 
 #include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "base/shell_quote.h"
-#include "engine/pg.h"
+#include "engine/pg/pg.h"
 
 namespace hyperdump::testing {
 

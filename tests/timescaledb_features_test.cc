@@ -31,8 +31,8 @@
 #include <vector>
 
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {

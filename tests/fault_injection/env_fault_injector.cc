@@ -1,6 +1,6 @@
 // Linked only into hyperdump_fault_injecting, the test build of the hyperdump
 // command (tests/CMakeLists.txt): at start-up it installs a FaultInjector
-// (engine/fault_injector.h) that reads the test hooks tests/README.md lists:
+// (engine/restore/fault_injector.h) that reads the test hooks tests/README.md lists:
 //   HYPERDUMP_TEST_CRASH_AFTER_JOBS=N      the N-th committed restore job ends
 //       the process at once with _exit(137), as kill -9 would (no cleanup,
 //       no post_restore);
@@ -20,7 +20,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/fault_injector.h"
+#include "engine/restore/fault_injector.h"
 
 namespace hyperdump::testing {
 namespace {

@@ -37,8 +37,8 @@
 
 #include "bench/demo_data.h"
 #include "engine/compare.h"
-#include "engine/dump.h"
-#include "engine/pg.h"
+#include "engine/dump/dump.h"
+#include "engine/pg/pg.h"
 #include "format/reader.h"
 #include "tests/test_db.h"
 

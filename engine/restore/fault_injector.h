@@ -1,0 +1,42 @@
+// The seam through which tests inject crashes and interrupts into a run, as
+// LevelDB's `Env` lets its tests replace the file system: the engine calls
+// the process's FaultInjector at the points where a failure must be
+// survivable, and a test build installs one that fails there. The shipped
+// binary never installs one, so it reads no test hook from anywhere and its
+// calls do nothing.
+#ifndef HYPERDUMP_ENGINE_RESTORE_FAULT_INJECTOR_H_
+#define HYPERDUMP_ENGINE_RESTORE_FAULT_INJECTOR_H_
+
+#include <string>
+
+namespace hyperdump::engine {
+
+class FaultInjector {
+ public:
+  FaultInjector() = default;
+  FaultInjector(const FaultInjector&) = delete;
+  FaultInjector& operator=(const FaultInjector&) = delete;
+  virtual ~FaultInjector() = default;
+
+  // Called after each restore job's transaction (its data and its ledger
+  // row together) committed, from the worker thread that ran the job. What
+  // `--resume` must survive happens here: a crash, an interrupt.
+  virtual void AfterJobCommitted() {}
+  // Called after `hyperdump migrate`'s dump side sealed a file and noted it
+  // in the seal journal, from the thread that sealed it: a crash here
+  // leaves an archive without a manifest, part of its files complete.
+  virtual void AfterFileSealed(const std::string& /*name*/) {}
+};
+
+// The process's injector: one that does nothing unless a test installed
+// another.
+FaultInjector& CurrentFaultInjector();
+
+// Installs `injector` for the whole process (not owned; it must outlive
+// every run); null restores the one that does nothing. Meant for a test
+// program's start-up, before any run.
+void SetFaultInjector(FaultInjector* injector);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_RESTORE_FAULT_INJECTOR_H_

@@ -1,0 +1,406 @@
+#include "engine/restore/restore_jobs.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/job_kind.h"
+#include "engine/restore/restore_load.h"
+
+namespace hyperdump::engine {
+
+namespace {
+
+using scheduler::JobContext;
+using scheduler::JobGraph;
+using scheduler::JobId;
+
+// Adds one job, to run after every job of `after`.
+JobId AddJob(JobGraph& graph, std::string name, JobKind kind, uint64_t weight,
+             std::vector<std::string> conflicts, scheduler::JobFn fn,
+             const std::vector<JobId>& after) {
+  JobId id = graph.Add(scheduler::JobSpec{std::move(name), JobKindName(kind),
+                                          std::max<uint64_t>(weight, 1), std::move(conflicts),
+                                          std::move(fn)});
+  for (JobId before : after) graph.AddDependency(before, id);
+  return id;
+}
+
+using ItemList = std::vector<const SchemaItem*>;
+
+// "schema.name" of the table a kTable or kForeignKey item is on.
+std::string TableOf(const SchemaItem& item) { return item.table_schema + "." + item.table_name; }
+
+// A job that runs one schema item in a transaction with its ledger row.
+scheduler::JobFn ItemJob(RestoreJobRunner& runner, const SchemaItem* item) {
+  return [&runner, item](JobContext& ctx) {
+    return runner.Run(ctx, {ItemKey(*item)}, item->Describe(),
+                      [item](PgConnection& conn, JobContext&) -> Result<Loaded> {
+                        HD_RETURN_IF_ERROR(conn.Run(item->sql));
+                        return Loaded{};
+                      });
+  };
+}
+
+// Phase 2: the pre-data schema, in archive order, on one connection.
+JobId AddPreData(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items) {
+  return AddJob(
+      graph, "pre-data schema", JobKind::kSchema, 1, {},
+      [&runner, items](JobContext& ctx) { return runner.RunItems(ctx, items, "pre-data"); }, {});
+}
+
+// Large objects, batch by batch, once the roles that own them and the schema
+// exist; nothing else depends on them.
+void AddLargeObjects(JobGraph& graph, RestoreJobRunner& runner,
+                     const format::ArchiveSource& archive,
+                     const std::vector<const format::FileEntry*>& files,
+                     const LargeObjectRestoreOptions& options, JobId pre_data) {
+  for (const format::FileEntry* f : files) {
+    std::string what = f->meta.value("object", std::string("large objects")) + " from " + f->name;
+    auto load = [&archive, f, options](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+      uint64_t sent = 0;
+      HD_ASSIGN_OR_RETURN(int64_t objects, RestoreLargeObjectFile(conn, archive, *f, options,
+                                                                  [&c, &sent](uint64_t bytes) {
+                                                                    sent += bytes;
+                                                                    c.AddProgress(bytes, 0);
+                                                                    return !c.cancelled();
+                                                                  }));
+      // The headers too, so that progress ends at the estimate.
+      c.AddProgress(f->uncompressed_bytes - std::min(sent, f->uncompressed_bytes),
+                    static_cast<uint64_t>(objects));
+      return Loaded{objects, f->uncompressed_bytes};
+    };
+    AddJob(graph, "copy " + f->meta.value("object", f->name), JobKind::kCopy, f->uncompressed_bytes,
+           {},
+           [&runner, f, what, load](JobContext& ctx) {
+             return runner.Run(ctx, {"lo:" + f->name}, what, load);
+           },
+           {pre_data});
+  }
+}
+
+// Phase 3: the extension configuration tables (the TimescaleDB catalog),
+// one session, one transaction, in foreign-key order.
+JobId AddCatalog(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
+                 const std::vector<const RestoreTable*>& tables, JobId pre_data) {
+  auto load = [&archive, tables](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+    Loaded total;
+    for (const RestoreTable* t : tables) {
+      for (const format::FileEntry* f : t->files) {
+        Result<Loaded> one = LoadFile(archive, c, conn, *t, *f, Load::kAppend);
+        if (!one.ok()) return one.status().WithContext("table " + t->Quoted());
+        total.rows += one->rows;
+        total.bytes += one->bytes;
+      }
+    }
+    return total;
+  };
+  return AddJob(graph, "extension configuration tables", JobKind::kCatalog, 1, {},
+                [&runner, load](JobContext& ctx) {
+                  return runner.Run(ctx, {"catalog"}, "extension configuration tables", load);
+                },
+                {pre_data});
+}
+
+// Sequences: their dumped values, once the schema exists.
+void AddSequences(JobGraph& graph, RestoreJobRunner& runner,
+                  const std::vector<SequenceInfo>& sequences, JobId catalog) {
+  auto set = [&sequences](PgConnection& conn, JobContext&) -> Result<Loaded> {
+    for (const SequenceInfo& s : sequences) {
+      auto r = conn.ExecParams("SELECT pg_catalog.setval($1::regclass, $2, $3)",
+                               {QualifiedName(s.schema, s.name), std::to_string(s.last_value),
+                                s.is_called ? "true" : "false"});
+      if (!r.ok()) return r.status().WithContext("sequence " + QualifiedName(s.schema, s.name));
+    }
+    return Loaded{};
+  };
+  AddJob(graph, "sequence values", JobKind::kSequences, 1, {},
+         [&runner, set](JobContext& ctx) {
+           return runner.Run(ctx, {"sequences"}, "sequence values", set);
+         },
+         {catalog});
+}
+
+// Each table's keys and indexes (kTable items), keys first, by table key.
+std::map<std::string, ItemList> TableItemsByTable(const ItemList& items) {
+  std::map<std::string, ItemList> out;
+  for (bool indexes : {false, true}) {
+    for (const SchemaItem* item : items) {
+      if ((item->desc == "INDEX") == indexes) out[TableOf(*item)].push_back(item);
+    }
+  }
+  return out;
+}
+
+// The data jobs of each table, by table key.
+struct DataJobs {
+  std::map<std::string, std::vector<JobId>> of_table;
+  std::set<std::string> batched;  // tables whose batch also built their items and ANALYZE
+  std::map<std::string, uint64_t> table_bytes;
+
+  // `deps` and the data jobs of `table`.
+  std::vector<JobId> After(const std::string& table, std::vector<JobId> deps) const {
+    auto it = of_table.find(table);
+    if (it != of_table.end()) deps.insert(deps.end(), it->second.begin(), it->second.end());
+    return deps;
+  }
+};
+
+// Phase 4a: small tables (thousands of chunks), each one's data, keys,
+// indexes and ANALYZE in one job with many others (SmallTableBatches), one
+// transaction and one ledger statement for all; their later jobs (foreign
+// keys, the rest) depend on the batch. Not for appends.
+void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
+                          const format::ArchiveSource& archive,
+                          const std::vector<RestoreTable>& tables, const ItemList& table_items,
+                          uint64_t total_bytes, int slots, bool analyze, JobId catalog,
+                          DataJobs& data) {
+  auto done_before = [&runner](const std::string& key) { return runner.DoneBefore(key); };
+  for (const SmallTableBatch& b :
+       SmallTableBatches(tables, TableItemsByTable(table_items), total_bytes, slots, done_before)) {
+    std::vector<std::string> keys;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < b.tables.size(); ++i) {
+      keys.push_back("data:" + b.tables[i]->files.front()->name);
+      for (const SchemaItem* item : b.items[i]) keys.push_back(ItemKey(*item));
+      if (analyze) keys.push_back("analyze:" + b.tables[i]->Key());
+      bytes += b.tables[i]->bytes;
+    }
+    const std::string more = std::to_string(b.tables.size() - 1);
+    const std::string what =
+        "table " + b.tables.front()->Quoted() + " and " + more + " other small tables";
+    auto load = [&archive, analyze, b](PgConnection& conn, JobContext& c) {
+      return LoadBatch(archive, analyze, c, conn, b);
+    };
+    JobId id = AddJob(
+        graph, "copy " + b.tables.front()->Key() + " and " + more + " more", JobKind::kCopy, bytes,
+        {},
+        [&runner, keys, what, load](JobContext& ctx) { return runner.Run(ctx, keys, what, load); },
+        {catalog});
+    for (const RestoreTable* t : b.tables) {
+      data.of_table[t->Key()].push_back(id);
+      data.batched.insert(t->Key());
+    }
+  }
+}
+
+// Phase 4b: every other table's data, straight into its own table, largest
+// first. COPY FREEZE (no later hint-bit or freeze work; no WAL at all under
+// wal_level=minimal) needs the table truncated in the same transaction, so
+// it takes a job that fills the whole table: a table archived as one file,
+// or a split table whose ranges are merged into one job. Merging gives up
+// loading one table on several connections, so it is done only while the
+// table is no bigger than a fair share of the work (it then cannot be the
+// critical path) and when no range of it was committed by an earlier run
+// (the TRUNCATE would remove those rows).
+void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
+                  const RestoreTable& t, uint64_t fair_share, bool append_only, JobId catalog,
+                  DataJobs& data) {
+  const RestoreTable* table = &t;
+  bool merge = !append_only && t.files.size() > 1 && t.bytes <= fair_share;
+  std::vector<std::string> keys;
+  for (const format::FileEntry* f : t.files) {
+    keys.push_back("data:" + f->name);
+    if (runner.DoneBefore(keys.back())) merge = false;
+  }
+  if (merge) {
+    std::vector<const format::FileEntry*> files = t.files;
+    std::string what = "table " + t.Quoted() + " from " + std::to_string(files.size()) + " files";
+    auto load = [&archive, table, files](PgConnection& conn, JobContext& c) -> Result<Loaded> {
+      Loaded total;
+      for (size_t i = 0; i < files.size(); ++i) {
+        HD_ASSIGN_OR_RETURN(Loaded one, LoadFile(archive, c, conn, *table, *files[i],
+                                                 i == 0 ? Load::kTruncateFreeze : Load::kFreeze));
+        total.rows += one.rows;
+        total.bytes += one.bytes;
+      }
+      return total;
+    };
+    data.of_table[t.Key()].push_back(AddJob(
+        graph, "copy " + t.Key(), JobKind::kCopy, t.bytes, {},
+        [&runner, keys, what, load](JobContext& ctx) { return runner.Run(ctx, keys, what, load); },
+        {catalog}));
+    return;
+  }
+  const Load how = !append_only && t.files.size() == 1 ? Load::kTruncateFreeze : Load::kAppend;
+  for (const format::FileEntry* f : t.files) {
+    std::string what = "table " + t.Quoted() + " from " + f->name;
+    auto load = [&archive, table, f, how](PgConnection& conn, JobContext& c) {
+      return LoadFile(archive, c, conn, *table, *f, how);
+    };
+    data.of_table[t.Key()].push_back(
+        AddJob(graph, "copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""),
+               JobKind::kCopy, f->uncompressed_bytes, {},
+               [&runner, key = "data:" + f->name, what, load](JobContext& ctx) {
+                 return runner.Run(ctx, {key}, what, load);
+               },
+               {catalog}));
+  }
+}
+
+// Phase 4: the data of every table but the catalog's.
+DataJobs AddData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
+                 const std::vector<RestoreTable>& tables, const ItemList& table_items,
+                 const RestoreGraphOptions& options, JobId catalog) {
+  DataJobs data;
+  uint64_t total_bytes = 0;
+  for (const RestoreTable& t : tables) {
+    if (t.extension.empty()) total_bytes += t.bytes;
+  }
+  if (!options.append_only) {
+    AddSmallTableBatches(graph, runner, archive, tables, table_items, total_bytes, options.slots,
+                         options.analyze, catalog, data);
+  }
+  const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(options.slots, 1));
+  for (const RestoreTable& t : tables) {
+    data.table_bytes[t.Key()] = t.bytes;
+    if (!t.extension.empty() || data.batched.count(t.Key())) continue;
+    AddTableData(graph, runner, archive, t, fair_share, options.append_only, catalog, data);
+  }
+  return data;
+}
+
+// Appends into existing tables: `then`'s data after `first`'s, for each
+// pair of `load_order` (foreign keys already on the target).
+void OrderAppends(JobGraph& graph, const DataJobs& data,
+                  const std::vector<std::pair<std::string, std::string>>& load_order) {
+  for (const auto& [first, then] : load_order) {
+    auto a = data.of_table.find(first), b = data.of_table.find(then);
+    if (a == data.of_table.end() || b == data.of_table.end()) continue;
+    for (JobId x : a->second) {
+      for (JobId y : b->second) graph.AddDependency(x, y);
+    }
+  }
+}
+
+// The post-data jobs on tables (keys, indexes, foreign keys).
+struct PostDataJobs {
+  std::map<std::string, std::vector<JobId>> of_table;  // keys and indexes by table key
+  std::vector<JobId> all;
+};
+
+// Phase 5a: each table's keys and indexes as soon as its data is in. Key
+// constraints (ALTER TABLE: ACCESS EXCLUSIVE) first, one at a time; then the
+// table's CREATE INDEXes, each after the table's items added before it.
+PostDataJobs AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
+                           const DataJobs& data, JobId catalog) {
+  PostDataJobs post;
+  for (bool indexes : {false, true}) {
+    for (const SchemaItem* item : items) {
+      if ((item->desc == "INDEX") != indexes) continue;
+      const std::string table = TableOf(*item);
+      std::vector<JobId>& jobs = post.of_table[table];
+      if (data.batched.count(table)) {  // built by its batch
+        jobs = data.of_table.at(table);
+        continue;
+      }
+      std::vector<JobId> deps = data.After(table, {catalog});
+      if (indexes) deps.insert(deps.end(), jobs.begin(), jobs.end());
+      auto bytes = data.table_bytes.find(table);
+      JobId id = AddJob(graph, item->Describe(), indexes ? JobKind::kIndex : JobKind::kKey,
+                        bytes == data.table_bytes.end() ? 0 : bytes->second / 4,
+                        indexes ? std::vector<std::string>{} : std::vector<std::string>{table},
+                        ItemJob(runner, item), deps);
+      jobs.push_back(id);
+      post.all.push_back(id);
+    }
+  }
+  return post;
+}
+
+// Phase 5b: foreign keys once both tables have their data and keys.
+void AddForeignKeys(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
+                    const DataJobs& data, JobId catalog, PostDataJobs& post) {
+  for (const SchemaItem* item : items) {
+    const std::string table = TableOf(*item);
+    const std::string ref = item->ref_schema + "." + item->ref_name;
+    std::vector<JobId> deps = data.After(ref, data.After(table, {catalog}));
+    for (const std::string& t : {table, ref}) {
+      const std::vector<JobId>& jobs = post.of_table[t];
+      deps.insert(deps.end(), jobs.begin(), jobs.end());
+    }
+    auto bytes = data.table_bytes.find(table);
+    post.all.push_back(AddJob(graph, item->Describe(), JobKind::kForeignKey,
+                              bytes == data.table_bytes.end() ? 0 : bytes->second / 16,
+                              {table, ref}, ItemJob(runner, item), deps));
+  }
+}
+
+// Phase 7 (overlapping): ANALYZE each table once its data and indexes are in.
+void AddAnalyze(JobGraph& graph, RestoreJobRunner& runner, const std::vector<RestoreTable>& tables,
+                const DataJobs& data, PostDataJobs& post, JobId catalog) {
+  for (const RestoreTable& t : tables) {
+    if (t.files.empty() || data.batched.count(t.Key())) continue;
+    const std::string key = t.Key();
+    std::vector<JobId> deps = data.After(key, {catalog});
+    const std::vector<JobId>& items = post.of_table[key];
+    deps.insert(deps.end(), items.begin(), items.end());
+    const RestoreTable* table = &t;
+    auto analyze = [table](PgConnection& conn, JobContext&) -> Result<Loaded> {
+      HD_RETURN_IF_ERROR(conn.Run("ANALYZE " + table->Quoted()));
+      return Loaded{};
+    };
+    AddJob(
+        graph, "analyze " + key, JobKind::kAnalyze, t.bytes / 64, {key},
+        [&runner, table, analyze](JobContext& ctx) {
+          return runner.Run(ctx, {"analyze:" + table->Key()}, "ANALYZE " + table->Quoted(),
+                            analyze);
+        },
+        deps);
+  }
+}
+
+// Phase 5c: the rest of post-data, then ACLs, then what pg_restore runs
+// after ACLs, once every table is complete.
+void AddRest(JobGraph& graph, RestoreJobRunner& runner, std::map<ItemPass, ItemList>& by_pass,
+             const DataJobs& data, const PostDataJobs& post, JobId catalog) {
+  std::vector<JobId> before_rest = post.all;
+  before_rest.push_back(catalog);
+  for (const auto& [table, jobs] : data.of_table) {
+    before_rest.insert(before_rest.end(), jobs.begin(), jobs.end());
+  }
+  JobId last = catalog;
+  for (ItemPass pass : {ItemPass::kRest, ItemPass::kAcl, ItemPass::kPostAcl}) {
+    const char* name = ItemPassName(pass);
+    last = AddJob(
+        graph, std::string(name) + " items", JobKind::kSchema, 1, {},
+        [&runner, items = by_pass[pass], name](JobContext& ctx) {
+          return runner.RunItems(ctx, items, name);
+        },
+        pass == ItemPass::kRest ? before_rest : std::vector<JobId>{last});
+  }
+}
+
+}  // namespace
+
+Status BuildRestoreGraph(RestoreJobRunner& runner, const format::ArchiveSource& archive,
+                         const RestoreInput& input, const SchemaScript& schema,
+                         const RestoreGraphOptions& options, scheduler::JobGraph& graph) {
+  std::map<ItemPass, ItemList> by_pass;
+  for (const SchemaItem& item : schema.items) by_pass[item.pass].push_back(&item);
+
+  // Phase 2: pre-data schema; large objects once it exists.
+  JobId pre_data = AddPreData(graph, runner, by_pass[ItemPass::kPreData]);
+  AddLargeObjects(graph, runner, archive, input.large_object_files, options.large_objects,
+                  pre_data);
+  // Phase 3: the TimescaleDB catalog; sequence values after it.
+  JobId catalog = AddCatalog(graph, runner, archive, CatalogOrder(input), pre_data);
+  AddSequences(graph, runner, input.sequences, catalog);
+  // Phase 4: data, largest first (small tables in batches that also build
+  // their keys and indexes); appends in foreign-key order.
+  DataJobs data =
+      AddData(graph, runner, archive, input.tables, by_pass[ItemPass::kTable], options, catalog);
+  OrderAppends(graph, data, options.load_order);
+  // Phase 5: each table's keys and indexes, then foreign keys, as soon as
+  // the tables they need are loaded.
+  PostDataJobs post = AddTableItems(graph, runner, by_pass[ItemPass::kTable], data, catalog);
+  AddForeignKeys(graph, runner, by_pass[ItemPass::kForeignKey], data, catalog, post);
+  // Phase 7 (overlapping): ANALYZE each table once it is complete.
+  if (options.analyze) AddAnalyze(graph, runner, input.tables, data, post, catalog);
+  // Phase 5c: the rest of the schema, ACLs, post-ACL items, once all is in.
+  AddRest(graph, runner, by_pass, data, post, catalog);
+  return graph.Validate();
+}
+
+}  // namespace hyperdump::engine

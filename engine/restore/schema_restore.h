@@ -1,0 +1,104 @@
+// The archived schema (schema.pgdump: pg_dump --format=custom, pre- and post-data),
+// cut into items that restore runs over its own connections.
+//
+// pg_restore is run once to list the archive (-l, per section) and once to
+// print its SQL (-f -) with the user's --no-owner/--no-privileges/
+// --no-tablespaces; the SQL is split at pg_restore's per-item headers, each
+// item made self-contained (the default_tablespace / table access method it
+// was printed under) and classified into the pass that runs it. Running SQL
+// ourselves instead of `pg_restore -d` keeps the connection string (and any
+// password in it) out of child processes' argv and lets one connection run
+// many items, each in the same transaction as its ledger row.
+//
+// Plain values: a SchemaScript owns its strings and is read-only once loaded.
+#ifndef HYPERDUMP_ENGINE_RESTORE_SCHEMA_RESTORE_H_
+#define HYPERDUMP_ENGINE_RESTORE_SCHEMA_RESTORE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/plan/plan_json.h"
+
+namespace hyperdump::engine {
+
+// When an item runs, in pg_restore's own order of passes.
+enum class ItemPass {
+  kPreData,     // types, functions, tables, chunks, sequences, views...
+  kTable,       // INDEX, CONSTRAINT, CHECK CONSTRAINT: once its table's data is in
+  kForeignKey,  // FK CONSTRAINT: once both tables' data and keys are in
+  kRest,        // triggers, rules, policies, comments, INDEX ATTACH...: after all of the above
+  kAcl,         // GRANT/REVOKE, DEFAULT ACL: pg_restore's ACL pass
+  kPostAcl,     // EVENT TRIGGER: after the ACLs
+  // MATERIALIZED VIEW DATA (REFRESH): after all of the above AND after
+  // TimescaleDB's restore mode has ended, so that views over hypertables see
+  // every row (in restore mode TimescaleDB is inactive: no decompression).
+  kRefresh,
+};
+const char* ItemPassName(ItemPass pass);
+
+struct SchemaItem {
+  int dump_id = 0;       // pg_restore's TOC id (stable within one archive)
+  std::string desc;      // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
+  std::string toc_line;  // the rest of the `pg_restore -l` line, for messages
+  ItemPass pass = ItemPass::kPreData;
+  std::string sql;  // self-contained: runs on any connection with the preamble applied
+  // kTable and kForeignKey: the table the item is on (unquoted parts), from
+  // plan.json's post-data map (the dump resolved it in the source's catalog).
+  std::string table_schema, table_name;
+  // kForeignKey: the referenced table, likewise.
+  std::string ref_schema, ref_name;
+
+  // "INDEX public child_c_idx" (for job names and error messages).
+  std::string Describe() const { return desc + " " + toc_line; }
+};
+
+struct SchemaScript {
+  // Session settings pg_restore prints first (search_path, encoding...),
+  // to run once on every connection that runs items.
+  std::string preamble;
+  std::vector<SchemaItem> items;  // in archive (dependency) order
+};
+
+struct SchemaOptions {
+  std::string pg_bindir;  // where pg_restore lives (engine/pg/subprocess.h: PgBinDir())
+  bool no_owner = false;
+  bool no_privileges = false;
+  bool no_tablespaces = false;
+};
+
+// Lists and splits `pgdump_path`. `post_data` (plan.json's map of post-data
+// items to their tables) places indexes, keys and foreign keys on their
+// tables; an item it does not place runs in pass kRest, after all data.
+// Fails naming pg_restore's error, or (kCorrupt) if its output cannot be
+// matched item for item against its own listing.
+// For a restore of part of the rows: each FK CONSTRAINT item on or to a
+// table of `lacking` ("schema.name") adds its key NOT VALID, unchecked
+// against the rows (one already NOT VALID stays as it is), except on a
+// table of `partitioned`, where PostgreSQL 15 cannot add it NOT VALID: that
+// item is taken out of `script`, and `not_added` keeps its description and
+// SQL for the user to run once the data is complete.
+struct UncheckedForeignKeys {
+  int not_valid = 0;
+  std::vector<std::string> not_added;  // "FK CONSTRAINT ...: ALTER TABLE ..."
+};
+UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
+                                               const std::set<std::string>& lacking,
+                                               const std::set<std::string>& partitioned);
+
+Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
+                                      const std::vector<PostDataItem>& post_data);
+
+// The DROP ... IF EXISTS statements `pg_restore --clean --if-exists` would run
+// before recreating the archive's objects, in its order (dependents first).
+Result<std::string> LoadCleanScript(const std::string& pgdump_path, const SchemaOptions& options);
+
+// Parses `[ONLY] schema.name` as pg_dump prints it (each part bare or
+// "double-quoted") starting at `pos` in `sql`; advances `pos`. Exposed for tests.
+bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema,
+                        std::string& name);
+
+}  // namespace hyperdump::engine
+
+#endif  // HYPERDUMP_ENGINE_RESTORE_SCHEMA_RESTORE_H_

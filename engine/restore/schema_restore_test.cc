@@ -1,0 +1,66 @@
+#include "engine/restore/schema_restore.h"
+
+#include <gtest/gtest.h>
+
+namespace hyperdump::engine {
+namespace {
+
+SchemaItem Key(std::string table, std::string ref, std::string sql) {
+  SchemaItem item;
+  item.desc = "FK CONSTRAINT";
+  item.toc_line = "demo " + table + "_fkey postgres";
+  item.pass = ItemPass::kForeignKey;
+  item.table_schema = "demo";
+  item.table_name = std::move(table);
+  item.ref_schema = "demo";
+  item.ref_name = std::move(ref);
+  item.sql = std::move(sql);
+  return item;
+}
+
+// Keys on or to a table lacking rows: NOT VALID, or taken out on a
+// partitioned table (PostgreSQL 15 refuses NOT VALID there); every other
+// item is left exactly as it was, in order.
+TEST(LeaveForeignKeysUncheckedTest, KeysTouchingTablesLackingRowsAreNotValidOrNamed) {
+  SchemaScript script;
+  const std::string comment = "--\n-- Name: orders orders_fkey; Type: FK CONSTRAINT\n--\n\n";
+  script.items.push_back(Key("orders", "customers",
+                             comment +
+                                 "ALTER TABLE ONLY demo.orders\n    ADD CONSTRAINT "
+                                 "orders_fkey FOREIGN KEY (c) REFERENCES demo.customers(id);\n\n"));
+  script.items.push_back(Key("readings", "devices",
+                             "ALTER TABLE demo.readings\n    ADD CONSTRAINT readings_fkey FOREIGN "
+                             "KEY (d) REFERENCES demo.devices(id);\n"));
+  const std::string complete =
+      "ALTER TABLE ONLY demo.a\n    ADD CONSTRAINT a_fkey FOREIGN KEY (b) REFERENCES demo.b(id);\n";
+  script.items.push_back(Key("a", "b", complete));
+  const std::string already =
+      "ALTER TABLE ONLY demo.c\n    ADD CONSTRAINT c_fkey FOREIGN KEY (b) REFERENCES "
+      "demo.customers(id) NOT VALID;\n";
+  script.items.push_back(Key("c", "customers", already));
+  SchemaItem index;
+  index.pass = ItemPass::kTable;
+  index.table_schema = "demo";
+  index.table_name = "orders";
+  index.sql = "CREATE INDEX i ON demo.orders USING btree (c);\n";
+  script.items.push_back(index);
+
+  UncheckedForeignKeys out =
+      LeaveForeignKeysUnchecked(script, {"demo.customers", "demo.devices"}, {"demo.readings"});
+  EXPECT_EQ(out.not_valid, 1);
+  ASSERT_EQ(out.not_added.size(), 1u);
+  EXPECT_EQ(out.not_added[0],
+            "FK CONSTRAINT demo readings_fkey postgres: ALTER TABLE demo.readings\n    ADD "
+            "CONSTRAINT readings_fkey FOREIGN KEY (d) REFERENCES demo.devices(id);");
+  ASSERT_EQ(script.items.size(), 4u);
+  EXPECT_EQ(script.items[0].sql, comment +
+                                     "ALTER TABLE ONLY demo.orders\n    ADD CONSTRAINT "
+                                     "orders_fkey FOREIGN KEY (c) REFERENCES "
+                                     "demo.customers(id) NOT VALID;\n\n");
+  EXPECT_EQ(script.items[1].sql, complete);
+  EXPECT_EQ(script.items[2].sql, already);
+  EXPECT_EQ(script.items[3].sql, index.sql);
+}
+
+}  // namespace
+}  // namespace hyperdump::engine
