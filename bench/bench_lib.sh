@@ -11,10 +11,29 @@
 #                        difference around a step. Needs /proc and the
 #                        postmaster's pid (PGDATA/postmaster.pid, readable by
 #                        root) or HYPERDUMP_PG_PID.
+#   sql ARGS...          psql, quiet, tuples only, stopping at the first error.
+#   createdb NAME        CREATE DATABASE NAME on $HYPERDUMP_TEST_URI's server.
+#   demo_source NAME DEMO_FLAGS...
+#                        creates NAME_src, fills it with `hyperdump demo-data
+#                        --size $size` (needs $hd, $base, $size), runs VACUUM
+#                        ANALYZE (hint bits and statistics set once, before
+#                        any contender) and prints its size in MB.
 #   timed LABEL CMD...   runs CMD (a program or a shell function), records
 #                        "LABEL|wall|server_cpu|client_cpu" in $timings (client
 #                        CPU: the programs CMD ran and their children, e.g.
 #                        pg_restore's workers, from the shell's `times`).
+
+sql() { "${PG_BINDIR:-/usr/lib/postgresql/15/bin}/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+createdb() { sql "$HYPERDUMP_TEST_URI" -c "CREATE DATABASE \"$1\""; }
+
+demo_source() {
+  local src="$1_src"
+  shift
+  createdb "$src"
+  "$hd" demo-data -d "$base/$src" --size "$size" "$@" >/dev/null
+  sql "$base/$src" -c "VACUUM ANALYZE" >/dev/null
+  echo $(($(sql "$base/$src" -c "SELECT pg_database_size(current_database())") / 1000000))
+}
 
 quiesce() {
   local uri=$1 quiet=0

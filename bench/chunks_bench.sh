@@ -29,7 +29,6 @@ bin=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 base=${HYPERDUMP_TEST_URI%/*}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hd-chunks-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-sql() { "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 src=chunks_src
 sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "CREATE DATABASE $src"
 sql "$base/$src" >/dev/null 2>&1 <<SQL

@@ -44,8 +44,6 @@ base=${HYPERDUMP_TEST_URI%/*}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hd-migrate-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-sql() { "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-createdb() { sql "$HYPERDUMP_TEST_URI" -c "CREATE DATABASE \"$1\""; }
 dropdb() { sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"; }
 same() {  # same SOURCE TARGET LABEL
   if ! "$hd" compare "$base/$1" "$base/$2" >"$work/compare.$2" 2>&1; then
@@ -101,12 +99,9 @@ pg_way() {
 
 run_case() {  # run_case NAME DEMO_FLAGS...
   local name=$1; shift
-  local src="${name}_src"
-  createdb "$src"
-  "$hd" demo-data -d "$base/$src" --size "$size" "$@" >/dev/null
-  sql "$base/$src" -c "VACUUM ANALYZE" >/dev/null
-  echo "migrate_bench: $name source: $(( $(sql "$base/$src" -c \
-    "SELECT pg_database_size(current_database())") / 1000000 )) MB" >&2
+  local src="${name}_src" mb
+  mb=$(demo_source "$name" "$@")
+  echo "migrate_bench: $name source: $mb MB" >&2
   local round c
   for round in $(seq "$rounds"); do
     # Alternating contenders, each into a fresh database on a quiet server.

@@ -34,8 +34,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hd-restore-bench.XXXXXX")
 chmod 755 "$work"  # pg_dump -Fd output is read by us only, but keep the dir listable
 trap 'rm -rf "$work"' EXIT
 
-sql() { "$bin/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-createdb() { sql "$HYPERDUMP_TEST_URI" -c "CREATE DATABASE \"$1\""; }
 same() {  # same SOURCE TARGET LABEL: row-for-row equality or the bench fails
   if ! "$hd" compare "$base/$1" "$base/$2" >"$work/compare.$2" 2>&1; then
     echo "restore_bench: $3 did not restore every row:" >&2
@@ -57,13 +55,9 @@ pg_way() {  # pg_way NAME DB DIR
 
 run_case() {  # run_case NAME DEMO_FLAGS...
   local name=$1; shift
-  local src="${name}_src"
-  createdb "$src"
-  "$hd" demo-data -d "$base/$src" --size "$size" "$@" >/dev/null
-  sql "$base/$src" -c "VACUUM ANALYZE" >/dev/null
-  local db_bytes
-  db_bytes=$(sql "$base/$src" -c "SELECT pg_database_size(current_database())")
-  echo "restore_bench: $name source: $((db_bytes / 1000000)) MB" >&2
+  local src="${name}_src" mb
+  mb=$(demo_source "$name" "$@")
+  echo "restore_bench: $name source: $mb MB" >&2
   "$hd" dump -d "$base/$src" -f "$work/$name.hd" -j "$jobs" >/dev/null
   "$bin/pg_dump" -Fd -j "$jobs" -d "$base/$src" -f "$work/$name.pgd" 2>"$work/pg_dump.$name.log"
 
