@@ -90,7 +90,7 @@ Status PrepareArchiveDir(const std::string& dir, bool clean) {
               fs::exists(fs::path(dir) / layout::kPlanBlob, ec) ||
               fs::exists(fs::path(dir) / layout::kPausedJobsBlob, ec) ||
               fs::exists(fs::path(dir) / layout::kDataDir, ec) ||
-              fs::exists(fs::path(dir) / format::kLocalDir / format::kSealJournalName, ec);
+              fs::exists(format::SealJournalPath(dir), ec);
   if (!ours) return Status::Ok();
   for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove_all(e.path(), ec);
   if (ec) return IoError("--clean: cannot empty " + dir + ": " + ec.message());
@@ -109,13 +109,9 @@ Status RestoreSide(const MigrateOptions& o, const format::LiveArchive& live,
   HD_ASSIGN_OR_RETURN(RestoreInput input,
                       PlannedRestoreInput(plan_text, live.dir(),
                                           ArchiveId(created_at, plan_entry->checksum), &planned));
-  RestoreOptions r = o.restore;
-  r.archive_dir = o.dump.dir;
-  r.before_finish = [&o](PgConnection& target, const std::string& archive_id) {
-    return RecordFinished(o.dump.dir, target, archive_id);
-  };
   *began = true;  // from here on the target may be written
-  return RestoreFrom(r, live, input, schema, stop, side.sink, summary, side.observer);
+  return RestoreFrom(MigrationRestoreOptions(o), live, input, schema, stop, side.sink, summary,
+                     side.observer);
 }
 
 }  // namespace
@@ -188,7 +184,7 @@ Status RunMigrate(const MigrateOptions& o, const std::atomic<bool>& interrupt,
   watcher.join();
   if (dump_status.ok()) {  // the manifest lists what the journal noted
     std::error_code ec;
-    fs::remove(fs::path(o.dump.dir) / format::kLocalDir / format::kSealJournalName, ec);
+    fs::remove(format::SealJournalPath(o.dump.dir), ec);
   }
 
   // 5. The outcome, and what to run next.

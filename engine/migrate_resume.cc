@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -69,6 +70,16 @@ Status RecordFinished(const std::string& dir, PgConnection& target, const std::s
   return format::SyncDirectory(local.string());
 }
 
+RestoreOptions MigrationRestoreOptions(const MigrateOptions& o, nlohmann::json extra) {
+  RestoreOptions r = o.restore;
+  r.archive_dir = o.dump.dir;
+  r.before_finish = [dir = o.dump.dir, extra = std::move(extra)](PgConnection& target,
+                                                                 const std::string& archive_id) {
+    return RecordFinished(dir, target, archive_id, extra);
+  };
+  return r;
+}
+
 namespace {
 
 // After a migration that died: the source's jobs its dump paused are
@@ -87,12 +98,14 @@ void RescheduleSourceJobs(const MigrateOptions& o, RunObserver& observer) {
   }
 }
 
-// True when local/migrated.json says archive `archive_id` finished `target`,
-// whose ledger is gone: the migration ended and only its process was lost.
-Result<bool> FinishedBefore(const std::string& dir, PgConnection& target,
+// True when local/migrated.json says archive `archive_id` finished the
+// target (`target_uri`), whose ledger is gone: the migration ended and only
+// its process was lost.
+Result<bool> FinishedBefore(const std::string& dir, const std::string& target_uri,
                             const std::string& archive_id) {
   std::error_code ec;
   if (!fs::exists(FinishRecordPath(dir), ec)) return false;
+  HD_ASSIGN_OR_RETURN(PgConnection target, PgConnection::Connect(target_uri, "hyperdump migrate"));
   HD_ASSIGN_OR_RETURN(std::optional<ledger::State> state, ledger::Load(target));
   if (state) return false;  // unfinished: the ledger decides
   HD_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(FinishRecordPath(dir)));
@@ -174,6 +187,28 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
   }
   if (!journal.ok()) return journal.status();
 
+  // plan.json and the schema first: they name the archive, and without them
+  // there is nothing to restore.
+  std::map<std::string, const format::FileEntry*> blobs;
+  for (const format::FileEntry& e : journal->files) {
+    if (e.kind == format::FileKind::kBlob) blobs[e.name] = &e;
+  }
+  for (const char* blob : {layout::kPlanBlob, layout::kSchemaBlob}) {
+    if (!blobs.count(blob)) {
+      return Status(StatusCode::kIncomplete,
+                    "--resume --partial: the dump side stopped before it sealed " +
+                        std::string(blob) + " in " + dir +
+                        ", so there is no schema to restore: " + again);
+    }
+  }
+  const std::string archive_id = ArchiveId(journal->created_at, blobs[layout::kPlanBlob]->checksum);
+  HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, o.restore.target, archive_id));
+  if (finished) {
+    summary->already_finished = true;
+    summary->partial = true;
+    return Status::Ok();
+  }
+
   // The sealed files that still match their entries: a file the dead
   // process renamed but the machine lost, or damaged since, is left out.
   format::LiveArchive live(dir);
@@ -189,22 +224,9 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
   live.Finish(Status(StatusCode::kIncomplete, "the dump side never sealed this file"));
   for (const char* blob : {layout::kPlanBlob, layout::kSchemaBlob}) {
     if (!live.IsSealed(blob)) {
+      const std::string what = std::string(blob) + " in " + dir + " does not verify";
       return Status(StatusCode::kIncomplete,
-                    "--resume --partial: the dump side stopped before it sealed " +
-                        std::string(blob) + " in " + dir +
-                        ", so there is no schema to restore: " + again);
-    }
-  }
-  HD_ASSIGN_OR_RETURN(const format::FileEntry* plan_entry, live.Wait(layout::kPlanBlob));
-  const std::string archive_id = ArchiveId(journal->created_at, plan_entry->checksum);
-  {
-    HD_ASSIGN_OR_RETURN(PgConnection target,
-                        PgConnection::Connect(o.restore.target, "hyperdump migrate"));
-    HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, target, archive_id));
-    if (finished) {
-      summary->already_finished = true;
-      summary->partial = true;
-      return Status::Ok();
+                    "--resume --partial: " + what + ", so there is no schema to restore: " + again);
     }
   }
   HD_ASSIGN_OR_RETURN(std::string plan_text, live.ReadBlob(layout::kPlanBlob));
@@ -241,13 +263,9 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
                        "/local/migrated.json when the restore ends)");
   }
 
-  RestoreOptions r = o.restore;
-  r.archive_dir = dir;
+  RestoreOptions r =
+      MigrationRestoreOptions(o, {{"partial", true}, {"lacking_data", summary->lacking_data}});
   r.tables_lacking_rows = std::move(lacking_keys);
-  const nlohmann::json extra = {{"partial", true}, {"lacking_data", summary->lacking_data}};
-  r.before_finish = [&dir, &extra](PgConnection& target, const std::string& id) {
-    return RecordFinished(dir, target, id, extra);
-  };
   summary->resumed_from_archive = true;
   return RestoreFrom(r, live, std::move(input), schema, interrupt, side.sink, &summary->restore,
                      side.observer);
@@ -260,23 +278,15 @@ Status ResumeMigration(const MigrateOptions& o, const std::atomic<bool>& interru
   const std::string& dir = o.dump.dir;
   RescheduleSourceJobs(o, side.observer ? *side.observer : NoRunObserver());
   if (HasManifest(dir)) {
-    {
-      HD_ASSIGN_OR_RETURN(std::string archive_id, CompleteArchiveId(dir));
-      HD_ASSIGN_OR_RETURN(PgConnection target,
-                          PgConnection::Connect(o.restore.target, "hyperdump migrate"));
-      HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, target, archive_id));
-      if (finished) {
-        summary->already_finished = true;
-        return Status::Ok();
-      }
+    HD_ASSIGN_OR_RETURN(std::string archive_id, CompleteArchiveId(dir));
+    HD_ASSIGN_OR_RETURN(bool finished, FinishedBefore(dir, o.restore.target, archive_id));
+    if (finished) {
+      summary->already_finished = true;
+      return Status::Ok();
     }
-    RestoreOptions r = o.restore;
-    r.archive_dir = dir;
-    r.before_finish = [&dir](PgConnection& target, const std::string& archive_id) {
-      return RecordFinished(dir, target, archive_id);
-    };
     summary->resumed_from_archive = true;
-    return RunRestore(r, interrupt, side.sink, &summary->restore, side.observer);
+    return RunRestore(MigrationRestoreOptions(o), interrupt, side.sink, &summary->restore,
+                      side.observer);
   }
   std::error_code ec;
   if (!fs::exists(dir, ec)) {

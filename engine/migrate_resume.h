@@ -44,6 +44,12 @@ bool HasManifest(const std::string& dir);
 Status RecordFinished(const std::string& dir, PgConnection& target, const std::string& archive_id,
                       const nlohmann::json& extra = nlohmann::json::object());
 
+// The restore side's options, for a migration's run and its resumes: the
+// archive is options.dump.dir, and the restore ends by recording there,
+// with `extra`, which target it finished (RecordFinished).
+RestoreOptions MigrationRestoreOptions(const MigrateOptions& options,
+                                       nlohmann::json extra = nlohmann::json::object());
+
 // --resume (options.restore.resume): as the header comment says. The
 // source's jobs the dead dump paused are rescheduled first, whatever else
 // happens.

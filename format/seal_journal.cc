@@ -15,10 +15,6 @@ namespace {
 
 constexpr const char* kJournalMagic = "hyperdump-seal-journal";
 
-std::string JournalPath(const std::string& dir) {
-  return dir + "/" + kLocalDir + "/" + kSealJournalName;
-}
-
 Status WriteAll(int fd, const std::string& text, const std::string& path) {
   size_t done = 0;
   while (done < text.size()) {
@@ -32,13 +28,17 @@ Status WriteAll(int fd, const std::string& text, const std::string& path) {
 
 }  // namespace
 
+std::string SealJournalPath(const std::string& dir) {
+  return dir + "/" + kLocalDir + "/" + kSealJournalName;
+}
+
 SealJournal::~SealJournal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
 Status SealJournal::Append(const FileEntry& entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string path = JournalPath(dir_);
+  const std::string path = SealJournalPath(dir_);
   if (fd_ < 0) {
     const std::string local = dir_ + "/" + kLocalDir;
     if (::mkdir(local.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -53,7 +53,7 @@ Status SealJournal::Append(const FileEntry& entry) {
 }
 
 Result<SealedFiles> ReadSealJournal(const std::string& dir) {
-  const std::string path = JournalPath(dir);
+  const std::string path = SealJournalPath(dir);
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(path + " does not exist");
   std::stringstream buffer;

@@ -19,6 +19,9 @@ namespace hyperdump::format {
 
 inline constexpr const char* kSealJournalName = "sealed.jsonl";  // in kLocalDir
 
+// DIR/local/sealed.jsonl.
+std::string SealJournalPath(const std::string& dir);
+
 // Appends entries to DIR/local/sealed.jsonl. The file (and local/, mode 0700)
 // is created by the first Append, with a header line naming the archive's
 // created_at, so that a writer that refuses a non-empty directory has already

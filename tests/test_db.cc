@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "engine/compare.h"
 
@@ -165,43 +166,39 @@ CommandResult RunCommand(const std::string& env, const std::vector<std::string>&
 
 void ExpectSameRows(const std::string& source_uri, const std::string& target_uri,
                     size_t min_tables) {
-  auto s = engine::PgConnection::Connect(source_uri);
-  auto t = engine::PgConnection::Connect(target_uri);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE(t.ok()) << t.status().message();
-  auto a = engine::DigestDatabase(*s);
-  auto b = engine::DigestDatabase(*t);
-  ASSERT_TRUE(a.ok()) << a.status().message();
-  ASSERT_TRUE(b.ok()) << b.status().message();
-  engine::CompareReport report = engine::CompareDigests(*a, *b);
+  Result<engine::CompareReport> report = engine::CompareDatabases(source_uri, target_uri);
+  ASSERT_TRUE(report.ok()) << report.status().message();
   std::string why;
-  for (const auto& x : report.different) why += "\n  different: " + x;
-  for (const auto& x : report.missing) why += "\n  missing: " + x;
-  for (const auto& x : report.extra) why += "\n  extra: " + x;
-  EXPECT_TRUE(report.ok()) << why;
-  EXPECT_GT(a->size(), min_tables);
+  for (const auto& x : report->different) why += "\n  different: " + x;
+  for (const auto& x : report->missing) why += "\n  missing: " + x;
+  for (const auto& x : report->extra) why += "\n  extra: " + x;
+  EXPECT_TRUE(report->ok()) << why;
+  // The source's tables: those equal, different or missing in the target.
+  EXPECT_GT(report->equal.size() + report->different.size() + report->missing.size(), min_tables);
 }
 
 PartialComparison CompareBeyondLacking(const std::string& source_uri, const std::string& target_uri,
                                        const std::set<std::string>& lacking) {
   PartialComparison out;
-  auto s = engine::PgConnection::Connect(source_uri);
-  auto t = engine::PgConnection::Connect(target_uri);
-  if (!s.ok() || !t.ok()) {
-    ADD_FAILURE() << "cannot connect to " << (s.ok() ? target_uri : source_uri);
+  Result<engine::CompareReport> compared = engine::CompareDatabases(source_uri, target_uri);
+  if (!compared.ok()) {
+    ADD_FAILURE() << compared.status().message();
     return out;
   }
-  auto a = engine::DigestDatabase(*s);
-  auto b = engine::DigestDatabase(*t);
-  if (!a.ok() || !b.ok()) {
-    ADD_FAILURE() << (a.ok() ? b.status().message() : a.status().message());
-    return out;
-  }
-  engine::CompareReport report = engine::CompareDigests(*a, *b);
+  const engine::CompareReport& report = *compared;
+  std::optional<engine::PgConnection> source;  // only when a chunk lacks data
   for (const std::string& chunk : lacking) {
     if (chunk.rfind("_timescaledb_internal.", 0) != 0) continue;
+    if (!source) {
+      auto conn = engine::PgConnection::Connect(source_uri);
+      if (!conn.ok()) {
+        ADD_FAILURE() << conn.status().message();
+        return out;
+      }
+      source = std::move(conn).value();
+    }
     out.hypertables_lacking.insert(QueryValue(
-        *s,
+        *source,
         "SELECT h.schema_name || '.' || h.table_name FROM _timescaledb_catalog.chunk c JOIN "
         "_timescaledb_catalog.hypertable h ON h.id = c.hypertable_id WHERE c.schema_name || "
         "'.' || c.table_name = '" +

@@ -19,17 +19,11 @@ std::string SettingSize(uint64_t bytes) {
 }  // namespace
 
 Result<TargetSettings> ReadTargetSettings(PgConnection& conn) {
-  // pg_settings reports sizes in their unit (kB, MB or 8kB blocks).
   HD_ASSIGN_OR_RETURN(
-      PgResult r,
-      conn.Exec("SELECT current_setting('wal_level'), "
-                "(SELECT setting::bigint * CASE unit WHEN 'MB' THEN 1048576 WHEN 'kB' THEN 1024 "
-                "WHEN '8kB' THEN 8192 ELSE 1 END FROM pg_catalog.pg_settings "
-                "WHERE name = 'max_wal_size'), "
-                "(SELECT setting::bigint * CASE unit WHEN 'MB' THEN 1048576 WHEN 'kB' THEN 1024 "
-                "WHEN '8kB' THEN 8192 ELSE 1 END FROM pg_catalog.pg_settings "
-                "WHERE name = 'maintenance_work_mem'), "
-                "current_setting('full_page_writes')"));
+      PgResult r, conn.Exec("SELECT current_setting('wal_level'), "
+                            "pg_catalog.pg_size_bytes(current_setting('max_wal_size')), "
+                            "pg_catalog.pg_size_bytes(current_setting('maintenance_work_mem')), "
+                            "current_setting('full_page_writes')"));
   TargetSettings s;
   s.wal_level = r.GetString(0, 0);
   s.max_wal_size_bytes = r.GetInt(0, 1);
