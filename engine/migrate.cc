@@ -110,8 +110,8 @@ Status RestoreSide(const MigrateOptions& o, const format::LiveArchive& live,
                       PlannedRestoreInput(plan_text, live.dir(),
                                           ArchiveId(created_at, plan_entry->checksum), &planned));
   *began = true;  // from here on the target may be written
-  return RestoreFrom(MigrationRestoreOptions(o), live, input, schema, stop, side.sink, summary,
-                     side.observer);
+  return RestoreFrom(MigrationRestoreOptions(o), live, input, SchemaSource{schema, "", ""}, stop,
+                     side.sink, summary, side.observer);
 }
 
 }  // namespace

@@ -267,8 +267,8 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
       MigrationRestoreOptions(o, {{"partial", true}, {"lacking_data", summary->lacking_data}});
   r.tables_lacking_rows = std::move(lacking_keys);
   summary->resumed_from_archive = true;
-  return RestoreFrom(r, live, std::move(input), schema, interrupt, side.sink, &summary->restore,
-                     side.observer);
+  return RestoreFrom(r, live, std::move(input), SchemaSource{schema, "", ""}, interrupt, side.sink,
+                     &summary->restore, side.observer);
 }
 
 }  // namespace

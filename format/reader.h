@@ -38,13 +38,25 @@ class DataFileReader {
   static Result<std::unique_ptr<DataFileReader>> Open(const std::string& dir,
                                                       const FileEntry& entry);
 
+  // A stream no manifest records (another tool's archive, read through that
+  // tool): `source`'s bytes as they are, with nothing to check at the end;
+  // `source` reports its own errors, including an incomplete stream. The
+  // reader owns `entry` (what the caller knows of the stream: its name,
+  // estimated size, meta); `where` names it in messages.
+  static std::unique_ptr<DataFileReader> Unrecorded(FileEntry entry, std::string where,
+                                                    std::unique_ptr<ByteSource> source);
+
  private:
   DataFileReader(const FileEntry& entry, std::string path, std::unique_ptr<ByteSource> source,
                  Decoder decoder);
+  DataFileReader(std::unique_ptr<FileEntry> owned, std::string path,
+                 std::unique_ptr<ByteSource> source, Decoder decoder);
   Status Fail(const std::string& why);
   Status CheckEnd();
 
+  std::unique_ptr<FileEntry> owned_;  // Unrecorded's entry; entry_ refers to it
   const FileEntry& entry_;
+  const bool recorded_;  // false: Unrecorded, nothing to check
   std::string path_;
   std::unique_ptr<ByteSource> source_;
   Decoder decoder_;

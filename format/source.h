@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -26,6 +27,11 @@ class ArchiveSource {
   virtual Result<std::unique_ptr<DataFileReader>> OpenFile(const std::string& name) const = 0;
   // Reads a whole file (typically a blob), verified against its entry.
   Result<std::string> ReadBlob(const std::string& name) const;
+  // A hint: the calling thread will now open `names`, in this order, each
+  // after the previous one is read (a batch of small tables). A source that
+  // pays a fixed cost per open may prepare them together; opening anything
+  // else is still correct. Default: nothing.
+  virtual void WillOpen(const std::vector<std::string>& names) const { (void)names; }
 };
 
 }  // namespace hyperdump::format

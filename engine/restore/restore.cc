@@ -15,6 +15,7 @@
 #include "engine/pg/subprocess.h"
 #include "engine/restore/ledger.h"
 #include "engine/restore/matview_refresh.h"
+#include "engine/restore/pg_dump_archive.h"
 #include "engine/restore/restore_checks.h"
 #include "engine/restore/restore_jobs.h"
 #include "engine/restore/restore_runner.h"
@@ -72,14 +73,24 @@ struct RestoreSchema {
 // each index and key on the table plan.json's post-data map names; then, for a selective restore
 // (-n, -t, -L, --section, -a...), only what pg_restore would restore of it, chunks with their
 // hypertable (restore_selection.h); `input` is filtered alike.
-Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const std::string& schema_bytes,
+Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const SchemaSource& source,
                                  RestoreInput& input) {
   HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));
   RestoreSchema s{std::move(temp), "", {}, {}, "", {}, {}};
-  s.path = s.temp.path() + "/" + layout::kSchemaBlob;
-  HD_RETURN_IF_ERROR(WritePrivateFile(s.path, schema_bytes));
-  s.options = {options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir, options.no_owner,
-               options.no_privileges, options.no_tablespaces};
+  s.options = {options.pg_bindir.empty() ? PgBinDir() : options.pg_bindir,
+               options.no_owner,
+               options.no_privileges,
+               options.no_tablespaces,
+               "",
+               false};
+  if (source.path.empty()) {
+    s.path = s.temp.path() + "/" + layout::kSchemaBlob;
+    HD_RETURN_IF_ERROR(WritePrivateFile(s.path, source.bytes));
+  } else {
+    s.path = source.path;
+    s.options.use_list = source.use_list;
+    s.options.tables_from_sql = true;
+  }
   HD_ASSIGN_OR_RETURN(s.script, LoadSchemaScript(s.path, s.options, input.post_data));
   s.timescale_create_sql = TimescaleCreateSql(s.script);
   HD_ASSIGN_OR_RETURN(s.selection, SelectForRestore(options.selection, options.clean, s.path,
@@ -252,6 +263,11 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   NoticeForwarder notices(observer);
   observer.OnPhase("checks");
   if (options.jobs < 1) return InvalidArgument("--jobs must be at least 1");
+  // An archive of pg_dump --format=directory: read through pg_restore.
+  HD_RETURN_IF_ERROR(RefusePgDumpFile(options.archive_dir));
+  if (IsPgDumpDirectory(options.archive_dir)) {
+    return RestorePgDumpDirectory(options, interrupt, sink, summary, &observer);
+  }
 
   // The archive: complete (manifest present), a version we read, its plan
   // and schema consistent.
@@ -259,11 +275,12 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
                       format::ArchiveReader::Open(options.archive_dir));
   HD_ASSIGN_OR_RETURN(RestoreInput input, ReadRestoreInput(*archive));
   HD_ASSIGN_OR_RETURN(std::string schema_bytes, archive->ReadBlob(layout::kSchemaBlob));
-  return RestoreFrom(options, *archive, input, schema_bytes, interrupt, sink, summary, &observer);
+  return RestoreFrom(options, *archive, input, SchemaSource{schema_bytes, "", ""}, interrupt, sink,
+                     summary, &observer);
 }
 
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
-                   RestoreInput input, const std::string& schema_bytes,
+                   RestoreInput input, const SchemaSource& schema_source,
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                    RestoreSummary* summary_out, RunObserver* observer_in) {
   RestoreSummary local;
@@ -272,7 +289,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   Notes notes(observer, summary);
 
   // 1. The schema, cut into items; the selection applied to it and to `input`.
-  HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, schema_bytes, input));
+  HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, schema_source, input));
   for (const std::string& text : schema.selection.notes) notes.Add(text);
   if (schema.unchecked_keys.not_valid > 0) {
     notes.Add(std::to_string(schema.unchecked_keys.not_valid) +

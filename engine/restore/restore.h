@@ -83,14 +83,23 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
                   scheduler::EventSink* sink = nullptr, RestoreSummary* summary = nullptr,
                   RunObserver* observer = nullptr);
 
+// Where the restore finds the archive's schema, which pg_restore reads.
+struct SchemaSource {
+  std::string bytes;  // a hyperdump archive's schema.pgdump (restore writes it to a private file)
+  // Or an archive pg_restore reads where it is (a pg_dump directory, whose
+  // indexes and keys are placed on their tables by their SQL) ...
+  std::string path;
+  std::string use_list;  // ... with the -L list of its schema items
+};
+
 // The restore proper, from an archive already read: `source` is complete
 // (RunRestore) or still being written (`hyperdump migrate`: its reads wait
 // for each file to be sealed), `input` its plan and files (the restore's
-// own copy, which options.selection filters), `schema_bytes` its schema.pgdump.
+// own copy, which options.selection filters), `schema` its schema.
 // `options.archive_dir` is not read. Checks the target, then runs every restore phase as RunRestore
 // does.
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
-                   RestoreInput input, const std::string& schema_bytes,
+                   RestoreInput input, const SchemaSource& schema,
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                    RestoreSummary* summary, RunObserver* observer);
 

@@ -86,6 +86,11 @@ JobId AddCatalog(JobGraph& graph, RestoreJobRunner& runner, const format::Archiv
                  const std::vector<const RestoreTable*>& tables, JobId pre_data) {
   auto load = [&archive, tables](PgConnection& conn, JobContext& c) -> Result<Loaded> {
     Loaded total;
+    std::vector<std::string> files;
+    for (const RestoreTable* t : tables) {
+      for (const format::FileEntry* f : t->files) files.push_back(f->name);
+    }
+    archive.WillOpen(files);
     for (const RestoreTable* t : tables) {
       for (const format::FileEntry* f : t->files) {
         Result<Loaded> one = LoadFile(archive, c, conn, *t, *f, Load::kAppend);

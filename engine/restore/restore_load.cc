@@ -123,6 +123,9 @@ Result<Loaded> LoadBatch(const format::ArchiveSource& archive, bool analyze,
                          scheduler::JobContext& ctx, PgConnection& conn, const SmallTableBatch& b) {
   Loaded total;
   std::string tables;
+  std::vector<std::string> files;
+  for (const RestoreTable* t : b.tables) files.push_back(t->files.front()->name);
+  archive.WillOpen(files);
   for (size_t i = 0; i < b.tables.size(); ++i) {
     const RestoreTable& t = *b.tables[i];
     HD_ASSIGN_OR_RETURN(Loaded one,

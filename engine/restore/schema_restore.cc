@@ -108,6 +108,7 @@ std::vector<std::string> ToolArgs(const std::string& pgdump_path, const SchemaOp
   if (o.no_privileges) args.push_back("--no-privileges");
   if (o.no_tablespaces) args.push_back("--no-tablespaces");
   for (const char* e : extra) args.push_back(e);
+  if (!o.use_list.empty()) args.push_back("--use-list=" + o.use_list);
   args.push_back(pgdump_path);
   return args;
 }
@@ -123,9 +124,11 @@ bool IsSessionSetting(const std::string& line) {
          StartsWith(line, "SET default_table_access_method = ");
 }
 
+// "-- Name: ..." heads a schema item, "-- Data for Name: ..." a data item
+// (the large objects of a pg_dump archive).
 bool IsHeaderAt(const std::vector<std::string>& lines, size_t i) {
   return i >= 1 && i + 1 < lines.size() && lines[i - 1] == "--" && lines[i + 1] == "--" &&
-         StartsWith(lines[i], "-- Name: ");
+         (StartsWith(lines[i], "-- Name: ") || StartsWith(lines[i], "-- Data for Name: "));
 }
 
 // "-- Name: x; Type: INDEX; Schema: public; Owner: postgres" -> "INDEX".
@@ -136,6 +139,18 @@ std::string DescOfHeader(const std::string& header) {
   size_t end = header.find("; Schema: ", type);
   if (end == std::string::npos) return "";
   return header.substr(type, end - type);
+}
+
+// pg_restore prints a pg_dump archive's large objects in a transaction of
+// their own ("BEGIN;" ... "COMMIT;"); restore runs them in the job's, with
+// its ledger row.
+std::string WithoutTransactionLines(const std::string& body) {
+  std::string out;
+  for (const std::string& line : SplitLines(body)) {
+    if (line == "BEGIN;" || line == "COMMIT;") continue;
+    out += line + "\n";
+  }
+  return out;
 }
 
 ItemPass Classify(const std::string& desc, bool post_data) {
@@ -162,6 +177,37 @@ bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema
   schema = t.text;
   name = second.text;
   return true;
+}
+
+bool PlaceItemBySql(const std::string& body, SchemaItem& item) {
+  size_t pos = 0;
+  std::string schema, name;
+  if (item.desc == "INDEX") {
+    if (!IsWord(NextToken(body, pos), "CREATE")) return false;
+    Token t = NextToken(body, pos);
+    if (IsWord(t, "UNIQUE")) t = NextToken(body, pos);
+    if (!IsWord(t, "INDEX") || !IsIdent(NextToken(body, pos)) ||
+        !IsWord(NextToken(body, pos), "ON")) {
+      return false;
+    }
+  } else {
+    if (!IsWord(NextToken(body, pos), "ALTER") || !IsWord(NextToken(body, pos), "TABLE")) {
+      return false;
+    }
+  }
+  if (!ParseQualifiedName(body, pos, schema, name)) return false;
+  item.table_schema = schema;
+  item.table_name = name;
+  if (item.desc != "FK CONSTRAINT") return true;
+  for (Token t = NextToken(body, pos); t.type != Token::kEnd; t = NextToken(body, pos)) {
+    if (IsWord(t, "REFERENCES")) {
+      if (!ParseQualifiedName(body, pos, schema, name)) return false;
+      item.ref_schema = schema;
+      item.ref_name = name;
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
@@ -255,6 +301,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
       body.replace(0, std::string("CREATE SCHEMA public").size(),
                    "CREATE SCHEMA IF NOT EXISTS public");
     }
+    if (desc == "BLOBS") body = WithoutTransactionLines(body);
     SchemaItem item;
     item.dump_id = entry.id;
     item.desc = desc;
@@ -266,7 +313,9 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
       // place runs with the rest.
       auto it = placed.find(entry.id);
       const PostDataItem* p = it == placed.end() ? nullptr : it->second;
-      if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
+      if (!p && options.tables_from_sql) {
+        if (!PlaceItemBySql(body, item)) item.pass = ItemPass::kRest;
+      } else if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
         item.pass = ItemPass::kRest;
       } else {
         item.table_schema = p->table->schema;

@@ -66,6 +66,13 @@ struct SchemaOptions {
   bool no_owner = false;
   bool no_privileges = false;
   bool no_tablespaces = false;
+  // A pg_restore -L list: only its items are listed and printed (a pg_dump
+  // archive's schema items, its TABLE DATA left out). Empty: every item.
+  std::string use_list;
+  // Place an index or key on its table by reading the statement pg_dump
+  // printed, for an item `post_data` does not place (an archive without
+  // plan.json: pg_dump's own).
+  bool tables_from_sql = false;
 };
 
 // Lists and splits `pgdump_path`. `post_data` (plan.json's map of post-data
@@ -98,6 +105,13 @@ Result<std::string> LoadCleanScript(const std::string& pgdump_path, const Schema
 // "double-quoted") starting at `pos` in `sql`; advances `pos`. Exposed for tests.
 bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema,
                         std::string& name);
+
+// The table a post-data item is on, read from the statement pg_dump prints
+// for it (`body`: "CREATE [UNIQUE] INDEX n ON [ONLY] s.t ..." or "ALTER
+// TABLE [ONLY] s.t ADD CONSTRAINT ..."), and a foreign key's referenced
+// table (REFERENCES s.t); false when the statement is not one of these.
+// Exposed for tests.
+bool PlaceItemBySql(const std::string& body, SchemaItem& item);
 
 }  // namespace hyperdump::engine
 

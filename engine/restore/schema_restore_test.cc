@@ -62,5 +62,38 @@ TEST(LeaveForeignKeysUncheckedTest, KeysTouchingTablesLackingRowsAreNotValidOrNa
   EXPECT_EQ(script.items[3].sql, index.sql);
 }
 
+SchemaItem Placed(const std::string& desc, const std::string& body) {
+  SchemaItem item;
+  item.desc = desc;
+  EXPECT_TRUE(PlaceItemBySql(body, item)) << body;
+  return item;
+}
+
+// pg_dump's own archives have no plan.json: an index or key is placed on
+// its table by the statement pg_dump printed, quoted names included.
+TEST(PlaceItemBySqlTest, IndexesAndKeysArePlacedOnTheTablesTheirStatementsName) {
+  SchemaItem i = Placed("INDEX",
+                        "CREATE UNIQUE INDEX \"x ON y\" ON ONLY \"Odd \"\"S\"\"\".\"t.1\" "
+                        "USING btree (a);\n");
+  EXPECT_EQ(i.table_schema, "Odd \"S\"");
+  EXPECT_EQ(i.table_name, "t.1");
+  SchemaItem c = Placed("CONSTRAINT",
+                        "ALTER TABLE ONLY _timescaledb_internal._hyper_1_2_chunk\n    ADD "
+                        "CONSTRAINT \"2_3_pk\" PRIMARY KEY (id);\n");
+  EXPECT_EQ(c.table_schema, "_timescaledb_internal");
+  EXPECT_EQ(c.table_name, "_hyper_1_2_chunk");
+  SchemaItem f = Placed("FK CONSTRAINT",
+                        "ALTER TABLE demo.readings\n    ADD CONSTRAINT \"REFERENCES\" FOREIGN KEY "
+                        "(d) REFERENCES demo.\"Dev ices\"(id) ON DELETE CASCADE;\n");
+  EXPECT_EQ(f.table_name, "readings");
+  EXPECT_EQ(f.ref_schema, "demo");
+  EXPECT_EQ(f.ref_name, "Dev ices");
+  SchemaItem odd;
+  odd.desc = "FK CONSTRAINT";
+  EXPECT_FALSE(PlaceItemBySql("ALTER TABLE demo.a ADD CONSTRAINT k CHECK (a > 0);\n", odd));
+  odd.desc = "INDEX";
+  EXPECT_FALSE(PlaceItemBySql("SELECT 1;\n", odd));
+}
+
 }  // namespace
 }  // namespace hyperdump::engine
