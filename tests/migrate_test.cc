@@ -262,7 +262,8 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
       const nlohmann::json meta = j.value("meta", nlohmann::json::object());
       const std::string table = meta.value("schema", "") + "." + meta.value("name", "");
       const bool first_chunk = chunk.empty() && meta.value("kind", "") == "chunk";
-      if (table == "demo.orders" || first_chunk) {
+      // An odd name (spaces, a dot) among them, so that its naming is checked.
+      if (table == "demo.orders" || table == "Ünïcode Schema.x.order" || first_chunk) {
         if (first_chunk) chunk = table;
         expected_lacking.insert(table);
         continue;  // not sealed, as far as --partial can tell
@@ -276,7 +277,10 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
       }
       kept += line + "\n";
     }
-    ASSERT_EQ(expected_lacking.size(), 3u) << kept;
+    // The odd-named table may have been sealed after the kill, then it lacks
+    // data all the same.
+    expected_lacking.insert("Ünïcode Schema.x.order");
+    ASSERT_EQ(expected_lacking.size(), 4u) << kept;
     std::ofstream(journal_path, std::ios::trunc) << kept;
   }
 
@@ -307,7 +311,7 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
   for (const auto& item : record["lacking_data"]) {
     const std::string text = item.get<std::string>();
     EXPECT_NE(partial.out.find("  " + text + "\n"), std::string::npos) << text;
-    lacking.insert(text.substr(0, text.find(' ')));
+    lacking.insert(text.substr(0, text.rfind(" (")));  // names may hold spaces
   }
   for (const std::string& table : expected_lacking) EXPECT_TRUE(lacking.count(table)) << table;
 
@@ -326,17 +330,26 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
   // other key is checked (VALID) as on the source.
   std::set<std::string> touched = lacking;
   touched.insert(hypertables_lacking.begin(), hypertables_lacking.end());
+  // Tables as "schema.name", unquoted, as the output names them (odd names
+  // hold spaces, dots and quotes).
   for (const std::string& table : lacking) {
-    std::string parent = Value(s,
-                               "SELECT coalesce((SELECT inhparent::regclass::text FROM "
-                               "pg_inherits WHERE inhrelid = '" +
-                                   table + "'::regclass), '')");
+    std::string parent = Value(
+        s,
+        "SELECT coalesce((SELECT pn.nspname || '.' || p.relname FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace "
+        "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE cn.nspname || '.' || c.relname = " +
+            engine::QuoteLiteral(table) + "), '')");
     if (!parent.empty()) touched.insert(parent);
   }
   PgResultRows keys = Rows(s,
-                           "SELECT conname, conrelid::regclass::text, "
-                           "confrelid::regclass::text, c.relkind FROM pg_constraint k JOIN "
-                           "pg_class c ON c.oid = k.conrelid WHERE contype = 'f' ORDER BY 1");
+                           "SELECT conname, cn.nspname || '.' || c.relname, "
+                           "fn.nspname || '.' || f.relname, c.relkind FROM pg_constraint k "
+                           "JOIN pg_class c ON c.oid = k.conrelid "
+                           "JOIN pg_namespace cn ON cn.oid = c.relnamespace "
+                           "JOIN pg_class f ON f.oid = k.confrelid "
+                           "JOIN pg_namespace fn ON fn.oid = f.relnamespace "
+                           "WHERE contype = 'f' ORDER BY 1, 2");
   ASSERT_FALSE(keys.empty());
   int unchecked = 0;
   for (const std::vector<std::string>& key : keys) {
@@ -344,9 +357,11 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
     const std::string want = !touches ? "true" : key[3] == "p" ? "absent" : "false";
     unchecked += touches;
     EXPECT_EQ(Value(t,
-                    "SELECT coalesce((SELECT convalidated::text FROM pg_constraint WHERE "
-                    "conname = '" +
-                        key[0] + "' AND conrelid = '" + key[1] + "'::regclass), 'absent')"),
+                    "SELECT coalesce((SELECT k.convalidated::text FROM pg_constraint k "
+                    "JOIN pg_class c ON c.oid = k.conrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.conname = " +
+                        engine::QuoteLiteral(key[0]) + " AND n.nspname || '.' || c.relname = " +
+                        engine::QuoteLiteral(key[1]) + "), 'absent')"),
               want)
         << key[0] << " on " << key[1] << " to " << key[2];
   }

@@ -206,12 +206,24 @@ PartialComparison CompareBeyondLacking(const std::string& source_uri, const std:
   }
   out.equal = report.equal.size();
   out.differing = report.different.size() + report.missing.size() + report.extra.size();
-  // "schema.name: ..." or "schema.name (chunk ...): ..." or "schema.name [hypertable...]: ..."
-  for (const std::string& line : report.different) {
-    const std::string table = line.substr(0, line.find_first_of(" :"));
-    if (!lacking.count(table) && !out.hypertables_lacking.count(table)) {
-      out.unaccounted.push_back(line);
+  // "schema.name: ..." or "schema.name (chunk ...): ..." or "schema.name
+  // [hypertable...]: ...", where a name may hold spaces, dots and colons:
+  // the line belongs to a table named lacking if it starts with that name
+  // and one of those separators.
+  auto explained = [&](const std::string& line) {
+    const std::set<std::string>* const sets[] = {&lacking, &out.hypertables_lacking};
+    for (const std::set<std::string>* names : sets) {
+      for (const std::string& t : *names) {
+        if (line.size() > t.size() && line.compare(0, t.size(), t) == 0 &&
+            (line[t.size()] == ':' || line[t.size()] == ' ')) {
+          return true;
+        }
+      }
     }
+    return false;
+  };
+  for (const std::string& line : report.different) {
+    if (!explained(line)) out.unaccounted.push_back(line);
   }
   for (const std::string& table : report.missing) {
     if (!lacking.count(table)) out.unaccounted.push_back(table + " (missing)");
