@@ -97,6 +97,10 @@ CommandFn RegisterDump(CLI::App& root) {
       "--no-large-objects", o->no_large_objects,
       "Dump without the database's large objects (else they are dumped with their owners, "
       "privileges and comments)");
+  cmd->add_option("--cpu-log", o->cpu_log,
+                  "Write one JSON line per data job to FILE: wall time, server and client CPU "
+                  "seconds (for benchmarks)")
+      ->type_name("FILE");
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan (jobs, sizes) and write nothing");
   cmd->add_flag("--json", f->json, "With --dry-run: print the plan as JSON");
   cmd->add_flag("-v,--verbose", f->verbose,

@@ -74,6 +74,10 @@ CommandFn RegisterRestore(CLI::App& root) {
   auto no_analyze = std::make_shared<bool>(false);
   cmd->add_flag("--no-analyze", *no_analyze, "Skip ANALYZE of the restored tables");
   cmd->add_flag("-v,--verbose", o->verbose, "One line per finished job on stderr");
+  cmd->add_option("--cpu-log", o->cpu_log,
+                  "Write one JSON line per job to FILE: wall time, server and client CPU seconds "
+                  "(for benchmarks)")
+      ->type_name("FILE");
   auto ui_flags = std::make_shared<UiFlags>();
   AddUiFlags(cmd, ui_flags.get());
   cmd->add_option("DIR", o->archive_dir, "Archive directory")->required();

@@ -414,6 +414,65 @@ TEST_F(DumpTest, BinaryFormatRecordsRowCounts) {
   EXPECT_EQ(a.plan.at("copy_format"), "binary");
 }
 
+// --cpu-log: a line per data job, whose bytes add up to the archive's data,
+// each with the worker backend's CPU (the test server is local), then the
+// leader's session.
+TEST_F(DumpTest, CpuLogHasALinePerDataJobWithItsServerCpuAndBytes) {
+  Sql("CREATE TABLE public.a (id int, t text);"
+      "INSERT INTO public.a SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g;"
+      "CREATE TABLE public.b (id int); INSERT INTO public.b SELECT generate_series(1, 500);");
+  engine::DumpOptions o = Options();
+  o.cpu_log = tmp_ + "/cpu.jsonl";
+  Status s = engine::RunDump(o, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::ifstream in(o.cpu_log);
+  uint64_t bytes = 0;
+  int jobs = 0, leaders = 0;
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    ASSERT_TRUE(j["server_cpu_s"].is_number()) << line;
+    EXPECT_GE(j["wall_s"].get<double>(), 0) << line;
+    if (j["kind"] == "leader") {
+      ++leaders;
+      continue;
+    }
+    ++jobs;
+    bytes += j["bytes"].get<uint64_t>();
+  }
+  EXPECT_EQ(leaders, 1);
+  EXPECT_GE(jobs, 1);
+  auto reader = format::ArchiveReader::Open(o.dir);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  uint64_t archived = 0;
+  for (const format::FileEntry& f : (*reader)->manifest().files) {
+    if (f.kind == format::FileKind::kData) archived += f.uncompressed_bytes;
+  }
+  EXPECT_EQ(bytes, archived);
+  EXPECT_GT(archived, 2'000'000u);
+
+  // restore --cpu-log: the data jobs' bytes add up to the same, each with
+  // its backend's CPU.
+  testing::ScratchDatabase target("dump_cpu_log_dst");
+  engine::RestoreOptions r;
+  r.archive_dir = o.dir;
+  r.target = target.uri();
+  r.jobs = 2;
+  r.cpu_log = tmp_ + "/restore-cpu.jsonl";
+  s = engine::RunRestore(r, no_interrupt_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::ifstream restored(r.cpu_log);
+  uint64_t loaded = 0;
+  int analyzed = 0;
+  for (std::string line; std::getline(restored, line);) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    ASSERT_TRUE(j["server_cpu_s"].is_number()) << line;
+    if (j["kind"] == "data") loaded += j["bytes"].get<uint64_t>();
+    if (j["kind"] == "analyze") ++analyzed;
+  }
+  EXPECT_EQ(loaded, archived);
+  EXPECT_GE(analyzed, 1);
+}
+
 // Large objects are dumped (engine/large_objects.h; round trips are in
 // tests/large_objects_test.cc), unless left out on purpose.
 TEST_F(DumpTest, LargeObjectsAreDumpedUnlessExcludedOnPurpose) {

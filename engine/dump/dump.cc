@@ -16,6 +16,7 @@
 
 #include "base/units.h"
 #include "engine/archive_layout.h"
+#include "engine/cpu_log.h"
 #include "engine/dump/dump_data.h"
 #include "engine/dump/locks.h"
 #include "engine/dump/schema_dump.h"
@@ -201,7 +202,7 @@ Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgCo
                          const DumpPlan& plan, format::ArchiveWriter& archive,
                          const std::string& scratch, const std::atomic<bool>& interrupt,
                          scheduler::EventSink* sink, DataPhaseTotals* totals,
-                         const SchemaStore& store_schema) {
+                         const SchemaStore& store_schema, CpuLog* cpu_log) {
   std::atomic<bool> stop_schema{false}, stop_data{false}, schema_failed{false};
   std::future<Result<SchemaFile>> schema = std::async(std::launch::async, [&] {
     Result<SchemaFile> r = DumpSchemaFile(o, snapshot, plan, scratch, stop_schema);
@@ -221,7 +222,7 @@ Status DumpSchemaAndData(const DumpOptions& o, const std::string& snapshot, PgCo
     }
   });
   DataPhaseOptions data{o.source, snapshot, leader.backend_pid(), o.jobs, o.copy_format,
-                        o.codec,  o.level,  o.lock_timeout_ms};
+                        o.codec,  o.level,  o.lock_timeout_ms,    cpu_log};
   Status data_status = RunDataPhase(data, plan, archive, stop_data, sink, totals);
   data_done = true;
   watcher.join();
@@ -284,7 +285,12 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
 
   // 2. The leader: one REPEATABLE READ, READ ONLY transaction whose snapshot
   //    every other connection (workers, pg_dump) imports; held to the end.
+  std::unique_ptr<CpuLog> cpu_log;
+  if (!o.cpu_log.empty()) {
+    HD_ASSIGN_OR_RETURN(cpu_log, CpuLog::Open(o.cpu_log));
+  }
   HD_ASSIGN_OR_RETURN(PgConnection leader, PgConnection::Connect(o.source, "hyperdump dump"));
+  const CpuMark leader_start = cpu_log ? MarkCpu(leader.backend_pid()) : CpuMark{};
   HD_RETURN_IF_ERROR(leader.Run("SET idle_in_transaction_session_timeout = 0"));
   HD_ASSIGN_OR_RETURN(std::string snapshot, BeginExportedSnapshot(leader));
 
@@ -345,7 +351,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
     return archive.PutBlob(layout::kPlanBlob, nlohmann::json(file).dump(1) + "\n");
   };
   HD_RETURN_IF_ERROR(DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
-                                       interrupt, sink, &totals, store_schema));
+                                       interrupt, sink, &totals, store_schema, cpu_log.get()));
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
 
   // 7. Large objects (data, owners, privileges, comments) under the same
@@ -371,6 +377,10 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
                 totals.rows.load(), totals.bytes.load(), totals.stored_bytes.load()};
   }
   leader.Run("COMMIT").IgnoreError();
+  if (cpu_log) {
+    cpu_log->Record({{"job", "leader session"}, {"kind", "leader"}}, leader_start,
+                    MarkCpu(leader.backend_pid()));
+  }
   return Status::Ok();
 }
 

@@ -31,6 +31,10 @@ struct DumpOptions {
   bool roles = false;                 // also store pg_dumpall --roles-only
   bool no_large_objects = false;  // leave large objects out (else dumped, engine/large_objects.h)
   std::string tool_version;       // written to the manifest
+  // --cpu-log: one JSON line per data job with its wall time and its server
+  // and client CPU seconds, and one for the leader's session
+  // (engine/cpu_log.h). Empty: none.
+  std::string cpu_log;
   // The archive writer's options: `hyperdump migrate` sets created_at and
   // on_sealed (to start restoring each file as soon as it is sealed).
   format::WriterOptions writer;

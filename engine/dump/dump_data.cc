@@ -9,6 +9,7 @@
 
 #include "base/job_kind.h"
 #include "engine/archive_layout.h"
+#include "engine/cpu_log.h"
 #include "engine/dump/locks.h"
 #include "engine/dump/snapshot.h"
 #include "scheduler/runner.h"
@@ -41,6 +42,7 @@ class DataPhase {
     Result<PgConnection*> worker = workers_.Connection(ctx.slot);
     if (!worker.ok()) return JobOutcome::Retry(worker.status());
     PgConnection& conn = **worker;
+    const CpuMark before = o_.cpu_log ? MarkCpu(conn.backend_pid()) : CpuMark{};
     std::vector<const TableInfo*> tables;
     tables.reserve(jobs.size());
     for (const DataJob* job : jobs) tables.push_back(&plan_.tables[job->table_index]);
@@ -71,23 +73,38 @@ class DataPhase {
     for (const TableInfo* t : tables) oids.push_back(t->oid);
     auto columns = CopyColumns(conn, oids);
     if (!columns.ok()) return Abort(conn, columns.status(), name);
+    // Where the job's set-up (snapshot import, lock, catalog checks) ends.
+    const CpuMark set_up = o_.cpu_log ? MarkCpu(conn.backend_pid()) : CpuMark{};
 
+    uint64_t bytes = 0;
     for (size_t i = 0; i < jobs.size(); ++i) {
       const std::string file = DataFileName(*jobs[i], o_.codec);
       if (archive_.IsSealed(file)) continue;  // sealed by an earlier attempt
-      JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], file);
+      JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], file, &bytes);
       if (one.kind() != JobOutcome::Kind::kDone) return one;
     }
     // Read-only: the files are already sealed, this only ends the snapshot.
     s = conn.Run("COMMIT");
     if (!s.ok()) return Abort(conn, s, name);
+    if (o_.cpu_log) {
+      o_.cpu_log->Record(
+          {{"job", name},
+           {"kind", jobs.size() > 1  ? "batch"
+                    : jobs[0]->range ? "range"
+                                     : TableKindName(tables[0]->kind)},
+           {"tables", jobs.size()},
+           {"bytes", bytes},
+           {"setup_server_cpu_s", set_up.server_s - before.server_s},
+           {"setup_wall_s", std::chrono::duration<double>(set_up.at - before.at).count()}},
+          before, MarkCpu(conn.backend_pid()));
+    }
     return JobOutcome::Done();
   }
 
   // COPY of one job into its file, inside the batch's transaction.
   JobOutcome CopyOne(JobContext& ctx, PgConnection& conn, const DataJob& job,
                      const TableInfo& table, const CopyColumnSet& columns,
-                     const std::string& file_name) {
+                     const std::string& file_name, uint64_t* copied) {
     const std::string name = QualifiedName(table.schema, table.name);
     const CopyFormat copy_format = ChooseCopyFormat(o_.copy_format, table.kind, columns);
     auto sql = BuildCopySql(conn, table, job.range, copy_format);
@@ -116,6 +133,7 @@ class DataPhase {
       return JobOutcome::Fail(entry.status().WithContext("writing " + name));
     }
     ctx.AddProgress(0, stats->rows);
+    *copied += stats->bytes;
     if (totals_) {
       totals_->rows += stats->rows;
       totals_->bytes += stats->bytes;

@@ -25,6 +25,8 @@
 
 namespace hyperdump::engine {
 
+class CpuLog;
+
 struct DataPhaseOptions {
   std::string conninfo;  // for the worker connections
   std::string snapshot;  // exported by the leader, open until this returns
@@ -34,6 +36,7 @@ struct DataPhaseOptions {
   format::Codec codec = format::Codec::kZstd;
   int level = format::kDefaultZstdLevel;
   int lock_timeout_ms = 10000;
+  CpuLog* cpu_log = nullptr;  // each job's CPU, when set (--cpu-log)
 };
 
 // Small tables are copied in batches, many in one transaction (one snapshot

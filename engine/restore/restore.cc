@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "engine/archive_layout.h"
+#include "engine/cpu_log.h"
 #include "engine/pg/local_files.h"
 #include "engine/pg/pg.h"
 #include "engine/pg/session_pool.h"
@@ -223,7 +224,11 @@ Status RunJobGraph(const RestoreOptions& options, const format::ArchiveSource& a
                    const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
                    RunObserver& observer, RestoreSummary& summary) {
   RestoreCounters counters;
-  RestoreJobRunner runner(sessions, done, counters, options.verbose);
+  std::unique_ptr<CpuLog> cpu_log;
+  if (!options.cpu_log.empty()) {
+    HD_ASSIGN_OR_RETURN(cpu_log, CpuLog::Open(options.cpu_log));
+  }
+  RestoreJobRunner runner(sessions, done, counters, options.verbose, cpu_log.get());
   RestoreGraphOptions graph_options{options.jobs,
                                     options.analyze,
                                     {options.no_owner, options.no_privileges, options.clean},

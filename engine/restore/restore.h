@@ -43,6 +43,9 @@ struct RestoreOptions {
   bool allow_version_mismatch = false;  // restore across TimescaleDB versions
   bool analyze = true;                  // ANALYZE the restored tables at the end
   bool verbose = false;                 // one line per finished job on stderr
+  // --cpu-log: one JSON line per job with its wall time and its server and
+  // client CPU seconds (engine/cpu_log.h). Empty: none.
+  std::string cpu_log;
   // pg_restore's -n/-N/-t/-I/--section/-s/-a/-L (engine/restore/restore_selection.h);
   // empty: the whole archive.
   RestoreSelection selection;

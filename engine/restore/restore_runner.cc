@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "engine/cpu_log.h"
 #include "engine/restore/ledger.h"
 
 namespace hyperdump::engine {
@@ -24,8 +25,8 @@ double Elapsed() {
 std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
 
 RestoreJobRunner::RestoreJobRunner(SessionPool& sessions, const std::set<std::string>& done,
-                                   RestoreCounters& counters, bool verbose)
-    : sessions_(sessions), done_(done), counters_(counters), verbose_(verbose) {
+                                   RestoreCounters& counters, bool verbose, CpuLog* cpu_log)
+    : sessions_(sessions), done_(done), counters_(counters), verbose_(verbose), cpu_log_(cpu_log) {
   Elapsed();  // starts the -v clock
 }
 
@@ -59,6 +60,7 @@ JobOutcome RestoreJobRunner::Run(JobContext& ctx, const std::vector<std::string>
       return JobOutcome::Done();
     }
   }
+  const CpuMark before = cpu_log_ ? MarkCpu(conn.backend_pid()) : CpuMark{};
   Status s = conn.Run("BEGIN");
   if (!s.ok()) return Failed(ctx, &conn, s.WithContext(what));
   Result<Loaded> loaded = work(conn, ctx);
@@ -75,6 +77,14 @@ JobOutcome RestoreJobRunner::Run(JobContext& ctx, const std::vector<std::string>
   counters_.rows += loaded->rows;
   counters_.bytes += loaded->bytes;
   counters_.schema_items += loaded->schema_items;
+  if (cpu_log_) {
+    cpu_log_->Record({{"job", what},
+                      {"kind", key.substr(0, key.find(':'))},
+                      {"keys", keys.size()},
+                      {"rows", loaded->rows},
+                      {"bytes", loaded->bytes}},
+                     before, MarkCpu(conn.backend_pid()));
+  }
   if (verbose_) {
     std::fprintf(stderr, "hyperdump: [%7.2fs] restored %s (%lld rows)\n", Elapsed(), what.c_str(),
                  static_cast<long long>(loaded->rows));
@@ -93,6 +103,7 @@ JobOutcome RestoreJobRunner::RunItems(JobContext& ctx, const std::vector<const S
     if (!state.ok()) return Failed(ctx, &conn, state.status());
     if (*state) done = (*state)->done;
   }
+  const CpuMark before = cpu_log_ ? MarkCpu(conn.backend_pid()) : CpuMark{};
   std::vector<const SchemaItem*> todo;
   bool done_before = !items.empty();  // every item committed by a previous run
   for (const SchemaItem* item : items) {
@@ -119,6 +130,11 @@ JobOutcome RestoreJobRunner::RunItems(JobContext& ctx, const std::vector<const S
     counters_.schema_items += static_cast<int>(end - begin);
   }
   ++(done_before ? counters_.skipped : counters_.committed);
+  if (cpu_log_ && !todo.empty()) {
+    cpu_log_->Record(
+        {{"job", std::string(pass) + " items"}, {"kind", pass}, {"items", todo.size()}}, before,
+        MarkCpu(conn.backend_pid()));
+  }
   if (verbose_ && !todo.empty()) {
     std::fprintf(stderr, "hyperdump: [%7.2fs] restored %zu %s items\n", Elapsed(), todo.size(),
                  pass);

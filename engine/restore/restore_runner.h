@@ -19,6 +19,8 @@
 
 namespace hyperdump::engine {
 
+class CpuLog;
+
 // What the restore's jobs did, counted as the scheduler counts (so that the
 // summary and the progress display agree): one per finished job,
 // `committed` when this run did its work, `skipped` when a previous run had
@@ -54,7 +56,7 @@ class RestoreJobRunner {
   // `done`: the ledger keys committed before this run. `verbose`: one line
   // per committed job on stderr.
   RestoreJobRunner(SessionPool& sessions, const std::set<std::string>& done,
-                   RestoreCounters& counters, bool verbose);
+                   RestoreCounters& counters, bool verbose, CpuLog* cpu_log = nullptr);
 
   // Whether a previous run committed `key`.
   bool DoneBefore(const std::string& key) const { return done_.count(key) > 0; }
@@ -81,6 +83,7 @@ class RestoreJobRunner {
   const std::set<std::string>& done_;
   RestoreCounters& counters_;
   const bool verbose_;
+  CpuLog* const cpu_log_;  // each committed job's CPU (--cpu-log), when set
 };
 
 }  // namespace hyperdump::engine
