@@ -273,14 +273,19 @@ std::string PausedJobsWarning(const PausedJobsMarker& marker, const std::string&
          " -d SOURCE (the next hyperdump dump of this database also reschedules them)";
 }
 
-Status JobPauseGuard::Resume() {
+Status JobPauseGuard::Resume(PgConnection* given) {
   if (ids_.empty()) return Status::Ok();
+  if (given && given->ok()) return ResumeOn(*given);
   auto conn = PgConnection::Connect(conninfo_, "hyperdump (resume jobs)");
-  Status s = conn.ok() ? SetJobsScheduled(*conn, ids_, true) : conn.status();
+  return conn.ok() ? ResumeOn(*conn) : conn.status();
+}
+
+Status JobPauseGuard::ResumeOn(PgConnection& conn) {
+  Status s = SetJobsScheduled(conn, ids_, true);
   // The jobs run again: the source's record of them goes (best effort: a
   // leftover record only makes a later command warn, and resume-jobs or the
   // next dump clears it).
-  if (s.ok()) ClearPausedJobsMarker(*conn).IgnoreError();
+  if (s.ok()) ClearPausedJobsMarker(conn).IgnoreError();
   if (s.ok()) ids_.clear();
   return s;
 }

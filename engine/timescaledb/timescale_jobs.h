@@ -121,12 +121,16 @@ class JobPauseGuard {
     conninfo_ = std::move(conninfo);
     ids_ = std::move(ids);
   }
-  Status Resume();
+  // Reschedules the jobs on `conn` when given and usable, else on a
+  // connection of its own; on success the guard holds nothing more.
+  Status Resume(PgConnection* conn = nullptr);
   // Forgets the ids without rescheduling (once the caller has reported them).
   void Release() { ids_.clear(); }
   bool active() const { return !ids_.empty(); }
 
  private:
+  Status ResumeOn(PgConnection& conn);
+
   std::string conninfo_;
   std::vector<int64_t> ids_;  // still paused
 };
