@@ -15,7 +15,6 @@ constexpr uint64_t kMaxManifestBytes = 1ull << 30;
 DataFileReader::DataFileReader(const FileEntry& entry, std::string path,
                                std::unique_ptr<ByteSource> source, Decoder decoder)
     : entry_(entry),
-      recorded_(true),
       path_(std::move(path)),
       source_(std::move(source)),
       decoder_(std::move(decoder)) {}
@@ -24,7 +23,6 @@ DataFileReader::DataFileReader(std::unique_ptr<FileEntry> owned, std::string pat
                                std::unique_ptr<ByteSource> source, Decoder decoder)
     : owned_(std::move(owned)),
       entry_(*owned_),
-      recorded_(false),
       path_(std::move(path)),
       source_(std::move(source)),
       decoder_(std::move(decoder)) {}
@@ -45,7 +43,7 @@ Status DataFileReader::Fail(const std::string& why) {
 }
 
 Status DataFileReader::CheckEnd() {
-  if (!recorded_) return Status::Ok();
+  if (!recorded()) return Status::Ok();
   auto n = [](uint64_t v) { return std::to_string(v); };
   if (decoder_.stored_bytes() != entry_.compressed_bytes) {
     return Fail("it holds " + n(decoder_.stored_bytes()) + " bytes but the manifest records " +
@@ -95,11 +93,11 @@ Result<size_t> DataFileReader::Read(char* buf, size_t cap) {
     return n;
   }
   raw_bytes_ += n;
-  if (recorded_ && raw_bytes_ > entry_.uncompressed_bytes) {
+  if (recorded() && raw_bytes_ > entry_.uncompressed_bytes) {
     return Fail("it decodes to more than the " + std::to_string(entry_.uncompressed_bytes) +
                 " bytes the manifest records");
   }
-  if (recorded_ && entry_.lines) {
+  if (recorded() && entry_.lines) {
     const char* p = buf;
     const char* end = buf + n;
     while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))))) {

@@ -54,9 +54,11 @@ class DataFileReader {
   Status Fail(const std::string& why);
   Status CheckEnd();
 
+  // Whether a manifest records the file (else Unrecorded: nothing to check).
+  bool recorded() const { return owned_ == nullptr; }
+
   std::unique_ptr<FileEntry> owned_;  // Unrecorded's entry; entry_ refers to it
   const FileEntry& entry_;
-  const bool recorded_;  // false: Unrecorded, nothing to check
   std::string path_;
   std::unique_ptr<ByteSource> source_;
   Decoder decoder_;
