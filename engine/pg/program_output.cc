@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine/pg/subprocess.h"
+
 namespace hyperdump::engine {
 
 Result<std::unique_ptr<ProgramOutput>> ProgramOutput::Start(const std::vector<std::string>& argv,
@@ -70,15 +72,7 @@ Status ProgramOutput::Reap() {
   pid_ = -1;
   if (r < 0) return Internal("waitpid failed: " + std::string(std::strerror(errno)));
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return Status::Ok();
-  auto text = ReadWholeFile(scratch_.path() + "/stderr");
-  std::string message = text.ok() ? *text : "";
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-    message.pop_back();
-  }
-  if (message.size() > 2000) message = message.substr(0, 2000) + "...";
-  std::string how = WIFEXITED(wstatus) ? "exit code " + std::to_string(WEXITSTATUS(wstatus))
-                                       : "signal " + std::to_string(WTERMSIG(wstatus));
-  return Status(StatusCode::kDatabase, what_ + " failed (" + how + "): " + message);
+  return ChildFailed(what_, wstatus, scratch_.path() + "/stderr");
 }
 
 Result<size_t> ProgramOutput::Read(char* buf, size_t cap) {

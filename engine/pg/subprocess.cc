@@ -98,7 +98,11 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
   // Ctrl-C in a terminal reaches the child too (its whole process group): a
   // child that died of it, or that we stopped, failed because of the interrupt.
   if (killed || (interrupt && interrupt->load())) return Cancelled(what + " interrupted");
-  auto err = ReadWholeFile(err_path);
+  return ChildFailed(what, wstatus, err_path);
+}
+
+Status ChildFailed(const std::string& what, int wstatus, const std::string& stderr_path) {
+  auto err = ReadWholeFile(stderr_path);
   std::string text = err.ok() ? *err : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (text.size() > 2000) text = text.substr(0, 2000) + "...";

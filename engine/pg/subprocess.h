@@ -28,6 +28,11 @@ Status RunProgram(const std::vector<std::string>& argv, const std::string& stdou
                   const std::string& what, const std::atomic<bool>* interrupt,
                   const std::vector<std::pair<std::string, std::string>>& env = {});
 
+// The error of a child that ended with `wstatus` (from waitpid) other than
+// exit 0: kDatabase "<what> failed (exit code N | signal N): <its stderr>",
+// the stderr read from `stderr_path`, trimmed, at most 2,000 characters.
+Status ChildFailed(const std::string& what, int wstatus, const std::string& stderr_path);
+
 // A libpq conninfo for a child's --dbname with any password taken out
 // (argv is visible to every local user in ps); the password, if any, goes in
 // `env` as PGPASSWORD. Unparsable input is returned as it is.
