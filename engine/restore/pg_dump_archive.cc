@@ -27,10 +27,6 @@ bool Exists(const std::string& path, uint64_t* size = nullptr) {
   return true;
 }
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 // Column names of "COPY s.t (a, "B") FROM stdin" (unquoted); empty when the
 // statement names none.
 std::vector<std::string> CopyColumns(const std::string& copy, std::string* schema,
@@ -128,7 +124,7 @@ Status PgDumpArchive::Load() {
     std::istringstream in(listing);
     for (std::string line; std::getline(in, line);) {
       static const std::string kCreated = "; Archive created at ";
-      if (StartsWith(line, kCreated)) created_at = line.substr(kCreated.size());
+      if (line.starts_with(kCreated)) created_at = line.substr(kCreated.size());
     }
   }
   // Every item but TABLE DATA is schema (SEQUENCE SET, large objects too);
@@ -139,13 +135,13 @@ Status PgDumpArchive::Load() {
   bool timescaledb = false;
   std::vector<TocLine> data;
   for (const TocLine& e : ParseTocListing(listing)) {
-    if (StartsWith(e.text, "TABLE DATA ")) {
+    if (e.text.starts_with("TABLE DATA ")) {
       data.push_back(e);
       continue;
     }
     schema_list += e.line + "\n";
-    if (StartsWith(e.text, "TABLE ")) tables.insert(e.text.substr(6));
-    if (StartsWith(e.text, "EXTENSION - timescaledb ")) timescaledb = true;
+    if (e.text.starts_with("TABLE ")) tables.insert(e.text.substr(6));
+    if (e.text.starts_with("EXTENSION - timescaledb ")) timescaledb = true;
   }
   schema_list_ = scratch_.path() + "/schema.list";
   HD_RETURN_IF_ERROR(WritePrivateFile(schema_list_, schema_list));
@@ -170,9 +166,8 @@ Status PgDumpArchive::Load() {
     f.name = name;
     f.job = "item " + std::to_string(e.id);
     f.compressed_bytes = stored;
-    f.uncompressed_bytes = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0
-                               ? GzipDecodedEstimate(dir_ + "/" + name, stored)
-                               : stored;
+    f.uncompressed_bytes =
+        name.ends_with(".gz") ? GzipDecodedEstimate(dir_ + "/" + name, stored) : stored;
     entries_.push_back(std::move(f));
     RestoreTable t;
     const bool named = SplitNames(rest, &t.schema, &t.name);
@@ -185,7 +180,7 @@ Status PgDumpArchive::Load() {
     }
     t.kind = "table";
     if (!tables.count(rest)) {
-      t.extension = timescaledb && StartsWith(t.schema, "_timescaledb") ? "timescaledb" : "?";
+      t.extension = timescaledb && t.schema.starts_with("_timescaledb") ? "timescaledb" : "?";
     }
     t.files.push_back(&entries_.back());
     t.bytes = entries_.back().uncompressed_bytes;
@@ -201,7 +196,7 @@ Status PgDumpArchive::Load() {
       std::istringstream in(rows);
       for (std::string line; std::getline(in, line);) {
         static const std::string kKey = "timescaledb_version\t";
-        if (StartsWith(line, kKey)) {
+        if (line.starts_with(kKey)) {
           input_.timescaledb_version =
               line.substr(kKey.size(), line.find('\t', kKey.size()) - kKey.size());
         }

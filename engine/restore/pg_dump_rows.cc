@@ -2,15 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string_view>
 
 namespace hyperdump::engine {
-
-namespace {
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-}  // namespace
 
 Result<std::string> PgDumpRows::NextItem(std::string what) {
   what_ = std::move(what);
@@ -32,12 +25,10 @@ Result<std::string> PgDumpRows::NextItem(std::string what) {
     }
     std::string line = buf_.substr(pos_, nl - pos_);
     pos_ = nl + 1;
-    static constexpr std::string_view kEnd = " FROM stdin;";
-    if (StartsWith(line, "COPY ") && line.size() > kEnd.size() &&
-        line.compare(line.size() - kEnd.size(), kEnd.size(), kEnd) == 0) {
+    if (line.starts_with("COPY ") && line.ends_with(" FROM stdin;")) {
       return line.substr(0, line.size() - 1);
     }
-    if (StartsWith(line, "INSERT INTO ")) break;
+    if (line.starts_with("INSERT INTO ")) break;
   }
   error_ = Corrupt(what_ +
                    " holds no COPY data (a dump made with --inserts or --column-inserts?): "

@@ -29,8 +29,6 @@ std::string LeadingIdent(const std::string& s, size_t pos) {
   return name;
 }
 
-bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
-
 }  // namespace
 
 namespace {
@@ -272,7 +270,7 @@ Status CleanTarget(PgConnection& conn, const std::string& drops) {
   // VIEW of the same view.)
   const bool drops_timescaledb =
       std::any_of(statements.begin(), statements.end(), [](const std::string& sql) {
-        return StartsWith(sql, "DROP EXTENSION IF EXISTS timescaledb;");
+        return sql.starts_with("DROP EXTENSION IF EXISTS timescaledb;");
       });
   if (drops_timescaledb) {
     HD_RETURN_IF_ERROR(conn.Run("SET LOCAL timescaledb.restoring = on"));
@@ -319,17 +317,17 @@ Status CleanTarget(PgConnection& conn, const std::string& drops) {
   const std::string kDropView = "DROP VIEW IF EXISTS ", kDropTable = "DROP TABLE IF EXISTS ";
   std::vector<std::string> adapted, deferred;
   for (std::string& sql : statements) {
-    if (StartsWith(sql, kDropView) && caggs.count(object_of(sql, kDropView))) {
+    if (sql.starts_with(kDropView) && caggs.count(object_of(sql, kDropView))) {
       adapted.push_back("DROP MATERIALIZED VIEW IF EXISTS " + object_of(sql, kDropView) + ";\n");
-    } else if (StartsWith(sql, kDropTable) && followers.count(object_of(sql, kDropTable))) {
+    } else if (sql.starts_with(kDropTable) && followers.count(object_of(sql, kDropTable))) {
       deferred.push_back(std::move(sql));
     } else {
       adapted.push_back(std::move(sql));
     }
   }
   auto extension = std::find_if(adapted.begin(), adapted.end(), [](const std::string& sql) {
-    return StartsWith(sql, "DROP EXTENSION IF EXISTS timescaledb") ||
-           StartsWith(sql, "DROP SCHEMA ");
+    return sql.starts_with("DROP EXTENSION IF EXISTS timescaledb") ||
+           sql.starts_with("DROP SCHEMA ");
   });
   adapted.insert(extension, deferred.begin(), deferred.end());
   statements = std::move(adapted);
@@ -339,8 +337,8 @@ Status CleanTarget(PgConnection& conn, const std::string& drops) {
     // public, the timescaledb extension created there) is kept: its drop
     // fails with 2BP01 and is skipped, as the objects it held are dropped.
     bool part_of_table =
-        (StartsWith(sql, "ALTER TABLE ") && sql.find(" DROP CONSTRAINT ") != std::string::npos) ||
-        StartsWith(sql, "DROP INDEX ") || StartsWith(sql, "DROP SCHEMA ");
+        (sql.starts_with("ALTER TABLE ") && sql.find(" DROP CONSTRAINT ") != std::string::npos) ||
+        sql.starts_with("DROP INDEX ") || sql.starts_with("DROP SCHEMA ");
     if (!part_of_table) {
       batch += sql;
       continue;
@@ -412,16 +410,16 @@ Result<std::vector<std::string>> RestoreRoles(PgConnection& conn, const std::str
   std::istringstream in(roles_sql);
   for (std::string line; std::getline(in, line);) {
     std::string role;
-    if (StartsWith(line, "CREATE ROLE ")) {
+    if (line.starts_with("CREATE ROLE ")) {
       role = LeadingIdent(line, 12);
       if (have.count(role)) {
         skipped.push_back(role);
         continue;
       }
       created.insert(role);
-    } else if (StartsWith(line, "ALTER ROLE ")) {
+    } else if (line.starts_with("ALTER ROLE ")) {
       if (!created.count(LeadingIdent(line, 11))) continue;
-    } else if (StartsWith(line, "GRANT ")) {
+    } else if (line.starts_with("GRANT ")) {
       // GRANT role TO member ...: only for members we created.
       size_t to = line.find(" TO ");
       if (to == std::string::npos || !created.count(LeadingIdent(line, to + 4))) continue;

@@ -17,10 +17,6 @@ namespace hyperdump::engine {
 
 namespace {
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 bool Contains(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
 }
@@ -51,10 +47,10 @@ std::vector<std::string> CandidateKeys(const std::string& ns_tag_owner) {
 // another desc (TABLE DATA, TABLE ATTACH, SEQUENCE SET...).
 std::optional<std::string> AfterDesc(const std::string& text, const char* desc) {
   const std::string prefix = std::string(desc) + " ";
-  if (!StartsWith(text, prefix)) return std::nullopt;
+  if (!text.starts_with(prefix)) return std::nullopt;
   for (const char* other :
        {"TABLE DATA ", "TABLE ATTACH ", "SEQUENCE SET ", "SEQUENCE OWNED BY "}) {
-    if (StartsWith(text, other)) return std::nullopt;
+    if (text.starts_with(other)) return std::nullopt;
   }
   return text.substr(prefix.size());
 }
@@ -186,7 +182,7 @@ std::vector<DataTocEntry> DataTocEntries(const RestoreInput& input,
     if (key.empty() || listed.count(key) || it == tables.end()) return;
     for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
       std::string schema = key.substr(0, dot), name = key.substr(dot + 1);
-      if (StartsWith(it->second->text, "TABLE " + schema + " " + name + " ")) {
+      if (it->second->text.starts_with("TABLE " + schema + " " + name + " ")) {
         add_table(schema, name);
         return;
       }
@@ -486,8 +482,8 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
   }
   for (const SchemaItem& item : schema.items) {
     if (!kept.count(item.dump_id)) continue;
-    if ((item.desc == "EXTENSION" && StartsWith(item.toc_line, "- timescaledb ")) ||
-        StartsWith(item.toc_line, "_timescaledb") ||
+    if ((item.desc == "EXTENSION" && item.toc_line.starts_with("- timescaledb ")) ||
+        item.toc_line.starts_with("_timescaledb") ||
         (!item.table_name.empty() &&
          hypertables.count(item.table_schema + "." + item.table_name))) {
       timescaledb = true;
@@ -614,7 +610,7 @@ Result<std::string> ArchiveTocListing(const std::string& archive_dir,
   std::istringstream in(all);
   for (std::string line; std::getline(in, line);) {
     const std::string entries = ";     TOC Entries: ";
-    if (StartsWith(line, entries)) {
+    if (line.starts_with(entries)) {
       line = entries + std::to_string(toc.size() + data.size());
     } else if (line == "; Selected TOC Entries:") {
       out += "; hyperdump archive " + archive_dir +

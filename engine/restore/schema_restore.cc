@@ -113,22 +113,18 @@ std::vector<std::string> ToolArgs(const std::string& pgdump_path, const SchemaOp
   return args;
 }
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 // Lines pg_restore prints between items to change session state for the
 // next item (they precede its header, so they end the previous item's text).
 bool IsSessionSetting(const std::string& line) {
-  return StartsWith(line, "SET default_tablespace = ") ||
-         StartsWith(line, "SET default_table_access_method = ");
+  return line.starts_with("SET default_tablespace = ") ||
+         line.starts_with("SET default_table_access_method = ");
 }
 
 // "-- Name: ..." heads a schema item, "-- Data for Name: ..." a data item
 // (the large objects of a pg_dump archive).
 bool IsHeaderAt(const std::vector<std::string>& lines, size_t i) {
   return i >= 1 && i + 1 < lines.size() && lines[i - 1] == "--" && lines[i + 1] == "--" &&
-         (StartsWith(lines[i], "-- Name: ") || StartsWith(lines[i], "-- Data for Name: "));
+         (lines[i].starts_with("-- Name: ") || lines[i].starts_with("-- Data for Name: "));
 }
 
 // "-- Name: x; Type: INDEX; Schema: public; Owner: postgres" -> "INDEX".
@@ -252,7 +248,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
   std::string tablespace, access_method;  // current session settings, as printed
   auto apply_setting = [&](const std::string& line) {
-    if (StartsWith(line, "SET default_tablespace")) {
+    if (line.starts_with("SET default_tablespace")) {
       tablespace = line;
     } else {
       access_method = line;
@@ -260,7 +256,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   };
   for (size_t i = 0; i < preamble_end; ++i) {
     const std::string& line = lines[i];
-    if (line.empty() || StartsWith(line, "--") || line[0] == '\\') continue;
+    if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
     if (IsSessionSetting(line)) {
       apply_setting(line);
       continue;
@@ -270,7 +266,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   for (size_t k = 0; k < headers.size(); ++k) {
     const TocLine& entry = toc[k];
     std::string desc = DescOfHeader(lines[headers[k]]);
-    if (desc.empty() || !StartsWith(entry.text, desc + " ")) {
+    if (desc.empty() || !entry.text.starts_with(desc + " ")) {
       return mismatch("item " + std::to_string(entry.id) + " (" + entry.text + ") printed as '" +
                       lines[headers[k]] + "'");
     }
@@ -281,7 +277,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
     std::vector<std::string> trailing_settings;
     while (end > begin) {
       const std::string& last = lines[end - 1];
-      if (last.empty() || last[0] == '\\' || (k + 1 == headers.size() && StartsWith(last, "--"))) {
+      if (last.empty() || last[0] == '\\' || (k + 1 == headers.size() && last.starts_with("--"))) {
         --end;
       } else if (IsSessionSetting(last)) {
         trailing_settings.insert(trailing_settings.begin(), last);
@@ -297,7 +293,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
     }
     // pg_dump -n public (or the -n a dump adds for partitions in public)
     // creates the schema that every new database already has.
-    if (desc == "SCHEMA" && StartsWith(body, "CREATE SCHEMA public;")) {
+    if (desc == "SCHEMA" && body.starts_with("CREATE SCHEMA public;")) {
       body.replace(0, std::string("CREATE SCHEMA public").size(),
                    "CREATE SCHEMA IF NOT EXISTS public");
     }
@@ -347,7 +343,7 @@ Result<std::string> LoadCleanScript(const std::string& pgdump_path, const Schema
   for (size_t i = 0; i < lines.size(); ++i) {
     if (IsHeaderAt(lines, i)) break;
     const std::string& line = lines[i];
-    if (line.empty() || StartsWith(line, "--") || line[0] == '\\') continue;
+    if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
     out += line + "\n";
   }
   return out;
