@@ -5,18 +5,23 @@
 #   hyperdump dump -j J        vs  pg_dump -Fd -j J
 #   hyperdump restore -j J     vs  the staged pg_restore -j J + vacuumdb --analyze-only -j J
 # every restore compared row for row with the source; peak RSS of hyperdump.
-# Usage: bench/chunks_bench.sh [--chunks 10000] [-j 2] [--rounds 2]
+# Usage: bench/chunks_bench.sh [--chunks 10000] [-j 2] [--rounds 2] [--setup-only]
+# --setup-only builds the source database chunks_src in $HYPERDUMP_TEST_URI's
+# server and stops there (to profile one step by hand).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 chunks=10000
 jobs=2
 rounds=2
+setup_only=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --chunks) chunks=$2; shift 2 ;;
     -j) jobs=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    *) echo "usage: bench/chunks_bench.sh [--chunks N] [-j N] [--rounds N]" >&2; exit 2 ;;
+    --setup-only) setup_only=yes; shift ;;
+    *) echo "usage: bench/chunks_bench.sh [--chunks N] [-j N] [--rounds N] [--setup-only]" >&2
+       exit 2 ;;
   esac
 done
 if [ -z "${HYPERDUMP_TEST_URI:-}" ]; then
@@ -31,21 +36,41 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hd-chunks-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 src=chunks_src
 sql "$HYPERDUMP_TEST_URI" -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "CREATE DATABASE $src"
+# In transactions of at most 2,000 chunks each (DO blocks that COMMIT), so
+# that 100,000 chunks fit the server's lock table.
 sql "$base/$src" >/dev/null 2>&1 <<SQL
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS timescaledb;
 CREATE TABLE m (t timestamptz NOT NULL, device int, v double precision);
 SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 hour');
-INSERT INTO m SELECT timestamptz '2024-01-01' + i * interval '1 hour' + j * interval '4 minutes',
-  j % 3, i + j FROM generate_series(0, $chunks - 1) i, generate_series(0, 12) j;
+DO \$\$
+BEGIN
+  FOR b IN 0 .. ($chunks - 1) / 2000 LOOP
+    INSERT INTO m SELECT timestamptz '2024-01-01' + i * interval '1 hour' + j * interval '4 minutes',
+      j % 3, i + j FROM generate_series(b * 2000, least(b * 2000 + 1999, $chunks - 1)) i,
+      generate_series(0, 12) j;
+    COMMIT;
+  END LOOP;
+END \$\$;
 ALTER TABLE m SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
-SELECT count(compress_chunk(c)) FROM (SELECT c FROM show_chunks('m') c ORDER BY 1 LIMIT $chunks / 5) s;
+DO \$\$
+DECLARE
+  c regclass;
+  n int := 0;
+BEGIN
+  FOR c IN SELECT s FROM show_chunks('m') s ORDER BY 1 LIMIT $chunks / 5 LOOP
+    PERFORM compress_chunk(c);
+    n := n + 1;
+    IF n % 500 = 0 THEN COMMIT; END IF;
+  END LOOP;
+END \$\$;
 CREATE MATERIALIZED VIEW m_hourly WITH (timescaledb.continuous) AS
   SELECT time_bucket('1 hour', t) AS b, device, avg(v) FROM m GROUP BY 1, 2 WITH DATA;
 SQL
 sql "$base/$src" -c "VACUUM ANALYZE" >/dev/null 2>&1
 echo "chunks_bench: $(sql "$base/$src" -c "SELECT count(*) FROM timescaledb_information.chunks") chunks," \
   "$(( $(sql "$base/$src" -c "SELECT pg_database_size(current_database())") / 1000000 )) MB" >&2
+[ "$setup_only" = yes ] && exit 0
 rss=()
 with_rss() { local label=$1; shift; /usr/bin/time -f "%M" -o "$work/rss" "$@"; rss+=("$label|$(tail -1 "$work/rss")"); }
 hd_dump() { rm -rf "$work/hd"; with_rss "hyperdump dump" "$hd" dump -d "$base/$src" -f "$work/hd" -j "$jobs" --quiet; }

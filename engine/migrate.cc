@@ -104,14 +104,14 @@ Status RestoreSide(const MigrateOptions& o, const format::LiveArchive& live,
                    RestoreSummary* summary, std::atomic<bool>* began) {
   HD_ASSIGN_OR_RETURN(const format::FileEntry* plan_entry, live.Wait(layout::kPlanBlob));
   HD_ASSIGN_OR_RETURN(std::string plan_text, live.ReadBlob(layout::kPlanBlob));
-  HD_ASSIGN_OR_RETURN(std::string schema, live.ReadBlob(layout::kSchemaBlob));
   std::deque<format::FileEntry> planned;  // outlives the restore below
   HD_ASSIGN_OR_RETURN(RestoreInput input,
                       PlannedRestoreInput(plan_text, live.dir(),
                                           ArchiveId(created_at, plan_entry->checksum), &planned));
   *began = true;  // from here on the target may be written
-  return RestoreFrom(MigrationRestoreOptions(o), live, input, SchemaSource{schema, "", ""}, stop,
-                     side.sink, summary, side.observer);
+  return RestoreFrom(MigrationRestoreOptions(o), live, std::move(input),
+                     SchemaSource{layout::kSchemaBlob, "", ""}, stop, side.sink, summary,
+                     side.observer);
 }
 
 }  // namespace

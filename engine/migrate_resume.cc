@@ -230,7 +230,6 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
     }
   }
   HD_ASSIGN_OR_RETURN(std::string plan_text, live.ReadBlob(layout::kPlanBlob));
-  HD_ASSIGN_OR_RETURN(std::string schema, live.ReadBlob(layout::kSchemaBlob));
   std::deque<format::FileEntry> planned;  // outlives the restore below
   HD_ASSIGN_OR_RETURN(RestoreInput input,
                       PlannedRestoreInput(plan_text, dir, archive_id, &planned));
@@ -267,8 +266,8 @@ Status ResumePartial(const MigrateOptions& o, const std::atomic<bool>& interrupt
       MigrationRestoreOptions(o, {{"partial", true}, {"lacking_data", summary->lacking_data}});
   r.tables_lacking_rows = std::move(lacking_keys);
   summary->resumed_from_archive = true;
-  return RestoreFrom(r, live, std::move(input), SchemaSource{schema, "", ""}, interrupt, side.sink,
-                     &summary->restore, side.observer);
+  return RestoreFrom(r, live, std::move(input), SchemaSource{layout::kSchemaBlob, "", ""},
+                     interrupt, side.sink, &summary->restore, side.observer);
 }
 
 }  // namespace

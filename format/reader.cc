@@ -172,6 +172,19 @@ Result<std::unique_ptr<DataFileReader>> ArchiveReader::OpenFile(const std::strin
   return DataFileReader::Open(dir_, *entry);
 }
 
+ReaderStreamBuf::int_type ReaderStreamBuf::underflow() {
+  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  if (!status_.ok()) return traits_type::eof();
+  Result<size_t> n = reader_.Read(buffer_.data(), buffer_.size());
+  if (!n.ok()) {
+    status_ = n.status();
+    return traits_type::eof();
+  }
+  if (*n == 0) return traits_type::eof();
+  setg(buffer_.data(), buffer_.data(), buffer_.data() + *n);
+  return traits_type::to_int_type(*gptr());
+}
+
 Result<std::string> ArchiveSource::ReadBlob(const std::string& name) const {
   HD_ASSIGN_OR_RETURN(std::unique_ptr<DataFileReader> r, OpenFile(name));
   std::string out;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <streambuf>
 #include <string>
 
 #include "base/status.h"
@@ -66,6 +67,25 @@ class DataFileReader {
   uint64_t lines_ = 0;
   Status error_;
   bool done_ = false;
+};
+
+// A DataFileReader as a std::streambuf, for parsers that read streams (such
+// as nlohmann::json, parsing plan.json without holding its text). The stream
+// ends at the file's end or at its first error, which status() then holds:
+// check it after parsing, since a damaged file can still parse. Borrows the
+// reader, which must outlive it; one thread.
+class ReaderStreamBuf final : public std::streambuf {
+ public:
+  explicit ReaderStreamBuf(DataFileReader& reader) : reader_(reader), buffer_(1 << 16, '\0') {}
+  const Status& status() const { return status_; }
+
+ protected:
+  int_type underflow() override;
+
+ private:
+  DataFileReader& reader_;
+  std::string buffer_;
+  Status status_;
 };
 
 class ArchiveReader final : public ArchiveSource {

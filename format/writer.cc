@@ -112,11 +112,13 @@ Result<FileEntry> DataFileWriter::FinishEntry(std::optional<uint64_t> rows) {
 
 // ---- ArchiveWriter -----------------------------------------------------------
 
-ArchiveWriter::ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options)
+ArchiveWriter::ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options,
+                             ManifestEntries entries)
     : dir_(std::move(dir)),
       tool_version_(std::move(tool_version)),
       options_(std::move(options)),
-      created_at_(options_.created_at.empty() ? NowUtc() : options_.created_at) {}
+      created_at_(options_.created_at.empty() ? NowUtc() : options_.created_at),
+      entries_(std::move(entries)) {}
 
 Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string& dir,
                                                              std::string tool_version,
@@ -149,8 +151,9 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(const std::string& 
     }
     return s;
   }
+  HD_ASSIGN_OR_RETURN(ManifestEntries entries, ManifestEntries::Create(dir));
   return std::unique_ptr<ArchiveWriter>(
-      new ArchiveWriter(dir, std::move(tool_version), std::move(options)));
+      new ArchiveWriter(dir, std::move(tool_version), std::move(options), std::move(entries)));
 }
 
 Result<std::unique_ptr<ByteSink>> ArchiveWriter::NewSink(const std::string& path) {
@@ -228,6 +231,15 @@ Result<std::unique_ptr<DataFileWriter>> ArchiveWriter::BeginFile(const std::stri
   return Begin(relative_name, FileKind::kData, std::move(options));
 }
 
+Result<std::unique_ptr<DataFileWriter>> ArchiveWriter::BeginBlob(const std::string& name,
+                                                                 nlohmann::json meta) {
+  FileOptions options;
+  options.codec = Codec::kNone;
+  options.level = 0;
+  options.meta = std::move(meta);
+  return Begin(name, FileKind::kBlob, options);
+}
+
 Status ArchiveWriter::PutBlob(const std::string& name, std::string_view bytes,
                               nlohmann::json meta) {
   FileOptions options;
@@ -248,7 +260,8 @@ void ArchiveWriter::Register(const FileEntry& entry) {
   {
     std::lock_guard lock(mu_);
     open_.erase(entry.name);
-    entries_.push_back(entry);
+    Status kept = entries_.Add(entry);
+    if (!kept.ok() && entries_error_.ok()) entries_error_ = kept;
   }
   if (options_.on_sealed) options_.on_sealed(entry);
 }
@@ -259,21 +272,27 @@ void ArchiveWriter::Abandon(const std::string& name) {
   names_.erase(name);
 }
 
-Status ArchiveWriter::SyncEverything(const std::vector<FileEntry>& files) {
+Status ArchiveWriter::SyncEverything() {
   int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot open directory", dir_);
   const bool synced = ::syncfs(fd) == 0;
   ::close(fd);
   if (!synced) {  // e.g. a filesystem without syncfs: one file at a time
-    for (const FileEntry& f : files) {
-      const std::string path = Join(dir_, f.name);
+    Status s;
+    entries_.ForEachName([&](const std::string& name) {
+      if (!s.ok()) return;
+      const std::string path = Join(dir_, name);
       int file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (file < 0) return ErrnoStatus(errno, "cannot open", path);
+      if (file < 0) {
+        s = ErrnoStatus(errno, "cannot open", path);
+        return;
+      }
       const bool ok = ::fsync(file) == 0;
       const int err = errno;
       ::close(file);
-      if (!ok) return ErrnoStatus(err, "cannot fsync", path);
-    }
+      if (!ok) s = ErrnoStatus(err, "cannot fsync", path);
+    });
+    HD_RETURN_IF_ERROR(s);
   }
   for (auto it = subdirs_.rbegin(); it != subdirs_.rend(); ++it) {
     HD_RETURN_IF_ERROR(SyncDirectory(Join(dir_, *it)));
@@ -288,22 +307,20 @@ Status ArchiveWriter::Commit(nlohmann::json source_facts) {
     return Internal("cannot commit archive " + dir_ + ": " + std::to_string(open_.size()) +
                     " file(s) still being written, first " + *open_.begin());
   }
-  Manifest m;
+  if (!entries_error_.ok()) return entries_error_.WithContext("writing archive " + dir_);
+  Manifest m;  // without its files: entries_ streams them
   m.created_at = created_at_;
   m.tool_version = tool_version_;
   m.source = source_facts.is_null() ? nlohmann::json::object() : std::move(source_facts);
-  m.files = entries_;
-  std::sort(m.files.begin(), m.files.end(),
-            [](const FileEntry& a, const FileEntry& b) { return a.name < b.name; });
 
   // Every file, its rename and every directory must be durable before the
   // manifest that lists them.
-  HD_RETURN_IF_ERROR(SyncEverything(m.files));
+  HD_RETURN_IF_ERROR(SyncEverything());
 
   std::string final_path = Join(dir_, kManifestName);
   std::string temp_path = final_path + kTempSuffix;
   HD_ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> sink, NewSink(temp_path));
-  Status s = sink->Write(SerializeManifest(m));
+  Status s = entries_.WriteManifest(m, *sink);
   if (s.ok()) s = sink->Sync();
   if (s.ok()) s = sink->Close();
   if (s.ok() && ::rename(temp_path.c_str(), final_path.c_str()) != 0) {

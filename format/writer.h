@@ -31,6 +31,7 @@
 #include "base/status.h"
 #include "format/codec.h"
 #include "format/manifest.h"
+#include "format/manifest_entries.h"
 #include "format/sink.h"
 
 namespace hyperdump::format {
@@ -122,6 +123,10 @@ class ArchiveWriter {
   // Stores `bytes` as a blob: uncompressed, checksummed, same temp+fsync+rename.
   Status PutBlob(const std::string& name, std::string_view bytes,
                  nlohmann::json meta = nlohmann::json::object());
+  // Starts a blob written in pieces (one too large to build in memory, such
+  // as plan.json at 100,000 chunks); Finish's `rows` is ignored.
+  Result<std::unique_ptr<DataFileWriter>> BeginBlob(const std::string& name,
+                                                    nlohmann::json meta = nlohmann::json::object());
   // Writes manifest.json with every finished file and `source_facts`. Fails if
   // a file is still open. After success the writer accepts nothing more.
   Status Commit(nlohmann::json source_facts);
@@ -132,13 +137,14 @@ class ArchiveWriter {
   bool IsSealed(const std::string& name);
 
  private:
-  ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options);
+  ArchiveWriter(std::string dir, std::string tool_version, WriterOptions options,
+                ManifestEntries entries);
   Result<std::unique_ptr<ByteSink>> NewSink(const std::string& path);
   Result<std::unique_ptr<DataFileWriter>> Begin(const std::string& name, FileKind kind,
                                                 FileOptions options);
   Status MakeParentDirs(const std::string& name);
   // Makes `files`, their renames and every directory durable (Commit).
-  Status SyncEverything(const std::vector<FileEntry>& files);
+  Status SyncEverything();
   // Called by DataFileWriter: a finished file, or one given up on.
   void Register(const FileEntry& entry);
   void Abandon(const std::string& name);
@@ -149,11 +155,12 @@ class ArchiveWriter {
   const WriterOptions options_;
   const std::string created_at_;
 
-  std::mutex mu_;                   // guards everything below
-  std::set<std::string> names_;     // begun (finished or open)
-  std::set<std::string> open_;      // begun, not yet finished or abandoned
-  std::set<std::string> subdirs_;   // created subdirectories (relative)
-  std::vector<FileEntry> entries_;  // finished
+  std::mutex mu_;                  // guards everything below
+  std::set<std::string> names_;    // begun (finished or open)
+  std::set<std::string> open_;     // begun, not yet finished or abandoned
+  std::set<std::string> subdirs_;  // created subdirectories (relative)
+  ManifestEntries entries_;        // finished
+  Status entries_error_;           // the first failure to keep an entry: fails Commit
   bool committed_ = false;
 };
 

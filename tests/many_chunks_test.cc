@@ -1,7 +1,7 @@
-// Many chunks (issue 18), on the real TimescaleDB: a hypertable of 2,000
-// one-hour chunks, some compressed (10,000 took 6 minutes here, too long for
-// CI and twice that under the sanitizers: bench/chunks_bench.sh runs 10,000), dumped and restored
-// through the binary. Asserts outcomes, never times: the round trip is identical, no server notice
+// Many chunks (issue 18), on the real TimescaleDB: a hypertable of 10,000
+// one-hour chunks, some compressed, dumped and restored through the binary
+// (about 2 minutes, most of it building the source; not in the sanitizer
+// stage; bench/chunks_bench.sh runs 10,000 and 100,000 with the peers). Asserts outcomes, never times: the round trip is identical, no server notice
 // reaches the user, every chunk has its own verified file, and both sides run the batched job
 // counts (tens of jobs, not thousands).
 #include <gtest/gtest.h>
@@ -33,7 +33,9 @@ int64_t JobsDone(const std::string& log) {
   return -1;
 }
 
-TEST(ManyChunksTest, TwoThousandChunksRoundTripInBatchedJobsWithoutNotices) {
+constexpr int kChunks = 10000;
+
+TEST(ManyChunksTest, TenThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   HD_REQUIRE_TIMESCALEDB();
   testing::ScratchDatabase src("chunks_src"), dst("chunks_dst");
   PgConnection s = src.Connect();
@@ -44,13 +46,14 @@ TEST(ManyChunksTest, TwoThousandChunksRoundTripInBatchedJobsWithoutNotices) {
     CREATE TABLE public.m (t timestamptz NOT NULL, device int, v double precision);
     SELECT create_hypertable('public.m', 't', chunk_time_interval => interval '1 hour');
     INSERT INTO public.m SELECT timestamptz '2024-01-01' + i * interval '1 hour'
-      + j * interval '20 minutes', j, i + j FROM generate_series(0, 1999) i, generate_series(0, 2) j;
+      + j * interval '20 minutes', j, i + j FROM generate_series(0, 9999) i, generate_series(0, 2) j;
     CREATE INDEX ON public.m (device, t);
     ALTER TABLE public.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
     SELECT count(compress_chunk(c)) FROM (SELECT c FROM show_chunks('public.m') c
       ORDER BY 1 LIMIT 40) x;)");
   ASSERT_TRUE(built.ok()) << built.message();
-  ASSERT_EQ(testing::QueryValue(s, "SELECT count(*) FROM show_chunks('public.m')"), "2000");
+  ASSERT_EQ(testing::QueryValue(s, "SELECT count(*) FROM show_chunks('public.m')"),
+            std::to_string(kChunks));
 
   char tmpl[] = "/tmp/hd-many-chunks.XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -62,7 +65,7 @@ TEST(ManyChunksTest, TwoThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   EXPECT_EQ(dump.err.find("NOTICE"), std::string::npos) << "no server notice reaches the user";
   const int64_t dump_jobs = JobsDone(dump.err);
   EXPECT_GT(dump_jobs, 0);
-  EXPECT_LT(dump_jobs, 100) << "small chunks are copied in batches";
+  EXPECT_LT(dump_jobs, kChunks / 50) << "small chunks are copied in batches";
 
   // A verified file per chunk (the batches keep one file per table).
   auto archive = format::ArchiveReader::Open(dir);
@@ -71,7 +74,7 @@ TEST(ManyChunksTest, TwoThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   for (const format::FileEntry& f : (*archive)->manifest().files) {
     if (f.meta.value("schema", "") == "_timescaledb_internal") ++chunk_files;
   }
-  EXPECT_GE(chunk_files, 2000u);  // the chunks, plus the compressed chunks' own tables
+  EXPECT_GE(chunk_files, static_cast<size_t>(kChunks));  // the chunks, plus the compressed chunks' own tables
   testing::CommandResult verify = testing::RunCommand("", {HYPERDUMP_BIN, "verify", dir}, tmpl);
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 
@@ -82,7 +85,8 @@ TEST(ManyChunksTest, TwoThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   EXPECT_EQ(restore.err.find("NOTICE"), std::string::npos);
   const int64_t restore_jobs = JobsDone(restore.err);
   EXPECT_GT(restore_jobs, 0);
-  EXPECT_LT(restore_jobs, 200) << "small chunks are loaded, indexed and analyzed in batches";
+  EXPECT_LT(restore_jobs, kChunks / 32)
+      << "small chunks are loaded, indexed and analyzed in batches";
 
   auto a = engine::DigestDatabase(s);
   PgConnection t = dst.Connect();

@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <string_view>
 #include <thread>
 
 #include "base/units.h"
@@ -133,7 +135,7 @@ void ArchivePausedJobsAsScheduled(const std::vector<int64_t>& paused, DumpPlan& 
 
 // What pg_dump produced (the schema): schema.pgdump and its post-data items.
 struct SchemaFile {
-  std::string bytes;
+  std::string path;  // schema.pgdump in the scratch directory
   std::vector<TocLine> items;
 };
 
@@ -148,9 +150,24 @@ Result<SchemaFile> DumpSchemaFile(const DumpOptions& o, const std::string& snaps
                         &plan.schema_selection};
   HD_RETURN_IF_ERROR(DumpSchema(req, path, stop));
   SchemaFile out;
-  HD_ASSIGN_OR_RETURN(out.bytes, ReadWholeFile(path));
+  out.path = path;
   HD_ASSIGN_OR_RETURN(out.items, ListPostData(path, scratch, stop));
   return out;
+}
+
+// Copies the file at `path` into the archive as the blob `name`, a piece at
+// a time (schema.pgdump is tens of megabytes at 10,000 chunks).
+Status StoreFileAsBlob(format::ArchiveWriter& archive, const std::string& name,
+                       const std::string& path) {
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::FileSource> source, format::FileSource::Open(path));
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileWriter> blob, archive.BeginBlob(name));
+  std::string buffer(1 << 20, '\0');
+  for (;;) {
+    HD_ASSIGN_OR_RETURN(size_t n, source->Read(buffer.data(), buffer.size()));
+    if (n == 0) break;
+    HD_RETURN_IF_ERROR(blob->Write(std::string_view(buffer.data(), n)));
+  }
+  return blob->Finish(0).status();
 }
 
 // pg_dump failed waiting for a table's lock (its --lock-wait-timeout):
@@ -342,17 +359,23 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   observer.OnPhase("schema and data");
   DataPhaseTotals totals;
   auto store_schema = [&](const SchemaFile& schema) -> Status {
-    HD_RETURN_IF_ERROR(archive.PutBlob(layout::kSchemaBlob, schema.bytes));
-    PlanFile file;
-    file.plan = plan;
+    HD_RETURN_IF_ERROR(StoreFileAsBlob(archive, layout::kSchemaBlob, schema.path));
+    PlanAdditions file;
     for (const DataJob& job : plan.jobs) file.job_files.push_back(DataFileName(job, o.codec));
     for (const LargeObjectBatch& b : large_objects) {
       file.large_object_files.push_back(LargeObjectFileName(b.index, o.codec));
     }
-    HD_ASSIGN_OR_RETURN(file.post_data, MapPostData(leader, schema.items, plan));
+    PostDataBatches post_data{
+        schema.items.size(), 20000, [&](size_t begin, size_t end) {
+          return MapPostData(leader, std::span(schema.items).subspan(begin, end - begin), plan);
+        }};
     file.copy_format = CopyFormatName(o.copy_format);
     file.timescaledb_job_stats = nlohmann::json::parse(job_stats);
-    return archive.PutBlob(layout::kPlanBlob, nlohmann::json(file).dump(1) + "\n");
+    HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileWriter> blob,
+                        archive.BeginBlob(layout::kPlanBlob));
+    HD_RETURN_IF_ERROR(WritePlanFile(
+        plan, file, [&](std::string_view bytes) { return blob->Write(bytes); }, &post_data));
+    return blob->Finish(0).status();
   };
   HD_RETURN_IF_ERROR(DumpSchemaAndData(o, snapshot, leader, plan, archive, scratch.path(),
                                        interrupt, sink, &totals, store_schema, cpu_log.get()));

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,9 @@ Result<std::vector<TocLine>> ListPostData(const std::string& schema_path,
                                           const std::atomic<bool>& interrupt);
 
 // The "post_data" of plan.json (engine/plan/plan_json.h): each item with the
-// table it belongs to, resolved in `conn`'s snapshot.
-Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, const std::vector<TocLine>& items,
+// table it belongs to, resolved in `conn`'s snapshot. Called for a part of
+// the listing at a time (WritePlanFile's batches).
+Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<const TocLine> items,
                                               const DumpPlan& plan);
 
 // pg_dumpall --roles-only --no-role-passwords: role definitions, without

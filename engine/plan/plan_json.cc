@@ -1,6 +1,8 @@
 #include "engine/plan/plan_json.h"
 
+#include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace hyperdump::engine {
 
@@ -211,14 +213,161 @@ void from_json(const json& j, PlanFile& file) {
   }
 }
 
-Result<PlanFile> ReadPlanFile(const std::string& text, const std::string& where) {
-  json j = json::parse(text, nullptr, false);
+namespace {
+
+// `text` (a value as dump(1) prints it) re-indented `depth` spaces deeper:
+// JSON strings hold no raw newline, so every '\n' is a line break of the layout.
+std::string Indented(const std::string& text, size_t depth) {
+  const std::string pad(depth, ' ');
+  std::string out = pad;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status WritePlanFile(const DumpPlan& plan, const PlanAdditions& additions,
+                     const std::function<Status(std::string_view)>& out,
+                     const PostDataBatches* post_data_batches) {
+  // The document with its three long arrays empty; their elements are
+  // serialized one at a time into the places the empty arrays print at.
+  // Must say what to_json(PlanFile) says (plan_json_test compares them).
+  json top = {{"server", plan.server},
+              {"tables", json::array()},
+              {"jobs", json::array()},
+              {"sequences", plan.sequences},
+              {"large_objects", plan.large_objects},
+              {"large_object_files", additions.large_object_files},
+              {"copy_format", additions.copy_format},
+              {"timescaledb_job_stats", additions.timescaledb_job_stats}};
+  struct LongArray {
+    std::string key;
+    size_t size;
+    std::function<Result<json>(size_t)> element;
+  };
+  std::vector<LongArray> arrays = {
+      {"tables", plan.tables.size(),
+       [&](size_t i) -> Result<json> { return json(plan.tables[i]); }},
+      {"jobs", plan.jobs.size(),
+       [&](size_t i) -> Result<json> {
+         json j = JobToJson(plan.jobs[i], plan.tables);
+         if (i < additions.job_files.size()) j["file"] = additions.job_files[i];
+         return j;
+       }},
+  };
+  std::vector<PostDataItem> batch;  // items [batch_begin, batch_begin + batch.size())
+  size_t batch_begin = 0;
+  if (post_data_batches) {
+    top["post_data"] = json::array();
+    const PostDataBatches& b = *post_data_batches;
+    arrays.push_back({"post_data", b.count, [&](size_t i) -> Result<json> {
+                        if (i >= batch_begin + batch.size()) {
+                          batch.clear();  // before the next batch is made
+                          HD_ASSIGN_OR_RETURN(batch, b.map(i, std::min(b.count, i + b.batch)));
+                          batch_begin = i;
+                          if (batch.empty()) return Internal("the post-data map ended early");
+                        }
+                        return json(batch[i - batch_begin]);
+                      }});
+  } else if (additions.post_data) {
+    top["post_data"] = json::array();
+    const std::vector<PostDataItem>& items = *additions.post_data;
+    arrays.push_back(
+        {"post_data", items.size(), [&](size_t i) -> Result<json> { return json(items[i]); }});
+  }
+  const std::string text = top.dump(1);
+  std::vector<std::pair<size_t, const LongArray*>> places;  // where each "[]" is, in text order
+  for (const LongArray& a : arrays) {
+    const std::string marker = "\n \"" + a.key + "\": [";
+    places.emplace_back(text.find(marker + "]") + marker.size(), &a);
+  }
+  std::sort(places.begin(), places.end());
+
+  std::string buffer;
+  auto flush_if_full = [&]() -> Status {
+    if (buffer.size() < (size_t{1} << 20)) return Status::Ok();
+    Status s = out(buffer);
+    buffer.clear();
+    return s;
+  };
+  size_t done = 0;
+  for (const auto& [at, array] : places) {
+    buffer.append(text, done, at - done);
+    for (size_t i = 0; i < array->size; ++i) {
+      buffer += i ? ",\n" : "\n";
+      HD_ASSIGN_OR_RETURN(json element, array->element(i));
+      buffer += Indented(element.dump(1), 2);
+      HD_RETURN_IF_ERROR(flush_if_full());
+    }
+    if (array->size) buffer += "\n ";
+    done = at;  // the "]"
+  }
+  buffer.append(text, done);
+  buffer += "\n";
+  return out(buffer);
+}
+
+template <typename Input>
+Result<PlanFile> ReadPlanFileFrom(Input&& input, const std::string& where) {
+  // Each element of the three long arrays is converted as soon as it is
+  // parsed and dropped from the tree (the callback returns false), so the
+  // tree never holds more than one of them: at 100,000 chunks the whole
+  // tree was most of a restore's peak memory.
+  PlanFile file;
+  std::string key;    // the top-level key being read
+  std::string error;  // the first element that did not read as its type
+  auto element = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      key = parsed.get<std::string>();
+      return true;
+    }
+    if (depth != 2 || event != json::parse_event_t::object_end ||
+        (key != "tables" && key != "jobs" && key != "post_data")) {
+      return true;
+    }
+    try {
+      if (key == "tables") {
+        file.plan.tables.push_back(parsed.get<TableInfo>());
+      } else if (key == "jobs") {
+        file.plan.jobs.push_back(JobFromJson(parsed));
+        file.job_files.push_back(parsed.value("file", std::string()));
+      } else {
+        if (!file.post_data) file.post_data.emplace();
+        file.post_data->push_back(parsed.get<PostDataItem>());
+      }
+    } catch (const std::exception& e) {
+      if (error.empty()) error = key + "[]: " + e.what();
+    }
+    return false;
+  };
+  json j = json::parse(std::forward<Input>(input), element, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Corrupt(where + " is not valid JSON");
+  if (!error.empty()) return Corrupt(where + " does not read as a hyperdump plan: " + error);
   try {
-    return j.get<PlanFile>();
+    PlanFile rest = j.get<PlanFile>();  // what is left: the short parts
+    std::swap(rest.plan.tables, file.plan.tables);
+    std::swap(rest.plan.jobs, file.plan.jobs);
+    std::swap(rest.job_files, file.job_files);
+    if (j.contains("post_data") && !j["post_data"].is_null()) {
+      if (!file.post_data) file.post_data.emplace();  // an empty map
+      std::swap(rest.post_data, file.post_data);
+    }
+    return rest;
   } catch (const std::exception& e) {
     return Corrupt(where + " does not read as a hyperdump plan: " + e.what());
   }
+}
+
+Result<PlanFile> ReadPlanFile(const std::string& text, const std::string& where) {
+  return ReadPlanFileFrom(text, where);
+}
+
+Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where) {
+  return ReadPlanFileFrom(in, where);
 }
 
 }  // namespace hyperdump::engine

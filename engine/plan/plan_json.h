@@ -11,9 +11,12 @@
 #define HYPERDUMP_ENGINE_PLAN_PLAN_JSON_H_
 
 #include <cstdint>
+#include <functional>
+#include <istream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -42,12 +45,8 @@ struct PostDataItem {
   std::optional<size_t> references_index;  // likewise
 };
 
-// The whole document.
-struct PlanFile {
-  // "server", "tables", "jobs" (without their files), "sequences",
-  // "large_objects". Plan::schema_selection and TableInfo::column_values are
-  // the dump's own and not stored.
-  DumpPlan plan;
+// What plan.json holds beside the plan itself.
+struct PlanAdditions {
   // jobs[i].file: the data file plan.jobs[i] writes ("" in archives older
   // than `migrate`).
   std::vector<std::string> job_files;
@@ -59,6 +58,14 @@ struct PlanFile {
   // Every post-data item, in archive order. Every archive hyperdump wrote
   // has it; none only in a plan.json written by hand.
   std::optional<std::vector<PostDataItem>> post_data;
+};
+
+// The whole document.
+struct PlanFile : PlanAdditions {
+  // "server", "tables", "jobs" (without their files), "sequences",
+  // "large_objects". Plan::schema_selection and TableInfo::column_values are
+  // the dump's own and not stored.
+  DumpPlan plan;
 };
 
 void to_json(nlohmann::json& j, const ServerFacts& s);
@@ -77,9 +84,30 @@ void from_json(const nlohmann::json& j, DumpPlan& plan);
 void to_json(nlohmann::json& j, const PlanFile& file);
 void from_json(const nlohmann::json& j, PlanFile& file);
 
+// Writes plan.json's text for `plan` and `additions` to `out`, in pieces of
+// about 1 MiB: exactly nlohmann::json(PlanFile).dump(1) and a newline, without
+// building that tree (at 100,000 chunks the tree and its text were most of a
+// dump's peak memory), and without copying the dump's plan, which its
+// workers are reading while the schema thread writes this.
+//
+// `post_data_batches`, when given, stands for additions.post_data: the map
+// handed over a batch at a time, so that the dump never holds all of it.
+struct PostDataBatches {
+  size_t count = 0;  // items in all
+  size_t batch = 20000;
+  // Items [begin, end) of the map, in archive order.
+  std::function<Result<std::vector<PostDataItem>>(size_t begin, size_t end)> map;
+};
+Status WritePlanFile(const DumpPlan& plan, const PlanAdditions& additions,
+                     const std::function<Status(std::string_view)>& out,
+                     const PostDataBatches* post_data_batches = nullptr);
+
 // Parses plan.json's text; kCorrupt (naming `where`) when it is not JSON or
 // does not read as a plan.
 Result<PlanFile> ReadPlanFile(const std::string& text, const std::string& where);
+// The same, parsing a stream as it is read (plan.json is over 100 MB at
+// 100,000 chunks).
+Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where);
 
 }  // namespace hyperdump::engine
 

@@ -60,6 +60,66 @@ TEST(PlanJsonTest, WritesTheDocumentRestoreReads) {
   EXPECT_EQ(j["copy_format"], "binary");
 }
 
+// What the dump writes, in pieces, against the tree written at once: the
+// same text, with empty arrays, with one element each, with several, and
+// without a post-data map.
+TEST(PlanJsonTest, StreamedTextIsExactlyTheTreesText) {
+  auto streamed = [](const PlanFile& f) {
+    std::string text;
+    Status s = WritePlanFile(f.plan, f, [&](std::string_view bytes) {
+      text.append(bytes);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return text;
+  };
+  PlanFile f = SamplePlanFile();
+  EXPECT_EQ(streamed(f), nlohmann::json(f).dump(1) + "\n");
+  for (int i = 1; i < 2000; ++i) {  // past the 1 MiB flush
+    TableInfo t = f.plan.tables[0];
+    t.name = "chunk_" + std::to_string(i) + std::string(400, 'x');
+    f.plan.tables.push_back(t);
+    f.plan.jobs.push_back(DataJob{"t" + std::to_string(i), static_cast<size_t>(i), {}, 8192});
+    f.job_files.push_back("data/t" + std::to_string(i) + ".copy.zst");
+    f.post_data->push_back((*f.post_data)[0]);
+  }
+  EXPECT_EQ(streamed(f), nlohmann::json(f).dump(1) + "\n");
+  // The same map handed over in batches of 7 (2,001 items: the last short).
+  PostDataBatches batches{f.post_data->size(), 7, [&](size_t begin, size_t end) {
+                            EXPECT_LE(end - begin, 7u);
+                            return Result<std::vector<PostDataItem>>(std::vector<PostDataItem>(
+                                f.post_data->begin() + static_cast<ptrdiff_t>(begin),
+                                f.post_data->begin() + static_cast<ptrdiff_t>(end)));
+                          }};
+  PlanAdditions without_map = f;
+  without_map.post_data.reset();
+  std::string text;
+  ASSERT_TRUE(WritePlanFile(
+                  f.plan, without_map,
+                  [&](std::string_view bytes) {
+                    text.append(bytes);
+                    return Status::Ok();
+                  },
+                  &batches)
+                  .ok());
+  EXPECT_EQ(text, nlohmann::json(f).dump(1) + "\n");
+  // A batch that fails fails the file.
+  PostDataBatches failing{3, 2, [](size_t, size_t) -> Result<std::vector<PostDataItem>> {
+                            return Internal("catalog query failed");
+                          }};
+  Status s = WritePlanFile(
+      f.plan, without_map, [](std::string_view) { return Status::Ok(); }, &failing);
+  EXPECT_EQ(s.message(), "catalog query failed");
+  f.post_data.reset();
+  f.plan.jobs.clear();
+  f.job_files.clear();
+  EXPECT_EQ(streamed(f), nlohmann::json(f).dump(1) + "\n");
+  EXPECT_EQ(streamed(PlanFile{}), nlohmann::json(PlanFile{}).dump(1) + "\n");
+  auto back = ReadPlanFile(streamed(SamplePlanFile()), "plan.json");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(nlohmann::json(*back), nlohmann::json(SamplePlanFile()));
+}
+
 TEST(PlanJsonTest, RoundTripsEveryStoredField) {
   const std::string text = nlohmann::json(SamplePlanFile()).dump(1);
   Result<PlanFile> read = ReadPlanFile(text, "plan.json");

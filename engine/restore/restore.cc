@@ -70,11 +70,28 @@ struct RestoreSchema {
   UncheckedForeignKeys unchecked_keys;  // options.tables_lacking_rows
 };
 
+// The blob `name` of `archive`, checked as it is read, copied to a new file
+// at `path` (mode 0600) a piece at a time: schema.pgdump is tens of
+// megabytes at 10,000 chunks.
+Status CopyBlobToPrivateFile(const format::ArchiveSource& archive, const std::string& name,
+                             const std::string& path) {
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> reader, archive.OpenFile(name));
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::FileSink> file, format::FileSink::Create(path));
+  std::string buffer(1 << 20, '\0');
+  for (;;) {
+    HD_ASSIGN_OR_RETURN(size_t n, reader->Read(buffer.data(), buffer.size()));
+    if (n == 0) break;
+    HD_RETURN_IF_ERROR(file->Write(std::string_view(buffer.data(), n)));
+  }
+  return file->Close();
+}
+
 // Pass 1: schema.pgdump cut into items by pg_restore (with --no-owner...),
 // each index and key on the table plan.json's post-data map names; then, for a selective restore
 // (-n, -t, -L, --section, -a...), only what pg_restore would restore of it, chunks with their
 // hypertable (restore_selection.h); `input` is filtered alike.
-Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const SchemaSource& source,
+Result<RestoreSchema> LoadSchema(const RestoreOptions& options,
+                                 const format::ArchiveSource& archive, const SchemaSource& source,
                                  RestoreInput& input) {
   HD_ASSIGN_OR_RETURN(TempDir temp, TempDir::Create("hyperdump-restore"));
   RestoreSchema s{std::move(temp), "", {}, {}, "", {}, {}};
@@ -86,7 +103,7 @@ Result<RestoreSchema> LoadSchema(const RestoreOptions& options, const SchemaSour
                false};
   if (source.path.empty()) {
     s.path = s.temp.path() + "/" + layout::kSchemaBlob;
-    HD_RETURN_IF_ERROR(WritePrivateFile(s.path, source.bytes));
+    HD_RETURN_IF_ERROR(CopyBlobToPrivateFile(archive, source.blob, s.path));
   } else {
     s.path = source.path;
     s.options.use_list = source.use_list;
@@ -279,9 +296,8 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
   HD_ASSIGN_OR_RETURN(std::unique_ptr<format::ArchiveReader> archive,
                       format::ArchiveReader::Open(options.archive_dir));
   HD_ASSIGN_OR_RETURN(RestoreInput input, ReadRestoreInput(*archive));
-  HD_ASSIGN_OR_RETURN(std::string schema_bytes, archive->ReadBlob(layout::kSchemaBlob));
-  return RestoreFrom(options, *archive, input, SchemaSource{schema_bytes, "", ""}, interrupt, sink,
-                     summary, &observer);
+  return RestoreFrom(options, *archive, std::move(input), SchemaSource{layout::kSchemaBlob, "", ""},
+                     interrupt, sink, summary, &observer);
 }
 
 Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& source,
@@ -294,7 +310,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   Notes notes(observer, summary);
 
   // 1. The schema, cut into items; the selection applied to it and to `input`.
-  HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, schema_source, input));
+  HD_ASSIGN_OR_RETURN(RestoreSchema schema, LoadSchema(options, source, schema_source, input));
   for (const std::string& text : schema.selection.notes) notes.Add(text);
   if (schema.unchecked_keys.not_valid > 0) {
     notes.Add(std::to_string(schema.unchecked_keys.not_valid) +

@@ -88,7 +88,9 @@ Status RunRestore(const RestoreOptions& options, const std::atomic<bool>& interr
 
 // Where the restore finds the archive's schema, which pg_restore reads.
 struct SchemaSource {
-  std::string bytes;  // a hyperdump archive's schema.pgdump (restore writes it to a private file)
+  // A hyperdump archive's schema: the blob of this name in the archive
+  // restored from (restore copies it, a piece at a time, to a private file) ...
+  std::string blob;
   // Or an archive pg_restore reads where it is (a pg_dump directory, whose
   // indexes and keys are placed on their tables by their SQL) ...
   std::string path;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <istream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -34,8 +35,9 @@ std::string LeadingIdent(const std::string& s, size_t pos) {
 namespace {
 
 // What restore takes of plan.json: its tables, sequences, job statistics
-// and post-data map (no files yet).
-RestoreInput InputFromPlan(const PlanFile& file) {
+// and post-data map (no files yet). The sequences and the map are moved out
+// of `file` (the map is a large part of memory at 100,000 chunks).
+RestoreInput InputFromPlan(PlanFile& file) {
   RestoreInput input;
   for (const TableInfo& t : file.plan.tables) {
     RestoreTable& table = input.tables.emplace_back();
@@ -47,12 +49,12 @@ RestoreInput InputFromPlan(const PlanFile& file) {
     table.hypertable = t.hypertable;
     table.load_after = t.load_after;
   }
-  input.sequences = file.plan.sequences;
+  input.sequences = std::move(file.plan.sequences);
   if (!file.timescaledb_job_stats.empty()) {
     input.timescaledb_job_stats = file.timescaledb_job_stats.dump();
   }
   input.timescaledb_version = file.plan.server.timescaledb_version;
-  if (file.post_data) input.post_data = *file.post_data;
+  if (file.post_data) input.post_data = std::move(*file.post_data);
   input.source_server_version_num = file.plan.server.server_version_num;
   return input;
 }
@@ -123,9 +125,15 @@ std::string ArchiveIdOf(const format::Manifest& manifest) {
 }
 
 Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
-  HD_ASSIGN_OR_RETURN(std::string plan_text, archive.ReadBlob(layout::kPlanBlob));
-  HD_ASSIGN_OR_RETURN(PlanFile plan, ReadPlanFile(plan_text, std::string(layout::kPlanBlob) +
-                                                                 " in " + archive.dir()));
+  // Parsed as it is read and checked: never the whole text in memory.
+  HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> reader,
+                      archive.OpenFile(layout::kPlanBlob));
+  format::ReaderStreamBuf buf(*reader);
+  std::istream in(&buf);
+  Result<PlanFile> parsed =
+      ReadPlanFile(in, std::string(layout::kPlanBlob) + " in " + archive.dir());
+  HD_RETURN_IF_ERROR(buf.status());  // a damaged file first, whatever it parsed as
+  HD_ASSIGN_OR_RETURN(PlanFile plan, std::move(parsed));
   RestoreInput input = InputFromPlan(plan);
   const format::Manifest& manifest = archive.manifest();
   input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);

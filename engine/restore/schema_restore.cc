@@ -73,11 +73,18 @@ Token NextToken(const std::string& s, size_t& pos) {
 bool IsIdent(const Token& t) { return t.type == Token::kWord || t.type == Token::kQuoted; }
 bool IsWord(const Token& t, const char* w) { return t.type == Token::kWord && t.text == w; }
 
-// Lines of `text`, without their '\n'.
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+// Lines of `text`, without their '\n', as views into it (a copy of each
+// line was as large again as pg_restore's output: tens of megabytes at
+// 10,000 chunks). As std::getline splits: no empty last line after a final '\n'.
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
   return lines;
 }
 
@@ -115,26 +122,26 @@ std::vector<std::string> ToolArgs(const std::string& pgdump_path, const SchemaOp
 
 // Lines pg_restore prints between items to change session state for the
 // next item (they precede its header, so they end the previous item's text).
-bool IsSessionSetting(const std::string& line) {
+bool IsSessionSetting(std::string_view line) {
   return line.starts_with("SET default_tablespace = ") ||
          line.starts_with("SET default_table_access_method = ");
 }
 
 // "-- Name: ..." heads a schema item, "-- Data for Name: ..." a data item
 // (the large objects of a pg_dump archive).
-bool IsHeaderAt(const std::vector<std::string>& lines, size_t i) {
+bool IsHeaderAt(const std::vector<std::string_view>& lines, size_t i) {
   return i >= 1 && i + 1 < lines.size() && lines[i - 1] == "--" && lines[i + 1] == "--" &&
          (lines[i].starts_with("-- Name: ") || lines[i].starts_with("-- Data for Name: "));
 }
 
 // "-- Name: x; Type: INDEX; Schema: public; Owner: postgres" -> "INDEX".
-std::string DescOfHeader(const std::string& header) {
+std::string DescOfHeader(std::string_view header) {
   size_t type = header.rfind("; Type: ");
-  if (type == std::string::npos) return "";
+  if (type == std::string_view::npos) return "";
   type += 8;
   size_t end = header.find("; Schema: ", type);
-  if (end == std::string::npos) return "";
-  return header.substr(type, end - type);
+  if (end == std::string_view::npos) return "";
+  return std::string(header.substr(type, end - type));
 }
 
 // pg_restore prints a pg_dump archive's large objects in a transaction of
@@ -142,9 +149,9 @@ std::string DescOfHeader(const std::string& header) {
 // its ledger row.
 std::string WithoutTransactionLines(const std::string& body) {
   std::string out;
-  for (const std::string& line : SplitLines(body)) {
+  for (std::string_view line : SplitLines(body)) {
     if (line == "BEGIN;" || line == "COMMIT;") continue;
-    out += line + "\n";
+    out.append(line).append("\n");
   }
   return out;
 }
@@ -230,7 +237,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   std::map<int64_t, const PostDataItem*> placed;  // plan.json's post-data map by dump id
   for (const PostDataItem& p : post_data) placed[p.toc_id] = &p;
 
-  std::vector<std::string> lines = SplitLines(text);
+  const std::vector<std::string_view> lines = SplitLines(text);
   std::vector<size_t> headers;  // index of each "-- Name:" line
   for (size_t i = 0; i < lines.size(); ++i) {
     if (IsHeaderAt(lines, i)) headers.push_back(i);
@@ -247,7 +254,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   SchemaScript script;
   size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
   std::string tablespace, access_method;  // current session settings, as printed
-  auto apply_setting = [&](const std::string& line) {
+  auto apply_setting = [&](std::string_view line) {
     if (line.starts_with("SET default_tablespace")) {
       tablespace = line;
     } else {
@@ -255,28 +262,28 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
     }
   };
   for (size_t i = 0; i < preamble_end; ++i) {
-    const std::string& line = lines[i];
+    std::string_view line = lines[i];
     if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
     if (IsSessionSetting(line)) {
       apply_setting(line);
       continue;
     }
-    script.preamble += line + "\n";
+    script.preamble.append(line).append("\n");
   }
   for (size_t k = 0; k < headers.size(); ++k) {
     const TocLine& entry = toc[k];
     std::string desc = DescOfHeader(lines[headers[k]]);
     if (desc.empty() || !entry.text.starts_with(desc + " ")) {
       return mismatch("item " + std::to_string(entry.id) + " (" + entry.text + ") printed as '" +
-                      lines[headers[k]] + "'");
+                      std::string(lines[headers[k]]) + "'");
     }
     size_t begin = headers[k] + 2;
     size_t end = k + 1 < headers.size() ? headers[k + 1] - 1 : lines.size();
     // Trailing blank lines, session settings for the next item, and the
     // end-of-dump trailer are not part of this item.
-    std::vector<std::string> trailing_settings;
+    std::vector<std::string_view> trailing_settings;
     while (end > begin) {
-      const std::string& last = lines[end - 1];
+      std::string_view last = lines[end - 1];
       if (last.empty() || last[0] == '\\' || (k + 1 == headers.size() && last.starts_with("--"))) {
         --end;
       } else if (IsSessionSetting(last)) {
@@ -289,7 +296,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
     std::string body;
     for (size_t i = begin; i < end; ++i) {
       if (body.empty() && lines[i].empty()) continue;
-      body += lines[i] + "\n";
+      body.append(lines[i]).append("\n");
     }
     // pg_dump -n public (or the -n a dump adds for partitions in public)
     // creates the schema that every new database already has.
@@ -326,7 +333,7 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
     if (!access_method.empty()) item.sql += access_method + "\n";
     item.sql += body;
     script.items.push_back(std::move(item));
-    for (const std::string& s : trailing_settings) apply_setting(s);
+    for (std::string_view s : trailing_settings) apply_setting(s);
   }
   return script;
 }
@@ -338,13 +345,13 @@ Result<std::string> LoadCleanScript(const std::string& pgdump_path, const Schema
       PgRestore(dir.path(), ToolArgs(pgdump_path, options, {"--clean", "--if-exists", "-f", "-"})));
   // pg_restore prints every DROP first, without per-item headers, then the
   // objects: the clean script is everything before the first header.
-  std::vector<std::string> lines = SplitLines(text);
+  const std::vector<std::string_view> lines = SplitLines(text);
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (IsHeaderAt(lines, i)) break;
-    const std::string& line = lines[i];
+    std::string_view line = lines[i];
     if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
-    out += line + "\n";
+    out.append(line).append("\n");
   }
   return out;
 }
