@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <fstream>
+#include <istream>
+#include <iterator>
 #include <thread>
 
 #include "format/reader.h"
@@ -93,6 +96,48 @@ TEST(ArchiveTest, RoundTripsFilesOfManySizesAndBlobs) {
   EXPECT_EQ(ReadFile((*r)->PathOf("schema.sql")),
             "CREATE TABLE t ();\n");  // blobs are stored plain
   EXPECT_EQ((*r)->manifest().Find("schema.sql")->kind, FileKind::kBlob);
+}
+
+// A blob written in pieces reads back whole; read as a stream (how restore
+// parses plan.json), a damaged one ends the stream early and says why.
+TEST(ArchiveTest, BlobWrittenInPiecesStreamsBackAndADamagedOneStopsTheStream) {
+  TempDir tmp;
+  std::string dir = tmp / "a";
+  auto w = NewWriter(dir);
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "{\"n\": " + std::to_string(i) + "}\n";
+  auto blob = w->BeginBlob("plan.json");
+  ASSERT_TRUE(blob.ok());
+  for (size_t at = 0; at < text.size(); at += 4096) {
+    ASSERT_TRUE((*blob)->Write(std::string_view(text).substr(at, 4096)).ok());
+  }
+  ASSERT_TRUE((*blob)->Finish(0).ok());
+  ASSERT_TRUE(w->Commit({}).ok());
+  auto r = ArchiveReader::Open(dir);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)->manifest().Find("plan.json")->kind, FileKind::kBlob);
+  auto stream_all = [&](Status* status) {
+    auto reader = (*r)->OpenFile("plan.json");
+    EXPECT_TRUE(reader.ok());
+    ReaderStreamBuf buf(**reader);
+    std::istream in(&buf);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    *status = buf.status();
+    return got;
+  };
+  Status s;
+  EXPECT_TRUE(stream_all(&s) == text);
+  EXPECT_TRUE(s.ok()) << s.message();
+
+  {
+    std::fstream f(dir + "/plan.json", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    f.put('X');
+  }
+  std::string got = stream_all(&s);
+  EXPECT_EQ(s.code(), StatusCode::kCorrupt);
+  EXPECT_NE(s.message().find("plan.json"), std::string::npos) << s.message();
+  EXPECT_LE(got.size(), text.size());
 }
 
 TEST(ArchiveTest, CreatesEverythingPrivateToTheUser) {

@@ -1,9 +1,9 @@
 // Many chunks (issue 18), on the real TimescaleDB: a hypertable of 10,000
 // one-hour chunks, some compressed, dumped and restored through the binary
 // (about 2 minutes, most of it building the source; not in the sanitizer
-// stage; bench/chunks_bench.sh runs 10,000 and 100,000 with the peers). Asserts outcomes, never times: the round trip is identical, no server notice
-// reaches the user, every chunk has its own verified file, and both sides run the batched job
-// counts (tens of jobs, not thousands).
+// stage; bench/chunks_bench.sh runs 10,000 and 100,000 with the peers). Asserts outcomes, never
+// times: the round trip is identical, no server notice reaches the user, every chunk has its own
+// verified file, and both sides run the batched job counts (tens of jobs, not thousands).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -74,7 +74,8 @@ TEST(ManyChunksTest, TenThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   for (const format::FileEntry& f : (*archive)->manifest().files) {
     if (f.meta.value("schema", "") == "_timescaledb_internal") ++chunk_files;
   }
-  EXPECT_GE(chunk_files, static_cast<size_t>(kChunks));  // the chunks, plus the compressed chunks' own tables
+  EXPECT_GE(chunk_files,
+            static_cast<size_t>(kChunks));  // the chunks, plus the compressed chunks' own tables
   testing::CommandResult verify = testing::RunCommand("", {HYPERDUMP_BIN, "verify", dir}, tmpl);
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 
