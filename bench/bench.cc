@@ -70,9 +70,7 @@ Result<double> Timed(const std::string& what, const BenchLog& log, Step step) {
 
 // Digests `target` and fails unless it equals the source.
 Status Verify(const Round& r, const BenchTarget& target, const std::string& what) {
-  HD_ASSIGN_OR_RETURN(PgConnection conn,
-                      PgConnection::Connect(target.conninfo(), "hyperdump bench"));
-  HD_ASSIGN_OR_RETURN(Digests digests, DigestDatabase(conn));
+  HD_ASSIGN_OR_RETURN(Digests digests, DigestDatabase(target.conninfo()));
   return VerifyEqual(r.source_digests, digests, what, target.name());
 }
 
@@ -243,8 +241,8 @@ Result<BenchReport> RunBench(const BenchOptions& options, const std::atomic<bool
   HD_ASSIGN_OR_RETURN(std::string source, ConninfoWithDatabase(options.server, kBenchSourceDb));
   Digests digests;
   {
+    HD_ASSIGN_OR_RETURN(digests, DigestDatabase(source));
     HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(source, "hyperdump bench"));
-    HD_ASSIGN_OR_RETURN(digests, DigestDatabase(conn));
     HD_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT pg_database_size(current_database()), "
                                               "(SELECT extversion FROM pg_extension "
                                               " WHERE extname = 'timescaledb')"));

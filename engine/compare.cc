@@ -2,6 +2,7 @@
 
 #include <future>
 #include <set>
+#include <span>
 
 #include "engine/dump/copy_out.h"
 #include "engine/timescaledb/timescale_jobs.h"
@@ -113,27 +114,97 @@ std::string HypertableKey(const std::string& qualified) {
   return qualified + " [hypertable: all rows]";
 }
 
-Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
-  // One snapshot for the whole digest, so a concurrent writer cannot make
-  // two tables disagree with each other.
+namespace {
+
+// One table to digest, as listed under the leader's snapshot.
+struct DigestItem {
+  std::string schema, name, plain;  // plain: "schema.name", unquoted
+  std::string filter;               // an extension configuration table's WHERE
+  enum Kind { kOnly, kChunk, kHypertableParent } kind = kOnly;
+  std::string hypertable;  // for a chunk or companion: its user hypertable
+};
+
+// Tables digested per transaction (and per connection). Each digest locks
+// its table until the transaction ends, so one transaction over every table
+// needs a lock slot per table: a database of 10,000 chunks would overflow a
+// default server's lock table (64 x 100 slots). A fresh connection per batch
+// also bounds the backend's relation cache.
+constexpr size_t kDigestBatch = 1000;
+
+Status DigestBatch(const std::string& conninfo, const std::string& snapshot,
+                   std::span<const DigestItem> items, std::map<std::string, TableDigest>& out) {
+  HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(conninfo, "hyperdump compare"));
   // client_min_messages: TimescaleDB answers COPY of a hypertable parent with
   // a NOTICE that no data will be copied, then copies the parent's rows.
   HD_RETURN_IF_ERROR(
-      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-               " SET LOCAL client_min_messages = warning"));
+      conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION "
+               "SNAPSHOT " +
+               QuoteLiteral(snapshot) + "; SET LOCAL client_min_messages = warning"));
+  for (const DigestItem& item : items) {
+    const std::string quoted = QualifiedName(item.schema, item.name);
+    if (item.kind == DigestItem::kHypertableParent) {
+      auto d = DigestByCopy(conn, quoted);
+      if (!d.ok()) return d.status().WithContext("digesting " + item.plain);
+      out[item.plain] = std::move(d).value();
+      continue;
+    }
+    // A chunk without ONLY: with its hooks on, TimescaleDB reads `ONLY
+    // chunk` as empty (seen on 2.28.3: 0 rows of 144). A chunk has no
+    // children, so without ONLY it is its own rows, plus, when compressed,
+    // the rows of its companion decompressed (which is digested as it is too).
+    auto r = conn.Exec(DigestSql((item.kind == DigestItem::kChunk ? "" : "ONLY ") + quoted +
+                                 " AS hd_row_ " + item.filter));
+    if (!r.ok()) return r.status().WithContext("digesting " + item.plain);
+    out[item.plain] = TableDigest{r->GetInt(0, 0), r->GetString(0, 1), item.hypertable};
+  }
+  return conn.Run("COMMIT");
+}
+
+// 128 bits hold the sum of 2^63 row hashes of up to 2^63 each. GCC's and
+// Clang's extension; __extension__ keeps -Wpedantic quiet about it.
+__extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
+
+// A decimal sum of row hashes as PostgreSQL's numeric prints it.
+Int128 ParseSum(const std::string& s) {
+  Int128 v = 0;
+  size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
+  return (!s.empty() && s[0] == '-') ? -v : v;
+}
+
+std::string FormatSum(Int128 v) {
+  if (v == 0) return "0";
+  const bool negative = v < 0;
+  UInt128 u = negative ? -static_cast<UInt128>(v) : static_cast<UInt128>(v);
+  std::string digits;
+  for (; u > 0; u /= 10) digits.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
+  if (negative) digits.push_back('-');
+  return {digits.rbegin(), digits.rend()};
+}
+
+}  // namespace
+
+Result<std::map<std::string, TableDigest>> DigestDatabase(const std::string& conninfo) {
+  HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(conninfo, "hyperdump compare"));
+  // One snapshot for the whole digest, so a concurrent writer cannot make
+  // two tables disagree with each other: this transaction lists the tables
+  // and stays open while the batches import its snapshot.
+  HD_RETURN_IF_ERROR(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   auto fail = [&](const Status& s, const std::string& what) {
     conn.Run("ROLLBACK").IgnoreError();
     return s.WithContext(what);
   };
+  auto snapshot = conn.Exec("SELECT pg_export_snapshot()");
+  if (!snapshot.ok()) return fail(snapshot.status(), "exporting the snapshot");
   auto tables = conn.Exec(kTablesSql);
   if (!tables.ok()) return fail(tables.status(), "listing tables");
   auto ts = conn.Exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
   if (!ts.ok()) return fail(ts.status(), "looking for TimescaleDB");
-  std::map<std::string, std::string> owner;                      // chunk -> hypertable
-  std::set<std::string> companions;                              // compressed companions of chunks
-  std::set<std::string> internal;                                // internal compressed hypertables
-  std::set<std::string> parents;                                 // the other hypertables
-  std::vector<std::pair<std::string, std::string>> hypertables;  // quoted, plain
+  std::map<std::string, std::string> owner;  // chunk -> hypertable
+  std::set<std::string> companions;          // compressed companions of chunks
+  std::set<std::string> internal;            // internal compressed hypertables
+  std::set<std::string> parents;             // the other hypertables
   if (ts->rows() > 0) {
     auto chunks = conn.Exec(kChunkOwnersSql);
     if (!chunks.ok()) return fail(chunks.status(), "reading TimescaleDB chunks");
@@ -146,43 +217,52 @@ Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn) {
     if (!hts.ok()) return fail(hts.status(), "reading TimescaleDB hypertables");
     for (int i = 0; i < hts->rows(); ++i) {
       std::string name = hts->GetString(i, 0) + "." + hts->GetString(i, 1);
-      if (hts->GetBool(i, 2)) {
-        internal.insert(name);
-      } else {
-        hypertables.emplace_back(QualifiedName(hts->Get(i, 0), hts->Get(i, 1)), name);
-        parents.insert(name);
-      }
+      (hts->GetBool(i, 2) ? internal : parents).insert(std::move(name));
     }
   }
-  std::map<std::string, TableDigest> out;
+  std::vector<DigestItem> items;
+  items.reserve(tables->rows());
   for (int i = 0; i < tables->rows(); ++i) {
     if (tables->GetBool(i, 3) && !tables->GetBool(i, 4)) continue;  // extension-owned, not config
-    std::string schema = tables->GetString(i, 0), name = tables->GetString(i, 1);
-    std::string plain = schema + "." + name;
-    if (internal.count(plain)) continue;
-    if (parents.count(plain)) {
-      auto d = DigestByCopy(conn, QualifiedName(schema, name));
-      if (!d.ok()) return fail(d.status(), "digesting " + plain);
-      out[plain] = std::move(d).value();
-      continue;
+    DigestItem item{
+        tables->GetString(i, 0), tables->GetString(i, 1), "", "", DigestItem::kOnly, ""};
+    item.plain = item.schema + "." + item.name;
+    if (internal.count(item.plain)) continue;
+    if (parents.count(item.plain)) {
+      item.kind = DigestItem::kHypertableParent;
+    } else if (auto it = owner.find(item.plain); it != owner.end()) {
+      item.hypertable = it->second;
+      if (!companions.count(item.plain)) item.kind = DigestItem::kChunk;
+    } else {
+      item.filter = tables->GetString(i, 2);
     }
-    // A chunk without ONLY: with its hooks on, TimescaleDB reads `ONLY
-    // chunk` as empty (seen on 2.28.3: 0 rows of 144). A chunk has no
-    // children, so without ONLY it is its own rows, plus, when compressed,
-    // the rows of its companion decompressed (which is digested as it is too).
-    std::string filter = tables->GetString(i, 2);
-    const bool chunk = owner.count(plain) && !companions.count(plain);
-    auto r = conn.Exec(
-        DigestSql((chunk ? "" : "ONLY ") + QualifiedName(schema, name) + " AS hd_row_ " + filter));
-    if (!r.ok()) return fail(r.status(), "digesting " + plain);
-    TableDigest d{r->GetInt(0, 0), r->GetString(0, 1), ""};
-    if (auto it = owner.find(plain); it != owner.end()) d.hypertable = it->second;
-    out[plain] = std::move(d);
+    items.push_back(std::move(item));
   }
-  for (const auto& [quoted, plain] : hypertables) {
-    auto r = conn.Exec(DigestSql(quoted + " AS hd_row_"));
-    if (!r.ok()) return fail(r.status(), "digesting hypertable " + plain);
-    out[HypertableKey(plain)] = TableDigest{r->GetInt(0, 0), r->GetString(0, 1), plain};
+  tables = PgResult();  // the listing can be large; the items hold what is needed
+  std::map<std::string, TableDigest> out;
+  for (size_t at = 0; at < items.size(); at += kDigestBatch) {
+    std::span<const DigestItem> batch(items.data() + at, std::min(kDigestBatch, items.size() - at));
+    Status s = DigestBatch(conninfo, snapshot->GetString(0, 0), batch, out);
+    if (!s.ok()) {
+      conn.Run("ROLLBACK").IgnoreError();
+      return s;
+    }
+  }
+  // A hypertable's logical digest: the sum of its chunks' digests (each
+  // chunk read as TimescaleDB shows it, decompressed). Never one query
+  // through the root: PostgreSQL plans such a query over every chunk at
+  // once, and over 100,000 chunks its backend grew to 16.6 GB.
+  std::map<std::string, std::pair<int64_t, Int128>> sums;
+  for (const std::string& h : parents) sums[h] = {0, 0};
+  for (const DigestItem& item : items) {
+    if (item.kind != DigestItem::kChunk) continue;
+    const TableDigest& d = out[item.plain];
+    auto& [rows, sum] = sums[item.hypertable];
+    rows += d.rows;
+    sum += ParseSum(d.hash);
+  }
+  for (const auto& [plain, total] : sums) {
+    out[HypertableKey(plain)] = TableDigest{total.first, FormatSum(total.second), plain};
   }
   Status lo = DigestLargeObjects(conn, out);
   if (!lo.ok()) return fail(lo, "digesting large objects");
@@ -227,12 +307,8 @@ CompareReport CompareDigests(const std::map<std::string, TableDigest>& source,
 
 Result<CompareReport> CompareDatabases(const std::string& source_uri,
                                        const std::string& target_uri) {
-  auto digest = [](const std::string& uri) -> Result<std::map<std::string, TableDigest>> {
-    HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(uri, "hyperdump compare"));
-    return DigestDatabase(conn);
-  };
-  auto target_future = std::async(std::launch::async, digest, target_uri);
-  auto source = digest(source_uri);
+  auto target_future = std::async(std::launch::async, DigestDatabase, target_uri);
+  auto source = DigestDatabase(source_uri);
   auto target = target_future.get();
   if (!source.ok()) return source.status().WithContext("source");
   if (!target.ok()) return target.status().WithContext("target");

@@ -25,7 +25,8 @@ struct TableDigest {
 };
 
 // The key of a hypertable's logical digest in DigestDatabase's map: every row
-// the hypertable shows, compressed chunks decompressed by TimescaleDB.
+// the hypertable's chunks show, compressed chunks decompressed by TimescaleDB
+// (the rows of the parent table itself are its own entry).
 std::string HypertableKey(const std::string& qualified);
 // The key of a large object's digest: "large object <oid>".
 std::string LargeObjectKey(uint32_t oid);
@@ -43,7 +44,13 @@ bool IsLargeObjectKey(const std::string& key);
 // and TimescaleDB refuses to read them as tables). Every large object is one
 // more entry (LargeObjectKey): its size, the md5 of its data, its owner,
 // privileges and comment, so a missing or different object is named.
-Result<std::map<std::string, TableDigest>> DigestDatabase(PgConnection& conn);
+// Every digest reads one snapshot (exported by a transaction that lists the
+// tables), in transactions of at most 1,000 tables on connections of their
+// own: the server needs no lock slot per table, and no backend caches every
+// relation. A hypertable's logical digest is the sum of its chunks' digests:
+// no query goes through its root, which PostgreSQL would plan over every
+// chunk at once. Opens its own connections to `conninfo`.
+Result<std::map<std::string, TableDigest>> DigestDatabase(const std::string& conninfo);
 
 struct CompareReport {
   std::vector<std::string> equal;

@@ -89,14 +89,14 @@ TEST(ManyChunksTest, TenThousandChunksRoundTripInBatchedJobsWithoutNotices) {
   EXPECT_LT(restore_jobs, kChunks / 32)
       << "small chunks are loaded, indexed and analyzed in batches";
 
-  auto a = engine::DigestDatabase(s);
-  PgConnection t = dst.Connect();
-  auto b = engine::DigestDatabase(t);
+  auto a = engine::DigestDatabase(src.uri());
+  auto b = engine::DigestDatabase(dst.uri());
   ASSERT_TRUE(a.ok() && b.ok());
   engine::CompareReport report = engine::CompareDigests(*a, *b);
   EXPECT_TRUE(report.ok()) << report.different.size() << " different, " << report.missing.size()
                            << " missing, " << report.extra.size() << " extra";
   // Every chunk's index is there, and the chunks were analyzed.
+  PgConnection t = dst.Connect();
   EXPECT_EQ(testing::QueryValue(t,
                                 "SELECT count(*) FROM pg_indexes WHERE schemaname = "
                                 "'_timescaledb_internal' AND indexdef LIKE '%(device, t)%'"),

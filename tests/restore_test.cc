@@ -35,6 +35,7 @@
 #include "engine/timescaledb/timescale_window.h"
 #include "format/manifest.h"
 #include "format/reader.h"
+#include "scheduler/events.h"
 #include "tests/test_db.h"
 
 namespace hyperdump {
@@ -417,10 +418,7 @@ TEST_F(RestoreTest, CorruptDataFileFailsItsJobWithoutRowsThenResumeCompletes) {
 
 // Digests of every table of `uri` (engine/compare.h), keyed "schema.name".
 std::map<std::string, engine::TableDigest> Digests(const std::string& uri) {
-  auto conn = PgConnection::Connect(uri);
-  EXPECT_TRUE(conn.ok()) << conn.status().message();
-  if (!conn.ok()) return {};
-  auto d = engine::DigestDatabase(*conn);
+  auto d = engine::DigestDatabase(uri);
   EXPECT_TRUE(d.ok()) << d.status().message();
   return d.ok() ? *d : std::map<std::string, engine::TableDigest>{};
 }
@@ -690,6 +688,51 @@ TEST_F(RestoreTest, SplitTableLoadsFrozenInOneJobWhenItIsAFairShare) {
   EXPECT_EQ(r.output.find("\"name\":\"copy public.big\""), std::string::npos)
       << "ranges of a table bigger than a fair share load in parallel";
   ExpectSameDatabase(src.uri(), two.uri());
+}
+
+// A table's indexes wait for its key (ALTER TABLE takes an ACCESS EXCLUSIVE
+// lock), not for each other: CREATE INDEX's SHARE lock does not conflict
+// with itself, so both become ready when the key is built, and a free slot
+// can build one while the other builds (issue 13: the skewed shape's tail).
+TEST_F(RestoreTest, TableIndexesBecomeReadyTogetherOnceItsKeyIsBuilt) {
+  ScratchDatabase src("restore_indexes_src");
+  PgConnection conn = src.Connect();
+  Status s = conn.Run(
+      "CREATE TABLE big (id int PRIMARY KEY, a int, b text);"
+      "INSERT INTO big SELECT g, g % 1000, md5(g::text) FROM generate_series(1, 50000) g;"
+      "CREATE INDEX big_a ON big (a); CREATE INDEX big_b ON big (b);"
+      "CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 100);");
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::string archive = Dump(src.uri());
+
+  ScratchDatabase dst("restore_indexes_dst");
+  engine::RestoreOptions o;
+  o.target = dst.uri();
+  o.archive_dir = archive;
+  o.jobs = 2;
+  scheduler::RecorderSink events;
+  s = engine::RunRestore(o, no_interrupt, &events);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ExpectSameDatabase(src.uri(), dst.uri());
+
+  // Per job of `big`'s key and indexes: when it became ready, when it ended.
+  std::map<std::string, std::pair<size_t, size_t>> at;  // "key", "big_a", "big_b"
+  std::vector<scheduler::Event> all = events.events();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const scheduler::Event& e = all[i];
+    std::string what = e.kind == "key" && e.name.find("big") != std::string::npos ? "key"
+                       : e.name.find("big_a") != std::string::npos                ? "big_a"
+                       : e.name.find("big_b") != std::string::npos                ? "big_b"
+                                                                                  : "";
+    if (what.empty()) continue;
+    if (e.type == scheduler::Event::kQueued) at[what].first = i;
+    if (e.type == scheduler::Event::kFinished) at[what].second = i;
+  }
+  ASSERT_EQ(at.size(), 3u) << "the key and both indexes of big ran as jobs of their own";
+  EXPECT_GT(at["big_a"].first, at["key"].second) << "an index waits for the key";
+  EXPECT_GT(at["big_b"].first, at["key"].second);
+  EXPECT_LT(at["big_a"].first, at["big_b"].second) << "neither index waits for the other";
+  EXPECT_LT(at["big_b"].first, at["big_a"].second);
 }
 
 // A crash after some ranges of the table committed; --resume with one

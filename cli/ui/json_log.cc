@@ -216,6 +216,10 @@ void JsonLogSink::LogSummary(const RunSummary& s) {
   j["requeues"] = s.requeues;
   j["slots"] = s.slots;
   j["busy_fraction"] = s.busy_fraction;
+  if (s.peak_rss_kib > 0) {
+    j["peak_rss_kib"] = s.peak_rss_kib;
+    j["children_peak_rss_kib"] = s.children_peak_rss_kib;
+  }
   nlohmann::json warnings = nlohmann::json::array();
   for (const std::string& w : s.warnings) warnings.push_back(RedactSecrets(w));
   j["warnings"] = warnings;

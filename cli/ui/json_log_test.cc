@@ -143,6 +143,8 @@ TEST(JsonLogSinkTest, PhaseAndSummaryEvents) {
   s.rows = 4;
   s.jobs_done = 9;
   s.retries = 1;
+  s.peak_rss_kib = 99'000;
+  s.children_peak_rss_kib = 200'000;
   s.status = Status(StatusCode::kCancelled, "interrupted by SIGINT");
   sink.LogSummary(s);
   std::vector<json> lines = Lines(out.str());
@@ -158,6 +160,8 @@ TEST(JsonLogSinkTest, PhaseAndSummaryEvents) {
   EXPECT_EQ(lines[1]["phases"][1]["duration_ms"], 89'000);
   EXPECT_EQ(lines[1]["jobs_done"], 9);
   EXPECT_EQ(lines[1]["retries"], 1);
+  EXPECT_EQ(lines[1]["peak_rss_kib"], 99'000);
+  EXPECT_EQ(lines[1]["children_peak_rss_kib"], 200'000);
 }
 
 TEST(JsonLogSinkTest, InvalidUtf8InANameStillMakesValidJson) {

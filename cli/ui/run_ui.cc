@@ -1,5 +1,7 @@
 #include "cli/ui/run_ui.h"
 
+#include <sys/resource.h>
+
 #include "base/redact.h"
 #include "cli/ui/report_html.h"
 
@@ -69,6 +71,13 @@ Status RunUi::Finish(const Status& run_status) {
     summary_.warnings = warnings_;
   }
   AddEventTotals(events, &summary_);
+  // Peak memory, for the many-chunk benchmarks (issue 18): this process's,
+  // and the largest waited-for child's (pg_dump/pg_restore run as children).
+  rusage self{}, children{};
+  if (getrusage(RUSAGE_SELF, &self) == 0) summary_.peak_rss_kib = self.ru_maxrss;
+  if (getrusage(RUSAGE_CHILDREN, &children) == 0) {
+    summary_.children_peak_rss_kib = children.ru_maxrss;
+  }
 
   if (json_log_) {
     json_log_->LogSummary(summary_);

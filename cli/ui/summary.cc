@@ -124,6 +124,14 @@ std::string FormatSummary(const RunSummary& s) {
     out += "  workers:    " + std::to_string(s.slots) + ", busy " +
            std::to_string(static_cast<int>(std::lround(s.busy_fraction * 100))) + "% of the time\n";
   }
+  if (s.peak_rss_kib > 0) {
+    out += "  memory:     peak " + HumanBytes(static_cast<uint64_t>(s.peak_rss_kib) * 1024);
+    if (s.children_peak_rss_kib > 0) {
+      out += " (pg_dump/pg_restore: " +
+             HumanBytes(static_cast<uint64_t>(s.children_peak_rss_kib) * 1024) + ")";
+    }
+    out += "\n";
+  }
   out += "  warnings:   " + std::to_string(s.warnings.size()) + "\n";
   for (const std::string& w : s.warnings) out += "    - " + RedactSecrets(w) + "\n";
   return out;

@@ -34,6 +34,9 @@ struct RunSummary {
   uint64_t jobs_done = 0, jobs_failed = 0, jobs_cancelled = 0;
   uint64_t retries = 0, requeues = 0;
   double busy_fraction = 0;  // share of slot time spent in jobs, 0..1
+  // Peak resident memory (getrusage's ru_maxrss, KiB) of hyperdump itself
+  // and of the largest child it ran (pg_dump, pg_restore); 0: not measured.
+  int64_t peak_rss_kib = 0, children_peak_rss_kib = 0;
   std::vector<std::string> warnings;
 };
 
@@ -51,6 +54,7 @@ const char* OutcomeWord(const Status& status);
 //     throughput: 36.4 MiB/s, 131,635 rows/s
 //     jobs:       412 done, 0 failed, 3 retries, 0 requeued
 //     workers:    8, busy 91% of the time
+//     memory:     peak 97 MiB (pg_dump/pg_restore: 210 MiB)
 //     warnings:   1
 //       - table public.t has no primary key
 // Secrets in warnings are redacted.

@@ -170,6 +170,21 @@ TEST(FormatSummaryTest, ARunWithTwoSidesSaysWhatEachMovedAndCountsTheSlowerOne) 
       << text;
 }
 
+TEST(FormatSummaryTest, SaysThePeakMemoryOfHyperdumpAndOfItsChildren) {
+  RunSummary s;
+  s.command = "dump";
+  s.total = milliseconds(1000);
+  s.peak_rss_kib = 97 * 1024;
+  s.children_peak_rss_kib = 210 * 1024;
+  EXPECT_NE(FormatSummary(s).find(
+                "  memory:     peak 97.0 MiB (pg_dump/pg_restore: 210.0 MiB)\n  warnings:"),
+            std::string::npos)
+      << FormatSummary(s);
+  s.children_peak_rss_kib = 0;
+  EXPECT_NE(FormatSummary(s).find("  memory:     peak 97.0 MiB\n"), std::string::npos)
+      << FormatSummary(s);
+}
+
 TEST(FormatSummaryTest, SaysFailedOrInterruptedAfterHowLong) {
   RunSummary s;
   s.command = "dump";

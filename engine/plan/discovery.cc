@@ -412,13 +412,15 @@ Status OrderExtensionConfig(PgConnection& conn, std::vector<TableInfo>* tables) 
   for (size_t i : pending) {
     if (!placed.count(i)) order.push_back(i);
   }
-  std::vector<TableInfo> sorted;
-  sorted.reserve(tables->size());
-  for (size_t i : order) sorted.push_back(std::move((*tables)[i]));
-  for (auto& t : *tables) {
-    if (t.kind != TableKind::kExtensionConfig) sorted.push_back(std::move(t));
-  }
-  *tables = std::move(sorted);
+  // In place: a second vector of every table doubled discovery's peak at
+  // 100,000 chunks. The few config tables move out, the rest close ranks,
+  // and the config tables go in front in `order`.
+  std::vector<TableInfo> front;
+  front.reserve(order.size());
+  for (size_t i : order) front.push_back(std::move((*tables)[i]));
+  std::erase_if(*tables, [](const TableInfo& t) { return t.kind == TableKind::kExtensionConfig; });
+  tables->insert(tables->begin(), std::make_move_iterator(front.begin()),
+                 std::make_move_iterator(front.end()));
   return Status::Ok();
 }
 
@@ -447,7 +449,10 @@ Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
       !plan.server.timescaledb_version.empty() && !(sel.IncludeEverything() && hts.all);
   std::vector<const Relation*> hypertable_parents;
   std::vector<const Relation*> filtered_catalog;
+  // Reserved up front: at 100,000 chunks a TableInfo vector grown by
+  // doubling briefly held two copies (75 + 40 MB, issue 18).
   std::vector<std::pair<const Relation*, TableInfo>> listed;
+  listed.reserve(rels.size());
   for (const Relation& rel : rels) {
     if (rel.relkind != 'r') continue;  // partitioned parents have no storage
     TableInfo info;
@@ -502,6 +507,7 @@ Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
   std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first->schema, a.first->name) < std::tie(b.first->schema, b.first->name);
   });
+  plan.tables.reserve(listed.size());
   for (auto& [rel, info] : listed) {
     info.oid = rel->oid;
     info.schema = rel->schema;
@@ -512,6 +518,7 @@ Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
     info.pages = rel->pages;
     plan.tables.push_back(std::move(info));
   }
+  std::vector<std::pair<const Relation*, TableInfo>>().swap(listed);  // moved-from husks
   HD_RETURN_IF_ERROR(OrderExtensionConfig(conn, &plan.tables));
   plan.jobs = PlanJobs(plan.tables, opts.split_larger_than, opts.slots);
 

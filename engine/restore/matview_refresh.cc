@@ -22,7 +22,10 @@ Result<int> RefreshMaterializedViews(const std::string& conninfo, const SchemaSc
       return Cancelled("interrupted: run the same command with --resume to finish");
     }
     Status s = conn.Run("BEGIN");
-    if (s.ok()) s = conn.Run(item->sql);
+    if (s.ok()) {
+      Result<std::string> sql = item->Sql();
+      s = sql.ok() ? conn.Run(*sql) : sql.status();
+    }
     if (s.ok()) s = ledger::Record(conn, ItemKey(*item), 0);
     if (s.ok()) s = conn.Run("COMMIT");
     if (!s.ok()) {

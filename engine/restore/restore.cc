@@ -53,7 +53,8 @@ std::string TimescaleCreateSql(const SchemaScript& schema) {
     if (item.desc == "EXTENSION" && item.toc_line.rfind("- timescaledb ", 0) == 0) {
       static const std::regex create(R"(CREATE EXTENSION[^;]*;)");
       std::smatch m;
-      if (std::regex_search(item.sql, m, create)) return m.str();
+      Result<std::string> sql = item.Sql();
+      if (sql.ok() && std::regex_search(*sql, m, create)) return m.str();
     }
   }
   return "";

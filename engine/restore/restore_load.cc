@@ -133,7 +133,8 @@ Result<Loaded> LoadBatch(const format::ArchiveSource& archive, bool analyze,
     total.rows += one.rows;
     total.bytes += one.bytes;
     for (const SchemaItem* item : b.items[i]) {
-      Status s = conn.Run(item->sql);
+      Result<std::string> sql = item->Sql();
+      Status s = sql.ok() ? conn.Run(*sql) : sql.status();
       if (!s.ok()) return s.WithContext("restoring " + item->Describe());
     }
     total.schema_items += static_cast<int>(b.items[i].size());

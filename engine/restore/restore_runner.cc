@@ -117,7 +117,8 @@ JobOutcome RestoreJobRunner::RunItems(JobContext& ctx, const std::vector<const S
     Status s = conn.Run("BEGIN");
     std::set<std::string> keys;
     for (size_t i = begin; s.ok() && i < end; ++i) {
-      s = conn.Run(todo[i]->sql);
+      Result<std::string> sql = todo[i]->Sql();
+      s = sql.ok() ? conn.Run(*sql) : sql.status();
       if (!s.ok()) {
         s = s.WithContext(std::string("restoring ") + pass + " item " + todo[i]->Describe());
       }

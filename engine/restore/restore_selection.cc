@@ -112,15 +112,18 @@ Result<std::string> PgRestore(const std::string& bindir, const std::string& dir,
 
 // (parent, child) of a TABLE ATTACH item: "ALTER TABLE ONLY p ATTACH PARTITION c ...".
 std::optional<std::pair<std::string, std::string>> AttachedPartition(const SchemaItem& item) {
-  size_t pos = item.sql.find("ALTER TABLE ");
+  Result<std::string> read = item.Sql();
+  if (!read.ok()) return std::nullopt;
+  const std::string& sql = *read;
+  size_t pos = sql.find("ALTER TABLE ");
   if (pos == std::string::npos) return std::nullopt;
   pos += 12;
   std::string ps, pn, cs, cn;
-  if (!ParseQualifiedName(item.sql, pos, ps, pn)) return std::nullopt;
+  if (!ParseQualifiedName(sql, pos, ps, pn)) return std::nullopt;
   const std::string attach = " ATTACH PARTITION ";
-  if (item.sql.compare(pos, attach.size(), attach) != 0) return std::nullopt;
+  if (sql.compare(pos, attach.size(), attach) != 0) return std::nullopt;
   pos += attach.size();
-  if (!ParseQualifiedName(item.sql, pos, cs, cn)) return std::nullopt;
+  if (!ParseQualifiedName(sql, pos, cs, cn)) return std::nullopt;
   return std::make_pair(ps + "." + pn, cs + "." + cn);
 }
 

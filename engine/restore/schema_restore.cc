@@ -1,8 +1,13 @@
 #include "engine/restore/schema_restore.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -213,6 +218,244 @@ bool PlaceItemBySql(const std::string& body, SchemaItem& item) {
   return false;
 }
 
+Result<std::shared_ptr<SqlText>> SqlText::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open " + path + ": " + std::strerror(errno));
+  ::unlink(path.c_str());  // the descriptor keeps the bytes; nothing is left behind
+  return std::shared_ptr<SqlText>(new SqlText(fd));
+}
+
+SqlText::~SqlText() { ::close(fd_); }
+
+uint32_t SqlText::Intern(const std::string& prefix) {
+  for (size_t i = 0; i < prefixes_.size(); ++i) {
+    if (prefixes_[i] == prefix) return static_cast<uint32_t>(i);
+  }
+  prefixes_.push_back(prefix);
+  return static_cast<uint32_t>(prefixes_.size() - 1);
+}
+
+Result<std::string> SqlText::Read(uint32_t prefix, uint64_t offset, uint64_t length) const {
+  std::string out = prefixes_.at(prefix);
+  const size_t head = out.size();
+  out.resize(head + length);
+  for (uint64_t done = 0; done < length;) {
+    ssize_t n =
+        ::pread(fd_, out.data() + head + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return IoError("cannot read the schema's SQL (pg_restore's output) at byte " +
+                     std::to_string(offset + done) +
+                     (n < 0 ? std::string(": ") + std::strerror(errno) : ": it ended early"));
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return out;
+}
+
+namespace {
+
+// One line of pg_restore's output: where it starts in the file, its text
+// without the '\n', and whether a '\n' ended it.
+struct PrintedLine {
+  uint64_t offset = 0;
+  std::string text;
+  bool newline = true;
+};
+
+bool IsHeaderText(std::string_view line) {
+  return line.starts_with("-- Name: ") || line.starts_with("-- Data for Name: ");
+}
+
+// The ids of a pg_restore -l listing ("123; 1259 16390 TABLE ..."), and
+// nothing else of it.
+std::set<int> ListedIds(const std::string& listing) {
+  std::set<int> ids;
+  std::istringstream in(listing);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    ids.insert(std::atoi(line.c_str()));
+  }
+  return ids;
+}
+
+// Cuts pg_restore's printed SQL into the items of its listing, a line at a
+// time: only the lines of the item at hand are in memory; each item keeps
+// where its text is in the file (SqlText), unless it is rewritten.
+class ScriptSplitter {
+ public:
+  ScriptSplitter(std::vector<TocLine> toc, std::set<int> post_ids,
+                 const std::vector<PostDataItem>& post_data, const SchemaOptions& options,
+                 std::shared_ptr<SqlText> text, std::string pgdump_path)
+      : toc_(std::move(toc)),
+        post_ids_(std::move(post_ids)),
+        options_(options),
+        text_(std::move(text)),
+        pgdump_path_(std::move(pgdump_path)) {
+    for (const PostDataItem& p : post_data) placed_[p.toc_id] = &p;
+    script_.items.reserve(toc_.size());
+  }
+
+  // Reads every line of `in`; then the script, or why the output and the
+  // listing do not match.
+  Result<SchemaScript> Split(std::istream& in) {
+    uint64_t offset = 0;
+    for (std::string line; std::getline(in, line);) {
+      PrintedLine printed{offset, std::move(line), !in.eof()};
+      offset += printed.text.size() + (printed.newline ? 1 : 0);
+      // A header: "--", "-- Name: ...", "--". What came before its first
+      // "--" ends the previous item; its second "--" starts the next.
+      if (printed.text == "--" && segment_.size() >= 2 && IsHeaderText(segment_.back().text) &&
+          segment_[segment_.size() - 2].text == "--") {
+        std::string header = std::move(segment_.back().text);
+        Finish(segment_.size() - 2, /*last=*/false);
+        segment_.clear();
+        header_ = std::move(header);
+        ++item_;
+      }
+      segment_.push_back(std::move(printed));
+    }
+    if (in.bad()) return IoError("cannot read pg_restore's output for " + pgdump_path_);
+    Finish(segment_.size(), /*last=*/true);
+    const size_t printed = static_cast<size_t>(item_ + 1);
+    if (printed != toc_.size()) {
+      return Mismatch(std::to_string(toc_.size()) + " items listed, " + std::to_string(printed) +
+                      " printed");
+    }
+    if (!first_error_.empty()) return Mismatch(first_error_);
+    return std::move(script_);
+  }
+
+ private:
+  Status Mismatch(const std::string& why) const {
+    return Corrupt("cannot match pg_restore's SQL output with its listing of " + pgdump_path_ +
+                   ": " + why);
+  }
+
+  void ApplySetting(std::string_view line) {
+    (line.starts_with("SET default_tablespace") ? tablespace_ : access_method_) = line;
+  }
+
+  // segment_[0, end) is the preamble (before any header) or item item_'s
+  // lines, segment_[0] being the "--" after its header.
+  void Finish(size_t end, bool last) {
+    if (item_ < 0) {
+      for (size_t i = 0; i < end; ++i) {
+        const std::string& line = segment_[i].text;
+        if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
+        if (IsSessionSetting(line)) {
+          ApplySetting(line);
+          continue;
+        }
+        script_.preamble.append(line).append("\n");
+      }
+      return;
+    }
+    if (static_cast<size_t>(item_) >= toc_.size()) return;  // counted, reported by Split
+    TocLine& entry = toc_[static_cast<size_t>(item_)];
+    std::string desc = DescOfHeader(header_);
+    if (desc.empty() || !entry.text.starts_with(desc + " ")) {
+      if (first_error_.empty()) {
+        first_error_ = "item " + std::to_string(entry.id) + " (" + entry.text + ") printed as '" +
+                       header_ + "'";
+      }
+      return;
+    }
+    // Trailing blank lines, session settings for the next item, and the
+    // end-of-dump trailer are not part of this item.
+    const size_t begin = 1;
+    std::vector<std::string> trailing_settings;
+    while (end > begin) {
+      const std::string& tail = segment_[end - 1].text;
+      if (tail.empty() || tail[0] == '\\' || (last && tail.starts_with("--"))) {
+        --end;
+      } else if (IsSessionSetting(tail)) {
+        trailing_settings.insert(trailing_settings.begin(), tail);
+        --end;
+      } else {
+        break;
+      }
+    }
+    size_t first = begin;
+    while (first < end && segment_[first].text.empty()) ++first;
+    auto body_text = [&] {
+      std::string body;
+      for (size_t i = first; i < end; ++i) body.append(segment_[i].text).append("\n");
+      return body;
+    };
+    SchemaItem item;
+    item.dump_id = entry.id;
+    item.desc = desc;
+    item.toc_line = entry.text.substr(desc.size() + 1);
+    std::string().swap(entry.text);
+    std::string().swap(entry.line);
+    item.pass = Classify(desc, post_ids_.count(entry.id) > 0);
+    if (item.pass == ItemPass::kTable || item.pass == ItemPass::kForeignKey) {
+      // The table (and a foreign key's referenced table) as the dump
+      // resolved them in the source's catalog; an item the map does not
+      // place runs with the rest.
+      auto it = placed_.find(entry.id);
+      const PostDataItem* p = it == placed_.end() ? nullptr : it->second;
+      if (!p && options_.tables_from_sql) {
+        if (!PlaceItemBySql(body_text(), item)) item.pass = ItemPass::kRest;
+      } else if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
+        item.pass = ItemPass::kRest;
+      } else {
+        item.table_schema = p->table->schema;
+        item.table_name = p->table->name;
+        if (p->references) {
+          item.ref_schema = p->references->schema;
+          item.ref_name = p->references->name;
+        }
+      }
+    }
+    std::string prefix;
+    if (!tablespace_.empty()) prefix += tablespace_ + "\n";
+    if (!access_method_.empty()) prefix += access_method_ + "\n";
+    // pg_dump -n public (or the -n a dump adds for partitions in public)
+    // creates the schema that every new database already has; pg_restore
+    // prints a pg_dump archive's large objects in a transaction of their own
+    // ("BEGIN;" ... "COMMIT;"), and restore runs them in the job's, with its
+    // ledger row. Those are rewritten, in memory; so is a last line without
+    // its '\n'.
+    const bool public_schema =
+        desc == "SCHEMA" && first < end && segment_[first].text == "CREATE SCHEMA public;";
+    if (public_schema || desc == "BLOBS" || (first < end && !segment_[end - 1].newline)) {
+      std::string body = body_text();
+      if (public_schema) {
+        body.replace(0, std::string("CREATE SCHEMA public").size(),
+                     "CREATE SCHEMA IF NOT EXISTS public");
+      }
+      if (desc == "BLOBS") body = WithoutTransactionLines(body);
+      item.SetSql(prefix + body);
+    } else {
+      item.text = text_;
+      item.prefix = text_->Intern(prefix);
+      if (first < end) {
+        item.offset = segment_[first].offset;
+        item.length = segment_[end - 1].offset + segment_[end - 1].text.size() + 1 - item.offset;
+      }
+    }
+    script_.items.push_back(std::move(item));
+    for (const std::string& setting : trailing_settings) ApplySetting(setting);
+  }
+
+  std::vector<TocLine> toc_;
+  std::set<int> post_ids_;
+  std::map<int64_t, const PostDataItem*> placed_;  // plan.json's post-data map by dump id
+  const SchemaOptions& options_;
+  std::shared_ptr<SqlText> text_;
+  std::string pgdump_path_;
+  SchemaScript script_;
+  std::vector<PrintedLine> segment_;        // the lines since the last header
+  std::string header_;                      // the current item's "-- Name: ..." line
+  int64_t item_ = -1;                       // the current item's index; -1: the preamble
+  std::string tablespace_, access_method_;  // current session settings, as printed
+  std::string first_error_;                 // the first item printed as another
+};
+
+}  // namespace
+
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
                                       const std::vector<PostDataItem>& post_data) {
   HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
@@ -225,117 +468,28 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   auto list_post = std::async(std::launch::async, [&] {
     return PgRestore(d, ToolArgs(pgdump_path, options, {"-l", "--section=post-data"}), "post.out");
   });
-  Result<std::string> sql = PgRestore(d, ToolArgs(pgdump_path, options, {"-f", "-"}), "sql.out");
+  const std::string sql_path = d + "/sql.out";
+  Status printed =
+      RunProgram(ToolArgs(pgdump_path, options, {"-f", "-"}), sql_path, "pg_restore", nullptr);
   Result<std::string> listed = list_all.get();
   Result<std::string> post_listed = list_post.get();
-  HD_ASSIGN_OR_RETURN(std::string listing, std::move(listed));
-  HD_ASSIGN_OR_RETURN(std::string post_listing, std::move(post_listed));
-  HD_ASSIGN_OR_RETURN(std::string text, std::move(sql));
-  std::vector<TocLine> toc = PrintOrder(ParseTocListing(listing));
+  HD_RETURN_IF_ERROR(printed);
+  std::vector<TocLine> toc;
+  {
+    HD_ASSIGN_OR_RETURN(std::string listing, std::move(listed));
+    toc = PrintOrder(ParseTocListing(listing));
+  }
   std::set<int> post_ids;
-  for (const TocLine& e : ParseTocListing(post_listing)) post_ids.insert(e.id);
-  std::map<int64_t, const PostDataItem*> placed;  // plan.json's post-data map by dump id
-  for (const PostDataItem& p : post_data) placed[p.toc_id] = &p;
-
-  const std::vector<std::string_view> lines = SplitLines(text);
-  std::vector<size_t> headers;  // index of each "-- Name:" line
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (IsHeaderAt(lines, i)) headers.push_back(i);
+  {
+    HD_ASSIGN_OR_RETURN(std::string post_listing, std::move(post_listed));
+    post_ids = ListedIds(post_listing);
   }
-  auto mismatch = [&](const std::string& why) {
-    return Corrupt("cannot match pg_restore's SQL output with its listing of " + pgdump_path +
-                   ": " + why);
-  };
-  if (headers.size() != toc.size()) {
-    return mismatch(std::to_string(toc.size()) + " items listed, " +
-                    std::to_string(headers.size()) + " printed");
-  }
-
-  SchemaScript script;
-  size_t preamble_end = headers.empty() ? lines.size() : headers[0] - 1;
-  std::string tablespace, access_method;  // current session settings, as printed
-  auto apply_setting = [&](std::string_view line) {
-    if (line.starts_with("SET default_tablespace")) {
-      tablespace = line;
-    } else {
-      access_method = line;
-    }
-  };
-  for (size_t i = 0; i < preamble_end; ++i) {
-    std::string_view line = lines[i];
-    if (line.empty() || line.starts_with("--") || line[0] == '\\') continue;
-    if (IsSessionSetting(line)) {
-      apply_setting(line);
-      continue;
-    }
-    script.preamble.append(line).append("\n");
-  }
-  for (size_t k = 0; k < headers.size(); ++k) {
-    const TocLine& entry = toc[k];
-    std::string desc = DescOfHeader(lines[headers[k]]);
-    if (desc.empty() || !entry.text.starts_with(desc + " ")) {
-      return mismatch("item " + std::to_string(entry.id) + " (" + entry.text + ") printed as '" +
-                      std::string(lines[headers[k]]) + "'");
-    }
-    size_t begin = headers[k] + 2;
-    size_t end = k + 1 < headers.size() ? headers[k + 1] - 1 : lines.size();
-    // Trailing blank lines, session settings for the next item, and the
-    // end-of-dump trailer are not part of this item.
-    std::vector<std::string_view> trailing_settings;
-    while (end > begin) {
-      std::string_view last = lines[end - 1];
-      if (last.empty() || last[0] == '\\' || (k + 1 == headers.size() && last.starts_with("--"))) {
-        --end;
-      } else if (IsSessionSetting(last)) {
-        trailing_settings.insert(trailing_settings.begin(), last);
-        --end;
-      } else {
-        break;
-      }
-    }
-    std::string body;
-    for (size_t i = begin; i < end; ++i) {
-      if (body.empty() && lines[i].empty()) continue;
-      body.append(lines[i]).append("\n");
-    }
-    // pg_dump -n public (or the -n a dump adds for partitions in public)
-    // creates the schema that every new database already has.
-    if (desc == "SCHEMA" && body.starts_with("CREATE SCHEMA public;")) {
-      body.replace(0, std::string("CREATE SCHEMA public").size(),
-                   "CREATE SCHEMA IF NOT EXISTS public");
-    }
-    if (desc == "BLOBS") body = WithoutTransactionLines(body);
-    SchemaItem item;
-    item.dump_id = entry.id;
-    item.desc = desc;
-    item.toc_line = entry.text.substr(desc.size() + 1);
-    item.pass = Classify(desc, post_ids.count(entry.id) > 0);
-    if (item.pass == ItemPass::kTable || item.pass == ItemPass::kForeignKey) {
-      // The table (and a foreign key's referenced table) as the dump
-      // resolved them in the source's catalog; an item the map does not
-      // place runs with the rest.
-      auto it = placed.find(entry.id);
-      const PostDataItem* p = it == placed.end() ? nullptr : it->second;
-      if (!p && options.tables_from_sql) {
-        if (!PlaceItemBySql(body, item)) item.pass = ItemPass::kRest;
-      } else if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
-        item.pass = ItemPass::kRest;
-      } else {
-        item.table_schema = p->table->schema;
-        item.table_name = p->table->name;
-        if (p->references) {
-          item.ref_schema = p->references->schema;
-          item.ref_name = p->references->name;
-        }
-      }
-    }
-    if (!tablespace.empty()) item.sql += tablespace + "\n";
-    if (!access_method.empty()) item.sql += access_method + "\n";
-    item.sql += body;
-    script.items.push_back(std::move(item));
-    for (std::string_view s : trailing_settings) apply_setting(s);
-  }
-  return script;
+  std::ifstream in(sql_path, std::ios::binary);
+  if (!in) return IoError("cannot open " + sql_path + " (pg_restore's output)");
+  HD_ASSIGN_OR_RETURN(std::shared_ptr<SqlText> text, SqlText::Open(sql_path));
+  ScriptSplitter splitter(std::move(toc), std::move(post_ids), post_data, options, std::move(text),
+                          pgdump_path);
+  return splitter.Split(in);
 }
 
 Result<std::string> LoadCleanScript(const std::string& pgdump_path, const SchemaOptions& options) {
@@ -371,8 +525,15 @@ UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
     }
     // pg_dump writes one statement, `ALTER TABLE ... ADD CONSTRAINT ...
     // FOREIGN KEY (...) REFERENCES ...[ NOT VALID];`, after comment lines.
-    const size_t end = item.sql.rfind(';');
-    const std::string statement = item.sql.substr(0, end == std::string::npos ? 0 : end);
+    // (An unreadable SQL is kept as it is: running it reports the error.)
+    Result<std::string> read = item.Sql();
+    if (!read.ok()) {
+      kept.push_back(std::move(item));
+      continue;
+    }
+    std::string sql = std::move(read).value();
+    const size_t end = sql.rfind(';');
+    const std::string statement = sql.substr(0, end == std::string::npos ? 0 : end);
     const bool already =
         statement.size() >= 9 && statement.compare(statement.size() - 9, 9, "NOT VALID") == 0;
     if (end == std::string::npos || already) {
@@ -380,13 +541,14 @@ UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
       continue;
     }
     if (partitioned.count(table)) {
-      const size_t start = item.sql.find("ALTER TABLE");
+      const size_t start = sql.find("ALTER TABLE");
       out.not_added.push_back(item.Describe() + ": " +
-                              item.sql.substr(start == std::string::npos ? 0 : start,
-                                              end + 1 - (start == std::string::npos ? 0 : start)));
+                              sql.substr(start == std::string::npos ? 0 : start,
+                                         end + 1 - (start == std::string::npos ? 0 : start)));
       continue;
     }
-    item.sql.insert(end, " NOT VALID");
+    sql.insert(end, " NOT VALID");
+    item.SetSql(std::move(sql));
     ++out.not_valid;
     kept.push_back(std::move(item));
   }

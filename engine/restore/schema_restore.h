@@ -10,10 +10,13 @@
 // password in it) out of child processes' argv and lets one connection run
 // many items, each in the same transaction as its ledger row.
 //
-// Plain values: a SchemaScript owns its strings and is read-only once loaded.
+// Plain values: a SchemaScript owns its strings and is read-only once loaded;
+// its items' SQL stays in pg_restore's output (SqlText), read back per item.
 #ifndef HYPERDUMP_ENGINE_RESTORE_SCHEMA_RESTORE_H_
 #define HYPERDUMP_ENGINE_RESTORE_SCHEMA_RESTORE_H_
 
+#include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,12 +41,50 @@ enum class ItemPass {
 };
 const char* ItemPassName(ItemPass pass);
 
+// pg_restore's printed SQL, kept in a file that has no name (opened, then
+// unlinked) and read back an item at a time: held in memory, the items' SQL
+// was the largest part of a restore's memory at many chunks (issue 18).
+// Owns its descriptor. Intern() only while loading; Read() from any thread
+// (pread) once loaded.
+class SqlText {
+ public:
+  // Opens `path` and removes its name.
+  static Result<std::shared_ptr<SqlText>> Open(const std::string& path);
+  ~SqlText();
+  SqlText(const SqlText&) = delete;
+  SqlText& operator=(const SqlText&) = delete;
+
+  // The session settings an item was printed under, as an index: a few
+  // distinct values serve every item. Index 0 is no settings.
+  uint32_t Intern(const std::string& prefix);
+  // prefix(index) followed by `length` bytes at `offset`.
+  Result<std::string> Read(uint32_t prefix, uint64_t offset, uint64_t length) const;
+
+ private:
+  explicit SqlText(int fd) : fd_(fd), prefixes_{""} {}
+  int fd_;
+  std::vector<std::string> prefixes_;
+};
+
 struct SchemaItem {
   int dump_id = 0;       // pg_restore's TOC id (stable within one archive)
   std::string desc;      // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
   std::string toc_line;  // the rest of the `pg_restore -l` line, for messages
   ItemPass pass = ItemPass::kPreData;
-  std::string sql;  // self-contained: runs on any connection with the preamble applied
+  // The SQL, self-contained: runs on any connection with the preamble
+  // applied. In `sql` when `text` is null (built or rewritten in memory),
+  // else read from `text`.
+  Result<std::string> Sql() const {
+    return text ? text->Read(prefix, offset, length) : Result<std::string>(sql);
+  }
+  void SetSql(std::string s) {
+    sql = std::move(s);
+    text.reset();
+  }
+  std::string sql;
+  std::shared_ptr<const SqlText> text;
+  uint32_t prefix = 0;
+  uint64_t offset = 0, length = 0;
   // kTable and kForeignKey: the table the item is on (unquoted parts), from
   // plan.json's post-data map (the dump resolved it in the source's catalog).
   std::string table_schema, table_name;

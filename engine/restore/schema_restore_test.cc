@@ -1,6 +1,10 @@
 #include "engine/restore/schema_restore.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace hyperdump::engine {
 namespace {
@@ -93,6 +97,48 @@ TEST(PlaceItemBySqlTest, IndexesAndKeysArePlacedOnTheTablesTheirStatementsName) 
   EXPECT_FALSE(PlaceItemBySql("ALTER TABLE demo.a ADD CONSTRAINT k CHECK (a > 0);\n", odd));
   odd.desc = "INDEX";
   EXPECT_FALSE(PlaceItemBySql("SELECT 1;\n", odd));
+}
+
+}  // namespace
+}  // namespace hyperdump::engine
+
+namespace hyperdump::engine {
+namespace {
+
+// Items read their SQL back from pg_restore's output, which has no name once
+// opened: nothing is left in the directory, and a range past its end is an
+// error naming the byte, never a short statement.
+TEST(SqlTextTest, ReadsAnItemsBytesAfterItsSettingsFromAFileWithNoName) {
+  char dir[] = "/tmp/hd-sqltext-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/sql.out";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "SET x = 1;\nCREATE TABLE a (i int);\n\nCREATE INDEX b ON a (i);\n";
+  }
+  auto text = SqlText::Open(path);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  const uint32_t none = (*text)->Intern("");
+  const uint32_t settings = (*text)->Intern("SET default_tablespace = '';\n");
+  EXPECT_EQ(none, 0u);
+  EXPECT_EQ((*text)->Intern("SET default_tablespace = '';\n"), settings);
+  SchemaItem item;
+  item.text = *text;
+  item.prefix = settings;
+  item.offset = 11;
+  item.length = 24;
+  auto sql = item.Sql();
+  ASSERT_TRUE(sql.ok()) << sql.status().message();
+  EXPECT_EQ(*sql, "SET default_tablespace = '';\nCREATE TABLE a (i int);\n");
+  item.offset = 60;  // the file's last byte, then its end (61)
+  auto past = item.Sql();
+  ASSERT_FALSE(past.ok());
+  EXPECT_EQ(past.status().message(),
+            "cannot read the schema's SQL (pg_restore's output) at byte 61: it ended early");
+  item.SetSql("SELECT 1;\n");
+  EXPECT_EQ(*item.Sql(), "SELECT 1;\n");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -226,14 +226,8 @@ struct RowDelta {
 };
 RowDelta CompareRows(const std::string& source, const std::string& target) {
   RowDelta d;
-  auto s = PgConnection::Connect(source);
-  auto t = PgConnection::Connect(target);
-  if (!s.ok() || !t.ok()) {
-    d.differences = "cannot connect";
-    return d;
-  }
-  auto a = engine::DigestDatabase(*s);
-  auto b = engine::DigestDatabase(*t);
+  auto a = engine::DigestDatabase(source);
+  auto b = engine::DigestDatabase(target);
   if (!a.ok() || !b.ok()) {
     d.differences = (a.ok() ? b.status() : a.status()).message();
     return d;
