@@ -1,6 +1,7 @@
 #include "format/manifest.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "format/checksum.h"
 
@@ -153,8 +154,115 @@ std::string SerializeManifest(const Manifest& m) {
   return j.dump(2) + "\n";
 }
 
-Result<Manifest> ParseManifest(std::string_view text, const std::string& where) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+// JSON strings hold no raw newline, so every '\n' is a line break of the
+// layout.
+std::string IndentEntry(const std::string& text) {
+  std::string out = "    ";
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  return out;
+}
+
+// (An empty array prints as `[]` at the top level.)
+ManifestHalves SplitAtFiles(const std::string& text) {
+  static const std::string kMarker = "\n  \"files\": []";
+  size_t at = text.find(kMarker);
+  size_t open = at + kMarker.size() - 1;  // the '['s successor: the ']'
+  return {text.substr(0, open), text.substr(open)};
+}
+
+namespace {
+
+// A manifest read a file entry at a time (ParseManifest): each entry of
+// "files" is converted and hashed as the parser finishes it, then dropped,
+// so the JSON tree never holds the entries (at 100,000 files the whole tree
+// was several times the manifest's text). The self-checksum is streamed in
+// the order SerializeManifest writes: the top-level keys before "files",
+// the entries, the keys after. That needs the keys in that order in the
+// text, as hyperdump writes them; `streamed` is false otherwise, and the
+// manifest is then read whole (ParseManifestTree).
+struct StreamedManifest {
+  json rest;  // the tree without the file entries
+  std::vector<FileEntry> files;
+  Status entry_error;  // the first entry that did not convert
+  bool streamed = true;
+  bool hashed_head = false;
+  size_t entries = 0;  // in "files", converted or not
+  Checksum self;       // of the text before "files" and the entries, so far
+};
+
+StreamedManifest ParseStreamed(std::string_view text, const std::string& where) {
+  StreamedManifest out;
+  std::string key;                // the top-level key being read
+  std::vector<std::string> keys;  // the top-level keys, in text order
+  json before = json::object();   // values of the keys before "files"
+  size_t& entries = out.entries;
+  auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      key = parsed.get<std::string>();
+      keys.push_back(key);
+      return true;
+    }
+    const bool top_value_done = depth == 1 && (event == json::parse_event_t::value ||
+                                               event == json::parse_event_t::object_end ||
+                                               event == json::parse_event_t::array_end);
+    if (top_value_done && key < "files") before[key] = parsed;
+    if (depth != 2 || event != json::parse_event_t::object_end || key != "files") return true;
+    if (!out.streamed) return true;
+    if (!out.hashed_head) {
+      // Keys after "files" seen already, or "manifest_checksum" among the
+      // ones before: not the order streaming needs.
+      for (const std::string& k : keys) {
+        if (k > "files" || (k < "files" && !before.contains(k))) out.streamed = false;
+      }
+      if (!out.streamed) return true;
+      json head = before;
+      head["files"] = json::array();
+      out.self.Update(SplitAtFiles(head.dump(2)).head);
+      out.hashed_head = true;
+    }
+    out.self.Update(entries == 0 ? "\n" : ",\n");
+    out.self.Update(IndentEntry(parsed.dump(2)));
+    Result<FileEntry> e =
+        FileEntryFromJson(parsed, "files[" + std::to_string(entries) + "]", where);
+    ++entries;
+    if (e.ok()) {
+      out.files.push_back(std::move(e).value());
+    } else if (out.entry_error.ok()) {
+      out.entry_error = e.status();
+    }
+    return false;  // dropped from the tree
+  };
+  out.rest = json::parse(text, callback, /*allow_exceptions=*/false);
+  if (out.rest.is_discarded() || !out.rest.is_object()) return out;  // ParseManifest says why
+  // Every key before "files" must be one hashed in the head; the entries
+  // must all have been objects (they are all dropped then).
+  if (out.hashed_head) {
+    for (const auto& [k, v] : out.rest.items()) {
+      if (k < "files" && k != "manifest_checksum" && !before.contains(k)) out.streamed = false;
+    }
+  }
+  auto files = out.rest.find("files");
+  if (files == out.rest.end() || !files->is_array() || !files->empty()) out.streamed = false;
+  if (!out.hashed_head && entries > 0) out.streamed = false;
+  return out;
+}
+
+// How a reader has the file entries and the self-checksum (ReadTree).
+struct EntrySource {
+  // The digest of the tree, manifest_checksum taken out, as SerializeManifest
+  // would print it.
+  std::function<std::string(const json&)> digest;
+  // The entries, converted.
+  std::function<Result<std::vector<FileEntry>>(json&)> files;
+};
+
+// Everything both readers share: the checks of the top-level keys and the
+// self-checksum, in the order that names the most useful error first.
+Result<Manifest> ReadTree(json& j, const std::string& where, const EntrySource& source) {
   if (j.is_discarded()) {
     return Corrupt(where + " is truncated or is not valid JSON; the archive cannot be read " +
                    "(restore from another copy or re-run the dump)");
@@ -186,8 +294,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
   if (self != j.end()) {
     const json claimed = std::move(*self);
     j.erase("manifest_checksum");
-    if (!claimed.is_string() ||
-        claimed.get<std::string>() != ChecksumToHex(ChecksumOf(j.dump(2)))) {
+    if (!claimed.is_string() || claimed.get<std::string>() != source.digest(j)) {
       return Corrupt(where +
                      " does not match its own checksum (manifest_checksum): it was damaged or "
                      "edited after the dump, and nothing it says can be trusted; restore from "
@@ -210,13 +317,7 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
   HD_ASSIGN_OR_RETURN(m.source, top.Object("source"));
   auto files = j.find("files");
   if (files == j.end() || !files->is_array()) return top.Bad("files", "an array");
-  m.files.reserve(files->size());
-  for (size_t i = 0; i < files->size(); ++i) {
-    HD_ASSIGN_OR_RETURN(FileEntry e,
-                        FileEntryFromJson((*files)[i], "files[" + std::to_string(i) + "]", where));
-    (*files)[i] = nullptr;  // freed as converted: the tree and the entries never both whole
-    m.files.push_back(std::move(e));
-  }
+  HD_ASSIGN_OR_RETURN(m.files, source.files(*files));
   std::sort(m.files.begin(), m.files.end(),
             [](const FileEntry& a, const FileEntry& b) { return a.name < b.name; });
   for (size_t i = 1; i < m.files.size(); ++i) {
@@ -225,6 +326,43 @@ Result<Manifest> ParseManifest(std::string_view text, const std::string& where) 
     }
   }
   return m;
+}
+
+}  // namespace
+
+Result<Manifest> ParseManifest(std::string_view text, const std::string& where) {
+  StreamedManifest s = ParseStreamed(text, where);
+  if (s.streamed) {
+    const EntrySource streamed{[&](const json& rest) {
+                                 if (!s.hashed_head)
+                                   return ChecksumToHex(ChecksumOf(rest.dump(2)));  // no entries
+                                 const ManifestHalves halves = SplitAtFiles(rest.dump(2));
+                                 s.self.Update(s.entries > 0 ? "\n  " + halves.tail : halves.tail);
+                                 return ChecksumToHex(s.self.Digest());
+                               },
+                               [&](json&) -> Result<std::vector<FileEntry>> {
+                                 if (!s.entry_error.ok()) return s.entry_error;
+                                 return std::move(s.files);
+                               }};
+    return ReadTree(s.rest, where, streamed);
+  }
+  // Keys not in the order hyperdump writes them (a manifest edited by hand,
+  // say): read whole.
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const EntrySource whole{
+      [](const json& tree) { return ChecksumToHex(ChecksumOf(tree.dump(2))); },
+      [&](json& files) -> Result<std::vector<FileEntry>> {
+        std::vector<FileEntry> out;
+        out.reserve(files.size());
+        for (size_t i = 0; i < files.size(); ++i) {
+          HD_ASSIGN_OR_RETURN(
+              FileEntry e, FileEntryFromJson(files[i], "files[" + std::to_string(i) + "]", where));
+          files[i] = nullptr;  // freed as converted: the tree and the entries never both whole
+          out.push_back(std::move(e));
+        }
+        return out;
+      }};
+  return ReadTree(j, where, whole);
 }
 
 Status ValidateFileName(std::string_view name) {

@@ -71,6 +71,19 @@ Result<FileEntry> FileEntryFromJson(const nlohmann::json& j, const std::string& 
 // Serialized form: pretty-printed JSON and a final newline.
 std::string SerializeManifest(const Manifest& manifest);
 
+// The serialized form's layout, for writing and reading it a file entry at a
+// time (format/manifest_entries.h, ParseManifest):
+// `text` (a JSON value as dump(2) prints it) re-indented as an element of
+// the manifest's "files" array, 4 spaces deep.
+std::string IndentEntry(const std::string& text);
+// The two halves of a manifest's dump(2) text whose "files" is empty around
+// the place of its entries: everything up to and including `"files": [`,
+// and everything from the `]` that closes it.
+struct ManifestHalves {
+  std::string head, tail;
+};
+ManifestHalves SplitAtFiles(const std::string& text);
+
 // Parses manifest text. `where` names the file in errors. Wrong magic and
 // malformed fields are kCorrupt; another major version is kUnsupportedVersion.
 // Keys this version does not know are ignored (newer minor versions add them).

@@ -11,38 +11,7 @@
 
 namespace hyperdump::format {
 
-namespace {
-
 using nlohmann::json;
-
-// `text` (a JSON value as dump(2) prints it) re-indented as an element of
-// the manifest's "files" array, 4 spaces deep. JSON strings hold no raw
-// newline, so every '\n' is a line break of the layout.
-std::string IndentEntry(const std::string& text) {
-  std::string out = "    ";
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    out += c;
-    if (c == '\n') out += "    ";
-  }
-  return out;
-}
-
-// The two halves of a manifest's text around its file entries: everything
-// up to and including `"files": [`, and everything from the `]` that
-// closes it (an empty array prints as `[]` at the top level).
-struct Halves {
-  std::string head, tail;
-};
-
-Halves SplitAtFiles(const std::string& text) {
-  static const std::string kMarker = "\n  \"files\": []";
-  size_t at = text.find(kMarker);
-  size_t open = at + kMarker.size() - 1;  // the '['s successor: the ']'
-  return {text.substr(0, open), text.substr(open)};
-}
-
-}  // namespace
 
 Result<ManifestEntries> ManifestEntries::Create(const std::string& dir) {
   std::string path = dir + "/.manifest-entries.XXXXXX" + kTempSuffix;
@@ -102,7 +71,8 @@ Status ManifestEntries::WriteManifest(const Manifest& header, ByteSink& sink) {
   // Streams head, the entries and tail to `out`; called once for the
   // checksum (without manifest_checksum) and once for the file.
   std::string entry;
-  auto emit = [&](const Halves& halves, const std::function<Status(std::string_view)>& out) {
+  auto emit = [&](const ManifestHalves& halves,
+                  const std::function<Status(std::string_view)>& out) {
     HD_RETURN_IF_ERROR(out(halves.head));
     for (size_t i = 0; i < slots_.size(); ++i) {
       entry.resize(slots_[i].size);
