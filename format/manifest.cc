@@ -20,6 +20,22 @@ const FileEntry* Manifest::Find(std::string_view name) const {
   return nullptr;
 }
 
+FileMeta::FileMeta(const json& object)
+    : text_(object.is_object() ? object.dump() : std::string("{}")) {}
+
+json FileMeta::Json() const {
+  json j = json::parse(text_, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() ? j : json::object();
+}
+
+const json FileMeta::operator[](const std::string& key) const {
+  json j = Json();
+  auto it = j.find(key);
+  return it == j.end() ? json() : std::move(*it);
+}
+
+void PrintTo(const FileMeta& meta, std::ostream* os) { *os << meta.text(); }
+
 std::string_view FileKindName(FileKind kind) { return kind == FileKind::kBlob ? "blob" : "data"; }
 
 namespace {
@@ -73,7 +89,7 @@ json FileEntryToJson(const FileEntry& e) {
       {"compressed_bytes", e.compressed_bytes},
       {"uncompressed_bytes", e.uncompressed_bytes},
       {"checksum", ChecksumToHex(e.checksum)},
-      {"meta", e.meta.is_null() ? json::object() : e.meta},
+      {"meta", e.meta.Json()},
   };
   if (e.kind == FileKind::kData) j["job"] = e.job;
   if (e.codec == Codec::kZstd) j["level"] = e.level;
@@ -117,7 +133,8 @@ Result<FileEntry> FileEntryFromJson(const json& j, const std::string& label,
   std::optional<uint64_t> v = ChecksumFromHex(sum);
   if (!v) return f.Bad("checksum", "16 lowercase hex digits");
   e.checksum = *v;
-  HD_ASSIGN_OR_RETURN(e.meta, f.Object("meta"));
+  HD_ASSIGN_OR_RETURN(json meta, f.Object("meta"));
+  e.meta = FileMeta(meta);
   if (e.codec == Codec::kNone && e.compressed_bytes != e.uncompressed_bytes) {
     return Corrupt(where + ": " + path + " codec none but compressed_bytes != uncompressed_bytes");
   }

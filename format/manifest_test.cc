@@ -209,6 +209,21 @@ TEST(ManifestTest, ReadsManyEntriesAndCatchesAChangeInAnyOfThem) {
   EXPECT_NE(parsed.status().message().find("does not match its own checksum"), std::string::npos);
 }
 
+TEST(FileMetaTest, HoldsTheObjectAsCompactTextAndReadsItsKeys) {
+  const FileMeta meta = {{"schema", "public"}, {"columns", {"t", "v"}}, {"table", 7}};
+  EXPECT_EQ(meta.text(), R"({"columns":["t","v"],"schema":"public","table":7})");
+  EXPECT_EQ(meta.value("schema", ""), "public");
+  EXPECT_EQ(meta.value("table", size_t{0}), 7u);
+  EXPECT_EQ(meta["columns"], json({"t", "v"}));
+  EXPECT_TRUE(meta["absent"].is_null());
+  EXPECT_EQ(meta.value("absent", "none"), "none");
+  EXPECT_TRUE(meta.contains("table"));
+  EXPECT_EQ(FileMeta().text(), "{}");
+  EXPECT_EQ(FileMeta(json::array()).text(), "{}");  // only objects are meta
+  EXPECT_EQ(meta, FileMeta(json::parse(meta.text())));
+  EXPECT_FALSE(meta == FileMeta());
+}
+
 // Archives written before 1.2 have no manifest_checksum and are still read.
 TEST(ManifestTest, AnOlderMinorWithoutItsOwnChecksumIsStillRead) {
   json j = ManifestToJson(Sample());

@@ -61,7 +61,7 @@ std::string Ratio(uint64_t raw, uint64_t stored) {
 
 // What `list` shows as the object: meta.object, else meta.schema.meta.table.
 std::string ObjectOf(const FileEntry& e) {
-  const nlohmann::json& m = e.meta;
+  const nlohmann::json m = e.meta.Json();
   if (!m.is_object()) return "";
   if (auto it = m.find("object"); it != m.end() && it->is_string()) return it->get<std::string>();
   auto s = m.find("schema");
@@ -178,7 +178,7 @@ nlohmann::json ListingJson(const std::string& dir, const Manifest& m) {
                         {"uncompressed_bytes", e.uncompressed_bytes},
                         {"compressed_bytes", e.compressed_bytes},
                         {"checksum", ChecksumToHex(e.checksum)},
-                        {"meta", e.meta}};
+                        {"meta", e.meta.Json()}};
     files.push_back(std::move(f));
   }
   return {{"archive", dir},

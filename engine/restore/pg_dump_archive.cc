@@ -291,9 +291,11 @@ Result<std::unique_ptr<format::DataFileReader>> PgDumpArchive::OpenFile(
                            "archive with pg_restore");
   }
   format::FileEntry entry = *item.entry;
-  entry.meta["schema"] = schema;
-  entry.meta["name"] = table;
-  entry.meta["columns"] = columns;
+  nlohmann::json meta = entry.meta.Json();
+  meta["schema"] = schema;
+  meta["name"] = table;
+  meta["columns"] = columns;
+  entry.meta = meta;
   return format::DataFileReader::Unrecorded(std::move(entry), what,
                                             std::make_unique<ItemRows>(std::move(rows)));
 }

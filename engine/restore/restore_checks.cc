@@ -67,16 +67,17 @@ Status AttachFiles(RestoreInput& input, const std::vector<const format::FileEntr
   for (size_t i = 0; i < input.tables.size(); ++i) by_key[input.tables[i].Key()] = i;
   for (const format::FileEntry* f : files) {
     if (f->kind != format::FileKind::kData) continue;
-    if (JsonString(f->meta, "kind") == kLargeObjectsKind) {
+    const nlohmann::json meta = f->meta.Json();
+    if (JsonString(meta, "kind") == kLargeObjectsKind) {
       input.large_object_files.push_back(f);
       continue;
     }
     size_t index = input.tables.size();
-    auto t = f->meta.find("table");
-    if (t != f->meta.end() && t->is_number_unsigned() && t->get<size_t>() < input.tables.size()) {
+    auto t = meta.find("table");
+    if (t != meta.end() && t->is_number_unsigned() && t->get<size_t>() < input.tables.size()) {
       index = t->get<size_t>();
     } else {
-      auto it = by_key.find(JsonString(f->meta, "schema") + "." + JsonString(f->meta, "name"));
+      auto it = by_key.find(JsonString(meta, "schema") + "." + JsonString(meta, "name"));
       if (it != by_key.end()) index = it->second;
     }
     if (index >= input.tables.size()) {
@@ -99,7 +100,7 @@ Status CheckBinaryDataFits(const RestoreInput& input, int target_server_version_
   std::string example;
   for (const RestoreTable& table : input.tables) {
     for (const format::FileEntry* f : table.files) {
-      if (JsonString(f->meta, "copy_format") != "binary") continue;
+      if (JsonString(f->meta.Json(), "copy_format") != "binary") continue;
       if (binary_tables++ == 0) example = table.Quoted();
       break;
     }
@@ -152,11 +153,11 @@ Result<RestoreInput> PlannedRestoreInput(const std::string& plan_text, const std
   RestoreInput input = InputFromPlan(plan);
   input.archive_id = archive_id;
   std::vector<const format::FileEntry*> files;
-  auto add = [&](std::string name, nlohmann::json meta, uint64_t bytes) {
+  auto add = [&](std::string name, const nlohmann::json& meta, uint64_t bytes) {
     format::FileEntry& e = planned->emplace_back();
     e.name = std::move(name);
     e.kind = format::FileKind::kData;
-    e.meta = std::move(meta);
+    e.meta = meta;
     e.uncompressed_bytes = bytes;
     files.push_back(&e);
   };

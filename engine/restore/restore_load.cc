@@ -18,16 +18,17 @@ Result<Loaded> LoadFile(const format::ArchiveSource& archive, scheduler::JobCont
   // The sealed file's own entry (in `hyperdump migrate`, `planned` is only
   // what plan.json announced before the file was written).
   const format::FileEntry& file = reader->entry();
+  const nlohmann::json meta = file.meta.Json();
   std::string columns;
-  auto cols = file.meta.find("columns");
-  if (cols != file.meta.end() && cols->is_array() && !cols->empty()) {
+  auto cols = meta.find("columns");
+  if (cols != meta.end() && cols->is_array() && !cols->empty()) {
     for (const auto& c : *cols) {
       columns += (columns.empty() ? " (" : ", ") + QuoteIdent(c.get<std::string>());
     }
     columns += ")";
   }
   std::string format =
-      file.meta.value("copy_format", std::string("text")) == "binary" ? "binary" : "text";
+      meta.value("copy_format", std::string("text")) == "binary" ? "binary" : "text";
   if (load == Load::kTruncateFreeze) {
     HD_RETURN_IF_ERROR(conn.Run("TRUNCATE ONLY " + table.Quoted()));
   }
