@@ -200,7 +200,7 @@ namespace {
 // the order SerializeManifest writes: the top-level keys before "files",
 // the entries, the keys after. That needs the keys in that order in the
 // text, as hyperdump writes them; `streamed` is false otherwise, and the
-// manifest is then read whole (ParseManifestTree).
+// manifest is then read whole (ParseManifest's second path).
 struct StreamedManifest {
   json rest;  // the tree without the file entries
   std::vector<FileEntry> files;
