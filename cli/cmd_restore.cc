@@ -73,6 +73,13 @@ CommandFn RegisterRestore(CLI::App& root) {
                 "source's (risk of catalog corruption)");
   auto no_analyze = std::make_shared<bool>(false);
   cmd->add_flag("--no-analyze", *no_analyze, "Skip ANALYZE of the restored tables");
+  auto index_workers = std::make_shared<std::string>("auto");
+  cmd->add_option("--index-workers", *index_workers,
+                  "Parallel workers of each index and key build: auto (default: the slots idle "
+                  "when the build starts, with their share of maintenance_work_mem) or a number "
+                  "(0: no parallel builds)")
+      ->type_name("auto|N")
+      ->check(CLI::IsMember({"auto"}) | CLI::Range(0, 1024));
   cmd->add_flag("-v,--verbose", o->verbose, "One line per finished job on stderr");
   cmd->add_option("--cpu-log", o->cpu_log,
                   "Write one JSON line per job to FILE: wall time, server and client CPU seconds "
@@ -85,11 +92,12 @@ CommandFn RegisterRestore(CLI::App& root) {
   for (const char* name : {"--schema", "--exclude-schema", "--table", "--index", "--section"}) {
     cmd->get_option(name)->allow_extra_args(false);
   }
-  return [o, if_exists, no_analyze, ui_flags, exit_on_error]() -> int {
+  return [o, if_exists, no_analyze, index_workers, ui_flags, exit_on_error]() -> int {
     if (*if_exists && !o->clean) {
       return ReportError(InvalidArgument("--if-exists requires --clean (as in pg_restore)"));
     }
     o->analyze = !*no_analyze;
+    o->index_workers = *index_workers == "auto" ? -1 : std::stoi(*index_workers);
     if (o->verbose && ui_flags->log_format == "json") {
       // Its plain lines would break the JSON lines on the same stream.
       return ReportError(InvalidArgument(

@@ -37,6 +37,12 @@ struct JobContext {
   int slot;
   JobId id;
   int attempt;  // 1-based: how many times this job has been started, this call included
+  // Slots that had nothing to run when this job started: no job running on
+  // them and none ready to take them (slots - running - ready, at least 0).
+  // A job may use that much parallelism of its own (an index build's
+  // parallel workers) without taking a core from another job; slots that
+  // fill later are not taken back. Set by the runner; 0 elsewhere.
+  int spare_slots = 0;
 
   // True once the run asks running jobs to stop (a sibling's hard failure under
   // FailurePolicy::kCancelRunning, or Ctrl-C). Long jobs poll it between units of work.

@@ -122,8 +122,10 @@ class Executor {
         continue;
       }
       const int attempt = plan_.attempts(*id);
+      const int spare = std::max<int>(
+          0, options_.slots - plan_.running_count() - static_cast<int>(plan_.ready_count()));
       lock.unlock();
-      const JobOutcome outcome = RunJob(*id, slot, attempt);
+      const JobOutcome outcome = RunJob(*id, slot, attempt, spare);
       lock.lock();
       plan_.Complete(*id, outcome, Clock::now());
       // This loop takes the next ready job itself; wake the others only when
@@ -139,9 +141,10 @@ class Executor {
     work_cv_.notify_all();  // the other idle loops exit too
   }
 
-  JobOutcome RunJob(JobId id, int slot, int attempt) {
+  JobOutcome RunJob(JobId id, int slot, int attempt, int spare_slots) {
     const JobSpec& spec = graph_.job(id);
     JobContext ctx(slot, id, attempt, &spec, options_.sink, &cancel_);
+    ctx.spare_slots = spare_slots;
     return tbb::this_task_arena::isolate([&]() -> JobOutcome {
       try {
         return spec.fn(ctx);

@@ -118,6 +118,76 @@ TEST(RunTest, AllSlotsRunAtOnceEvenWithMoreSlotsThanCores) {
   EXPECT_EQ(slots_seen.size(), size_t{kSlots});
 }
 
+TEST(RunTest, JobAloneSeesEveryOtherSlotSpare) {
+  std::atomic<int> first_spare{-1}, last_spare{-1};
+  JobGraph g;
+  const JobId first = g.Add(Job("first", [&](JobContext& ctx) {
+    first_spare = ctx.spare_slots;
+    return JobOutcome::Done();
+  }));
+  const JobId last = g.Add(Job("last", [&](JobContext& ctx) {
+    last_spare = ctx.spare_slots;
+    return JobOutcome::Done();
+  }));
+  g.AddDependency(first, last);
+  RunOptions o;
+  o.slots = 4;
+  EXPECT_TRUE(scheduler::Run(g, o).ok());
+  EXPECT_EQ(first_spare.load(), 3);
+  EXPECT_EQ(last_spare.load(), 3);
+}
+
+TEST(RunTest, NoSlotIsSpareWhileReadyJobsWaitForThem) {
+  // Four jobs on four slots, each waiting until all run: when each started,
+  // the others were running or ready, so none had a spare slot.
+  constexpr int kSlots = 4;
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  std::vector<int> spare;
+  JobGraph g;
+  for (int i = 0; i < kSlots; ++i) {
+    g.Add(Job("wait " + std::to_string(i), [&](JobContext& ctx) {
+      std::unique_lock<std::mutex> lock(mu);
+      spare.push_back(ctx.spare_slots);
+      ++arrived;
+      cv.notify_all();
+      cv.wait_for(lock, std::chrono::seconds(60), [&] { return arrived == kSlots; });
+      return JobOutcome::Done();
+    }));
+  }
+  RunOptions o;
+  o.slots = kSlots;
+  EXPECT_TRUE(scheduler::Run(g, o).ok());
+  EXPECT_THAT(spare, ElementsAre(0, 0, 0, 0));
+}
+
+TEST(RunTest, SpareSlotsCountOnlySlotsWithNothingToRun) {
+  // Three slots; `long` runs until `short`'s dependent has started, so that
+  // `after` starts beside one running job with nothing else ready: one
+  // spare slot (the third), not two.
+  Signal after_started;
+  std::atomic<int> after_spare{-1};
+  JobGraph g;
+  g.Add(Job(
+      "long",
+      [&](JobContext&) {
+        return after_started.WaitForIt() ? JobOutcome::Done() : JobOutcome::Fail(Internal("hung"));
+      },
+      100));
+  const JobId short_job = g.Add(Job("short", Trivial(), 1));
+  const JobId after = g.Add(Job("after", [&](JobContext& ctx) {
+    after_spare = ctx.spare_slots;
+    after_started.Notify();
+    return JobOutcome::Done();
+  }));
+  g.AddDependency(short_job, after);
+  RunOptions o;
+  o.slots = 3;
+  EXPECT_TRUE(scheduler::Run(g, o).ok());
+  EXPECT_EQ(after_spare.load(), 1);
+}
+
 TEST(RunTest, SlotIsNeverSharedAndStaysInRange) {
   constexpr int kSlots = 3;
   std::vector<std::atomic<int>> in_use(kSlots);

@@ -198,17 +198,20 @@ Status Unfinished(const scheduler::RunReport& report) {
 // that makes all of them durable.
 // Pass 2, last: what the target's settings cost this restore, as a note
 // (engine/restore/target_settings.h); unreadable settings are no reason to stop.
-void NoteSettingsAdvice(PgConnection& conn, const RestoreInput& input, Notes& notes) {
+// Returns the target's maintenance_work_mem (0 when unread), which the index
+// builds share out (ParallelIndexBuild).
+int64_t NoteSettingsAdvice(PgConnection& conn, const RestoreInput& input, Notes& notes) {
   uint64_t data = 0, largest = 0;
   for (const RestoreTable& t : input.tables) {
     data += t.bytes;
     largest = std::max(largest, t.bytes);
   }
   Result<TargetSettings> settings = ReadTargetSettings(conn);
-  if (!settings.ok()) return;
+  if (!settings.ok()) return 0;
   if (std::string advice = SettingsAdvice(*settings, data, largest); !advice.empty()) {
     notes.Add(advice);
   }
+  return settings->maintenance_work_mem_bytes;
 }
 
 std::string WorkerSetup(const SchemaScript& script, bool in_window) {
@@ -238,9 +241,9 @@ void PauseJobsOfUnfinishedRestore(const std::string& target, Notes& notes) {
 
 Status RunJobGraph(const RestoreOptions& options, const format::ArchiveSource& archive,
                    const RestoreInput& input, const RestoreSchema& schema,
-                   const std::set<std::string>& done, SessionPool& sessions,
-                   const std::atomic<bool>& interrupt, scheduler::EventSink* sink,
-                   RunObserver& observer, RestoreSummary& summary) {
+                   int64_t maintenance_work_mem, const std::set<std::string>& done,
+                   SessionPool& sessions, const std::atomic<bool>& interrupt,
+                   scheduler::EventSink* sink, RunObserver& observer, RestoreSummary& summary) {
   RestoreCounters counters;
   std::unique_ptr<CpuLog> cpu_log;
   if (!options.cpu_log.empty()) {
@@ -251,7 +254,9 @@ Status RunJobGraph(const RestoreOptions& options, const format::ArchiveSource& a
                                     options.analyze,
                                     {options.no_owner, options.no_privileges, options.clean},
                                     schema.selection.append_only,
-                                    schema.selection.load_order};
+                                    schema.selection.load_order,
+                                    maintenance_work_mem,
+                                    options.index_workers};
   scheduler::JobGraph graph;
   HD_RETURN_IF_ERROR(
       BuildRestoreGraph(runner, archive, input, schema.script, graph_options, graph));
@@ -338,7 +343,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
   HD_RETURN_IF_ERROR(CheckTimescaleVersion(conn, input.timescaledb_version,
                                            options.allow_version_mismatch, &warning));
   if (!warning.empty()) notes.Add(warning);
-  NoteSettingsAdvice(conn, input, notes);
+  const int64_t maintenance_work_mem = NoteSettingsAdvice(conn, input, notes);
 
   // 3. Roles first (--roles).
   if (options.roles) HD_RETURN_IF_ERROR(RestoreArchiveRoles(conn, source, notes));
@@ -362,8 +367,8 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
 
   // 5. Phases 2-7: the job graph on N connections.
   SessionPool sessions(options.target, WorkerSetup(schema.script, window != nullptr), options.jobs);
-  Status ran = RunJobGraph(options, source, input, schema, state->done, sessions, interrupt, sink,
-                           observer, summary);
+  Status ran = RunJobGraph(options, source, input, schema, maintenance_work_mem, state->done,
+                           sessions, interrupt, sink, observer, summary);
   if (!ran.ok()) {
     // The window closes on the way out, starting the target's scheduler:
     // its jobs must not run on a half-restored database.

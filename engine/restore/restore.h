@@ -42,7 +42,11 @@ struct RestoreOptions {
   bool resume = false;                  // finish an interrupted restore (its ledger)
   bool allow_version_mismatch = false;  // restore across TimescaleDB versions
   bool analyze = true;                  // ANALYZE the restored tables at the end
-  bool verbose = false;                 // one line per finished job on stderr
+  // --index-workers: max_parallel_maintenance_workers of each key and index
+  // build. -1 (auto): the slots idle when the build starts, with their share
+  // of maintenance_work_mem (ParallelIndexBuild in target_settings.h).
+  int index_workers = -1;
+  bool verbose = false;  // one line per finished job on stderr
   // --cpu-log: one JSON line per job with its wall time and its server and
   // client CPU seconds (engine/cpu_log.h). Empty: none.
   std::string cpu_log;

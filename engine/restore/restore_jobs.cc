@@ -7,6 +7,7 @@
 
 #include "base/job_kind.h"
 #include "engine/restore/restore_load.h"
+#include "engine/restore/target_settings.h"
 
 namespace hyperdump::engine {
 
@@ -38,6 +39,25 @@ scheduler::JobFn ItemJob(RestoreJobRunner& runner, const SchemaItem* item) {
     return runner.Run(ctx, {ItemKey(*item)}, item->Describe(),
                       [item](PgConnection& conn, JobContext&) -> Result<Loaded> {
                         HD_ASSIGN_OR_RETURN(std::string sql, item->Sql());
+                        HD_RETURN_IF_ERROR(conn.Run(sql));
+                        return Loaded{};
+                      });
+  };
+}
+
+// A job that runs one key or index item, its build given the slots idle
+// when it starts (ParallelIndexBuild) for its own transaction, or
+// `fixed_workers` parallel workers when that is 0 or more.
+scheduler::JobFn IndexBuildJob(RestoreJobRunner& runner, const SchemaItem* item,
+                               int64_t maintenance_work_mem, int fixed_workers) {
+  return [&runner, item, maintenance_work_mem, fixed_workers](JobContext& ctx) {
+    const std::string settings = IndexBuildSql(
+        fixed_workers >= 0 ? IndexBuildSettings{fixed_workers, 0}
+                           : ParallelIndexBuild(ctx.spare_slots, maintenance_work_mem));
+    return runner.Run(ctx, {ItemKey(*item)}, item->Describe(),
+                      [item, settings](PgConnection& conn, JobContext&) -> Result<Loaded> {
+                        HD_ASSIGN_OR_RETURN(std::string sql, item->Sql());
+                        HD_RETURN_IF_ERROR(conn.Run(settings));
                         HD_RETURN_IF_ERROR(conn.Run(sql));
                         return Loaded{};
                       });
@@ -294,7 +314,8 @@ struct PostDataJobs {
 // leaving slots idle at the restore's tail (issue 13: 62% busy on the skewed
 // shape, when its two indexes were built one after the other).
 PostDataJobs AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
-                           const DataJobs& data, JobId catalog) {
+                           const DataJobs& data, const RestoreGraphOptions& options,
+                           JobId catalog) {
   PostDataJobs post;
   std::map<std::string, std::vector<JobId>> keys;  // by table key
   for (bool indexes : {false, true}) {
@@ -310,10 +331,12 @@ PostDataJobs AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const Item
       std::vector<JobId>& table_keys = keys[table];
       deps.insert(deps.end(), table_keys.begin(), table_keys.end());
       auto bytes = data.table_bytes.find(table);
-      JobId id = AddJob(graph, item->Describe(), indexes ? JobKind::kIndex : JobKind::kKey,
-                        bytes == data.table_bytes.end() ? 0 : bytes->second / 4,
-                        indexes ? std::vector<std::string>{} : std::vector<std::string>{table},
-                        ItemJob(runner, item), deps);
+      JobId id = AddJob(
+          graph, item->Describe(), indexes ? JobKind::kIndex : JobKind::kKey,
+          bytes == data.table_bytes.end() ? 0 : bytes->second / 4,
+          indexes ? std::vector<std::string>{} : std::vector<std::string>{table},
+          IndexBuildJob(runner, item, options.maintenance_work_mem_bytes, options.index_workers),
+          deps);
       jobs.push_back(id);
       if (!indexes) table_keys.push_back(id);
       post.all.push_back(id);
@@ -407,7 +430,8 @@ Status BuildRestoreGraph(RestoreJobRunner& runner, const format::ArchiveSource& 
   OrderAppends(graph, data, options.load_order);
   // Phase 5: each table's keys and indexes, then foreign keys, as soon as
   // the tables they need are loaded.
-  PostDataJobs post = AddTableItems(graph, runner, by_pass[ItemPass::kTable], data, catalog);
+  PostDataJobs post =
+      AddTableItems(graph, runner, by_pass[ItemPass::kTable], data, options, catalog);
   AddForeignKeys(graph, runner, by_pass[ItemPass::kForeignKey], data, catalog, post);
   // Phase 7 (overlapping): ANALYZE each table once it is complete.
   if (options.analyze) AddAnalyze(graph, runner, input.tables, data, post, catalog);

@@ -38,6 +38,14 @@ struct RestoreGraphOptions {
   // pair, so that foreign keys already on the target hold at every commit.
   bool append_only = false;
   std::vector<std::pair<std::string, std::string>> load_order;
+  // The target's maintenance_work_mem (0: unknown). Each job that builds a
+  // table's key or index takes the slots idle when it starts as parallel
+  // workers, and their share of this memory (ParallelIndexBuild), so that
+  // the restore's tail, the last big table's index builds, uses every slot.
+  int64_t maintenance_work_mem_bytes = 0;
+  // A fixed number of workers for every build instead (--index-workers N);
+  // -1: from the spare slots as above.
+  int index_workers = -1;
 };
 
 // Adds every job of the restore to `graph` (empty on entry). Items of pass

@@ -67,4 +67,30 @@ std::string SettingsAdvice(const TargetSettings& s, uint64_t data_bytes,
          " (hyperdump changes no server setting)";
 }
 
+IndexBuildSettings ParallelIndexBuild(int spare_slots, int64_t maintenance_work_mem_bytes) {
+  // PostgreSQL's own floor (plan_create_index_workers): each participant of
+  // a parallel build, the leader included, needs 32 MB of maintenance_work_mem.
+  constexpr int64_t kPerParticipant = int64_t{32} << 20;
+  const int spare = std::max(spare_slots, 0);
+  IndexBuildSettings s;
+  if (maintenance_work_mem_bytes <= 0) {
+    s.parallel_workers = spare;
+    return s;
+  }
+  if (spare == 0) return s;
+  s.work_mem_bytes = maintenance_work_mem_bytes * (1 + spare);
+  s.parallel_workers =
+      static_cast<int>(std::clamp<int64_t>(s.work_mem_bytes / kPerParticipant - 1, 0, spare));
+  return s;
+}
+
+std::string IndexBuildSql(const IndexBuildSettings& s) {
+  std::string sql =
+      "SET LOCAL max_parallel_maintenance_workers = " + std::to_string(s.parallel_workers) + ";";
+  if (s.work_mem_bytes > 0) {
+    sql += " SET LOCAL maintenance_work_mem = '" + std::to_string(s.work_mem_bytes / 1024) + "kB';";
+  }
+  return sql;
+}
+
 }  // namespace hyperdump::engine

@@ -47,5 +47,34 @@ TEST(SettingsAdviceTest, MaintenanceWorkMemIsAskedForAQuarterOfTheLargestTable) 
             "them in memory (hyperdump changes no server setting)");
 }
 
+TEST(ParallelIndexBuildTest, WithNoSpareSlotTheBuildRunsAloneAtTheTargetsMemory) {
+  const IndexBuildSettings s = ParallelIndexBuild(0, int64_t{64} << 20);
+  EXPECT_EQ(s.parallel_workers, 0);
+  EXPECT_EQ(s.work_mem_bytes, 0);
+  EXPECT_EQ(IndexBuildSql(s), "SET LOCAL max_parallel_maintenance_workers = 0;");
+}
+
+TEST(ParallelIndexBuildTest, SpareSlotsBecomeWorkersWithTheirShareOfMemory) {
+  const IndexBuildSettings s = ParallelIndexBuild(3, int64_t{64} << 20);
+  EXPECT_EQ(s.parallel_workers, 3);
+  EXPECT_EQ(s.work_mem_bytes, int64_t{256} << 20);
+  EXPECT_EQ(IndexBuildSql(s),
+            "SET LOCAL max_parallel_maintenance_workers = 3; SET LOCAL maintenance_work_mem = "
+            "'262144kB';");
+}
+
+TEST(ParallelIndexBuildTest, WorkersAreCappedByPostgresqlsThirtyTwoMegabytesEach) {
+  // 16 MB a slot: 4 slots' memory (64 MB) feeds a leader and one worker.
+  const IndexBuildSettings s = ParallelIndexBuild(3, int64_t{16} << 20);
+  EXPECT_EQ(s.parallel_workers, 1);
+  EXPECT_EQ(s.work_mem_bytes, int64_t{64} << 20);
+}
+
+TEST(ParallelIndexBuildTest, UnknownMemoryLeavesItAndUsesTheSpareSlots) {
+  const IndexBuildSettings s = ParallelIndexBuild(2, 0);
+  EXPECT_EQ(s.parallel_workers, 2);
+  EXPECT_EQ(s.work_mem_bytes, 0);
+}
+
 }  // namespace
 }  // namespace hyperdump::engine
