@@ -273,12 +273,27 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
     };
     // The file to damage: demo.devices's (the partitioned demo.readings
     // references it: its key cannot be added NOT VALID, nor its partitions'
-    // copies), else the first other ordinary table's.
+    // copies), else the first other ordinary table's; when the kill came
+    // before any ordinary table was sealed (seen under the sanitizers), a
+    // partition's, else a chunk's other than the first (taken out below).
     const nlohmann::json* victim = nullptr;
+    int victim_rank = 0;  // 4 demo.devices, 3 another table, 2 a partition, 1 a chunk
+    bool chunk_seen = false;
     for (const nlohmann::json& j : entries) {
       const std::string t = table_of(j);
-      if (t == "demo.orders" || t == "Ünïcode Schema.x.order" || kind_of(j) != "table") continue;
-      if (!victim || t == "demo.devices") victim = &j;
+      const std::string kind = kind_of(j);
+      const bool first_chunk = kind == "chunk" && !chunk_seen;
+      if (kind == "chunk") chunk_seen = true;
+      if (t == "demo.orders" || t == "Ünïcode Schema.x.order" || first_chunk) continue;
+      const int rank = t == "demo.devices"   ? 4
+                       : kind == "table"     ? 3
+                       : kind == "partition" ? 2
+                       : kind == "chunk"     ? 1
+                                             : 0;
+      if (rank > victim_rank) {
+        victim = &j;
+        victim_rank = rank;
+      }
     }
     std::string kept, chunk;
     for (const nlohmann::json& j : entries) {
@@ -299,7 +314,7 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
       }
       kept += j.dump() + "\n";
     }
-    ASSERT_TRUE(damaged) << "no sealed ordinary table to damage:\n" << kept;
+    ASSERT_TRUE(damaged) << "no sealed table, partition or chunk to damage:\n" << kept;
     std::ofstream(journal_path, std::ios::trunc) << kept;
   }
 
