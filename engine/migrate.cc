@@ -108,6 +108,7 @@ Status RestoreSide(const MigrateOptions& o, const format::LiveArchive& live,
   HD_ASSIGN_OR_RETURN(RestoreInput input,
                       PlannedRestoreInput(plan_text, live.dir(),
                                           ArchiveId(created_at, plan_entry->checksum), &planned));
+  CurrentFaultInjector().BeforeMigrateRestoreWrites();
   *began = true;  // from here on the target may be written
   return RestoreFrom(MigrationRestoreOptions(o), live, std::move(input),
                      SchemaSource{layout::kSchemaBlob, "", ""}, stop, side.sink, summary,
@@ -150,7 +151,6 @@ Status RunMigrate(const MigrateOptions& o, const std::atomic<bool>& interrupt,
       }
     }
     live.Seal(e);
-    CurrentFaultInjector().AfterFileSealed(e.name);
   };
   std::atomic<bool> stop_dump{false}, stop_restore{false}, dump_ended{false};
   Status dump_status;

@@ -234,77 +234,50 @@ TEST_F(MigrateTest, ResumeAfterTheTargetWasFinishedSaysSoAndOnlyForThatTarget) {
       << elsewhere.err;
 }
 
-// The dump side died (killed right after it sealed plan.json, before the
-// restore side loaded anything) and left an archive without a manifest.
-// Plain --resume refuses, naming both ways out. --resume --partial restores
-// exactly what was sealed and verifies: the test takes two files out of the
-// seal journal (as if the kill had come before them) and damages a third.
-// Each table is then either identical to the source or named as lacking data
-// (a hypertable through its chunks), the foreign keys are NOT VALID, the
-// target is out of restore mode, without a ledger, and its jobs are
-// scheduled as on the source. A second --resume --partial has nothing to do.
+// The dump side died (killed once it had sealed every file, before the
+// manifest, with the restore side held before it wrote anything) and left an
+// archive without a manifest. Plain --resume refuses, naming both ways out.
+// --resume --partial restores exactly what was sealed and verifies: the test
+// takes three tables' files out of the seal journal (as if the kill had come
+// before them) and damages a fourth's. Each table is then either identical to
+// the source or named as lacking data (a hypertable through its chunks), the
+// foreign keys are NOT VALID, the target is out of restore mode, without a
+// ledger, and its jobs are scheduled as on the source. A second --resume
+// --partial has nothing to do.
 TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndNamesTheRest) {
   ScratchDatabase src("migrate_src"), dst("migrate_dst");
   BuildSource(src, true);
   const std::string dir = tmp_ + "/archive";
   std::vector<std::string> args = {"migrate", "-d", src.uri(), "--to", dst.uri(), "-f", dir};
-  testing::CommandResult killed =
-      HdWithFault("HYPERDUMP_TEST_CRASH_AFTER_SEALING=plan.json:0", args);
+  testing::CommandResult killed = HdWithFault("HYPERDUMP_TEST_CRASH_BEFORE_MANIFEST=1", args);
   ASSERT_EQ(killed.exit_code, 137) << killed.out << killed.err;
   ASSERT_FALSE(fs::exists(dir + "/manifest.json"));
+  {
+    PgConnection untouched = dst.Connect();  // the restore side was held before it wrote
+    EXPECT_EQ(Value(untouched, "SELECT count(*) FROM pg_namespace WHERE nspname = 'demo'"), "0");
+  }
   const std::string journal_path = dir + "/local/sealed.jsonl";
-  // Which files the kill left sealed depends on timing: take out of the
-  // journal demo.orders, the first chunk and the odd-named table (spaces, a
-  // dot: its naming is checked) where sealed, and damage one sealed file of
-  // an ordinary table (demo.devices when sealed). Each of them then lacks
-  // data, as does anything the kill left unsealed.
-  std::set<std::string> expected_lacking = {"Ünïcode Schema.x.order"};
+  // Take out of the journal demo.orders, the first chunk and the odd-named
+  // table (spaces, a dot: its naming is checked), and damage demo.devices's
+  // file (the partitioned demo.readings references it: its key cannot be
+  // added NOT VALID, nor its partitions' copies). Each of them then lacks
+  // data.
+  std::set<std::string> expected_lacking;
   bool damaged = false;
   {
     std::ifstream in(journal_path);
-    std::vector<nlohmann::json> entries;
-    for (std::string line; std::getline(in, line);) entries.push_back(nlohmann::json::parse(line));
-    auto table_of = [](const nlohmann::json& j) {
-      const nlohmann::json meta = j.value("meta", nlohmann::json::object());
-      return meta.value("schema", "") + "." + meta.value("name", "");
-    };
-    auto kind_of = [](const nlohmann::json& j) {
-      return j.value("meta", nlohmann::json::object()).value("kind", "");
-    };
-    // The file to damage: demo.devices's (the partitioned demo.readings
-    // references it: its key cannot be added NOT VALID, nor its partitions'
-    // copies), else the first other ordinary table's; when the kill came
-    // before any ordinary table was sealed (seen under the sanitizers), a
-    // partition's, else a chunk's other than the first (taken out below).
-    const nlohmann::json* victim = nullptr;
-    int victim_rank = 0;  // 4 demo.devices, 3 another table, 2 a partition, 1 a chunk
-    bool chunk_seen = false;
-    for (const nlohmann::json& j : entries) {
-      const std::string t = table_of(j);
-      const std::string kind = kind_of(j);
-      const bool first_chunk = kind == "chunk" && !chunk_seen;
-      if (kind == "chunk") chunk_seen = true;
-      if (t == "demo.orders" || t == "Ünïcode Schema.x.order" || first_chunk) continue;
-      const int rank = t == "demo.devices"   ? 4
-                       : kind == "table"     ? 3
-                       : kind == "partition" ? 2
-                       : kind == "chunk"     ? 1
-                                             : 0;
-      if (rank > victim_rank) {
-        victim = &j;
-        victim_rank = rank;
-      }
-    }
     std::string kept, chunk;
-    for (const nlohmann::json& j : entries) {
-      const std::string table = table_of(j);
-      const bool first_chunk = chunk.empty() && kind_of(j) == "chunk";
+    for (std::string line; std::getline(in, line);) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      const nlohmann::json meta = j.value("meta", nlohmann::json::object());
+      const std::string table = meta.value("schema", "") + "." + meta.value("name", "");
+      const bool first_chunk = chunk.empty() && meta.value("kind", "") == "chunk";
       if (table == "demo.orders" || table == "Ünïcode Schema.x.order" || first_chunk) {
         if (first_chunk) chunk = table;
         expected_lacking.insert(table);
         continue;  // not sealed, as far as --partial can tell
       }
-      if (&j == victim) {
+      if (table == "demo.devices") {
         expected_lacking.insert(table);
         std::fstream file(dir + "/" + j["name"].get<std::string>(),
                           std::ios::in | std::ios::out | std::ios::binary);
@@ -312,9 +285,11 @@ TEST_F(MigrateTest, ResumePartialAfterTheDumpSideDiedRestoresWhatItSealedAndName
         file.put('\x5a');
         damaged = true;
       }
-      kept += j.dump() + "\n";
+      kept += line + "\n";
     }
-    ASSERT_TRUE(damaged) << "no sealed table, partition or chunk to damage:\n" << kept;
+    ASSERT_TRUE(damaged) << "demo.devices is not in the seal journal:\n" << kept;
+    ASSERT_FALSE(chunk.empty()) << "no chunk in the seal journal:\n" << kept;
+    ASSERT_EQ(expected_lacking.size(), 4u) << ::testing::PrintToString(expected_lacking);
     std::ofstream(journal_path, std::ios::trunc) << kept;
   }
 

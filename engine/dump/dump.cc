@@ -28,6 +28,7 @@
 #include "engine/pg/pg.h"
 #include "engine/plan/discovery.h"
 #include "engine/plan/plan_json.h"
+#include "engine/restore/fault_injector.h"
 #include "engine/run_phases.h"
 #include "engine/timescaledb/timescale_jobs.h"
 #include "format/writer.h"
@@ -397,6 +398,7 @@ Status DumpPhases(const DumpOptions& o, const std::atomic<bool>& interrupt,
   //    transaction ends after it (nothing reads the source any more).
   observer.OnPhase("finish");
   HD_RETURN_IF_ERROR(CheckInterrupt(interrupt));
+  CurrentFaultInjector().BeforeManifest();
   HD_RETURN_IF_ERROR(archive.Commit(SourceFacts(plan, snapshot, o)));
   committed = true;
   if (summary) {

@@ -7,8 +7,6 @@
 #ifndef HYPERDUMP_ENGINE_RESTORE_FAULT_INJECTOR_H_
 #define HYPERDUMP_ENGINE_RESTORE_FAULT_INJECTOR_H_
 
-#include <string>
-
 namespace hyperdump::engine {
 
 class FaultInjector {
@@ -22,10 +20,15 @@ class FaultInjector {
   // row together) committed, from the worker thread that ran the job. What
   // `--resume` must survive happens here: a crash, an interrupt.
   virtual void AfterJobCommitted() {}
-  // Called after `hyperdump migrate`'s dump side sealed a file and noted it
-  // in the seal journal, from the thread that sealed it: a crash here
-  // leaves an archive without a manifest, part of its files complete.
-  virtual void AfterFileSealed(const std::string& /*name*/) {}
+  // Called by the dump once every file is sealed (and, under `hyperdump
+  // migrate`, noted in the seal journal), just before it writes the
+  // manifest, from the dump's thread: a crash here leaves an archive whose
+  // files are all complete but that has no manifest.
+  virtual void BeforeManifest() {}
+  // Called by `hyperdump migrate`'s restore side once it has read plan.json,
+  // before it writes anything to the target, from the restore side's thread.
+  // An injector may hold it here (it must then end the process itself).
+  virtual void BeforeMigrateRestoreWrites() {}
 };
 
 // The process's injector: one that does nothing unless a test installed

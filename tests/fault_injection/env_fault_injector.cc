@@ -6,19 +6,20 @@
 //       no post_restore);
 //   HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS=N  the N-th sends the process SIGINT
 //       instead, as Ctrl-C would (the run winds down through its normal exit);
-//   HYPERDUMP_TEST_CRASH_AFTER_SEALING=NAME:K  `migrate`'s dump side ends
-//       the process with _exit(137) once it has sealed K more files after
-//       the file NAME (K = 0: right after NAME), leaving the archive without
-//       its manifest.
+//   HYPERDUMP_TEST_CRASH_BEFORE_MANIFEST=1  the dump ends the process with
+//       _exit(137) once every file is sealed, right before the manifest;
+//       under `migrate` the restore side is held before it writes anything,
+//       so the target is untouched and every file is in the seal journal
+//       (a test then takes out of the journal what it wants unsealed).
 // The shipped hyperdump binary has no such code.
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
-#include <string>
+#include <thread>
 
 #include "engine/restore/fault_injector.h"
 
@@ -47,36 +48,19 @@ class EnvFaultInjector final : public engine::FaultInjector {
     }
   }
 
-  void AfterFileSealed(const std::string& name) override {
-    if (crash_after_name_.empty()) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!seen_name_) {
-      seen_name_ = name == crash_after_name_;
-      if (!seen_name_) return;
-    } else {
-      ++sealed_after_;
-    }
-    if (sealed_after_ == crash_after_count_) {
-      std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_CRASH_AFTER_SEALING reached: exiting\n");
-      _exit(137);
-    }
+  void BeforeManifest() override {
+    if (!crash_before_manifest_) return;
+    std::fprintf(stderr, "hyperdump: HYPERDUMP_TEST_CRASH_BEFORE_MANIFEST reached: exiting\n");
+    _exit(137);
+  }
+
+  void BeforeMigrateRestoreWrites() override {
+    if (!crash_before_manifest_) return;
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until the _exit above
   }
 
  private:
-  // HYPERDUMP_TEST_CRASH_AFTER_SEALING=NAME:K, split.
-  const std::string crash_after_sealing_ = [] {
-    const char* env = std::getenv("HYPERDUMP_TEST_CRASH_AFTER_SEALING");
-    return std::string(env ? env : "");
-  }();
-  const std::string crash_after_name_ =
-      crash_after_sealing_.substr(0, crash_after_sealing_.rfind(':'));
-  const long crash_after_count_ =
-      crash_after_sealing_.find(':') == std::string::npos
-          ? 0
-          : std::atol(crash_after_sealing_.c_str() + crash_after_sealing_.rfind(':') + 1);
-  std::mutex mu_;
-  bool seen_name_ = false;  // guarded by mu_
-  long sealed_after_ = 0;   // guarded by mu_
+  const bool crash_before_manifest_ = EnvCount("HYPERDUMP_TEST_CRASH_BEFORE_MANIFEST") > 0;
   const long crash_after_ = EnvCount("HYPERDUMP_TEST_CRASH_AFTER_JOBS");
   const long interrupt_after_ = EnvCount("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS");
   std::atomic<long> committed_{0};
