@@ -24,6 +24,13 @@ while [ $# -gt 0 ]; do
        exit 2 ;;
   esac
 done
+if [ -z "${HYPERDUMP_TEST_URI:-}" ] && [ "$setup_only" = yes ]; then
+  # A throwaway cluster would be deleted with the database just built.
+  echo "chunks_bench: --setup-only needs a server that outlives this script: run it inside" \
+    "scripts/with-pg together with what to measure, e.g." \
+    "scripts/with-pg bash -c 'bench/chunks_bench.sh --setup-only && ...'" >&2
+  exit 2
+fi
 if [ -z "${HYPERDUMP_TEST_URI:-}" ]; then
   HYPERDUMP_PG_DURABLE=1 exec "$root/scripts/with-pg" "$0" --chunks "$chunks" -j "$jobs" \
     --rounds "$rounds"
