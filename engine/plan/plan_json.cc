@@ -370,4 +370,19 @@ Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where) {
   return ReadPlanFileFrom(in, where);
 }
 
+std::vector<ItemPlacement> PlacementsOf(std::vector<PostDataItem> items) {
+  std::vector<ItemPlacement> out;
+  out.reserve(items.size());
+  for (PostDataItem& item : items) {
+    ItemPlacement& p = out.emplace_back();
+    p.toc_id = item.toc_id;
+    if (item.table) p.table = item.table->Key();
+    if (item.references) p.ref = item.references->Key();
+    item = PostDataItem();  // freed as it goes: never both whole
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ItemPlacement& a, const ItemPlacement& b) { return a.toc_id < b.toc_id; });
+  return out;
+}
+
 }  // namespace hyperdump::engine

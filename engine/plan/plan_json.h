@@ -45,6 +45,17 @@ struct PostDataItem {
   std::optional<size_t> references_index;  // likewise
 };
 
+// What restore keeps of a post-data item: where it goes, as TableName::Key()
+// ("schema.name"); `table` is empty for an item on no table, `ref` for one
+// that references none. A fraction of a PostDataItem's memory: a restore at
+// 100,000 chunks holds hundreds of thousands of them (issue 18).
+struct ItemPlacement {
+  int64_t toc_id = 0;
+  std::string table, ref;
+};
+// `items`' placements, sorted by toc_id.
+std::vector<ItemPlacement> PlacementsOf(std::vector<PostDataItem> items);
+
 // What plan.json holds beside the plan itself.
 struct PlanAdditions {
   // jobs[i].file: the data file plan.jobs[i] writes ("" in archives older

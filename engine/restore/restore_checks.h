@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -19,7 +20,7 @@ namespace hyperdump::engine {
 // One table of plan.json with the data files that fill it.
 struct RestoreTable {
   std::string schema, name;
-  std::string kind;                             // TableKindName as stored
+  std::string_view kind = "table";              // TableKindName: static storage, never owned
   std::string extension;                        // set for extension configuration tables
   std::string parent;                           // "schema.name" of its parent table
   std::string hypertable;                       // a chunk's hypertable: "schema.name"
@@ -45,7 +46,8 @@ struct RestoreInput {
   std::string timescaledb_job_stats;
   // plan.json's "post_data": the table of each post-data item (empty only
   // for a plan.json without it: its indexes and keys then run after all data).
-  std::vector<PostDataItem> post_data;
+  // Moved into the schema's items by LoadSchemaScript.
+  std::vector<ItemPlacement> placements;
 };
 
 // Reads plan.json and the manifest. kCorrupt when they disagree (a data

@@ -31,7 +31,7 @@ JobId AddJob(JobGraph& graph, std::string name, JobKind kind, uint64_t weight,
 using ItemList = std::vector<const SchemaItem*>;
 
 // "schema.name" of the table a kTable or kForeignKey item is on.
-std::string TableOf(const SchemaItem& item) { return item.table_schema + "." + item.table_name; }
+const std::string& TableOf(const SchemaItem& item) { return item.table; }
 
 // A job that runs one schema item in a transaction with its ledger row.
 scheduler::JobFn ItemJob(RestoreJobRunner& runner, const SchemaItem* item) {
@@ -350,7 +350,7 @@ void AddForeignKeys(JobGraph& graph, RestoreJobRunner& runner, const ItemList& i
                     const DataJobs& data, JobId catalog, PostDataJobs& post) {
   for (const SchemaItem* item : items) {
     const std::string table = TableOf(*item);
-    const std::string ref = item->ref_schema + "." + item->ref_name;
+    const std::string& ref = item->ref;
     std::vector<JobId> deps = data.After(ref, data.After(table, {catalog}));
     for (const std::string& t : {table, ref}) {
       const std::vector<JobId>& jobs = post.of_table[t];

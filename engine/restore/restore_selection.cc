@@ -341,14 +341,14 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
   // verdict when the hypertable has no item of that kind.
   std::map<std::string, std::set<std::string>> kinds, judged_kinds;  // table key -> descs on it
   for (const SchemaItem& item : schema.items) {
-    if (item.table_name.empty()) continue;
-    const std::string on = item.table_schema + "." + item.table_name;
+    if (item.table.empty()) continue;
+    const std::string& on = item.table;
     kinds[on].insert(item.desc);
     if (judged(&item)) judged_kinds[on].insert(item.desc);
   }
   for (const SchemaItem& item : schema.items) {
     if (item.pass != ItemPass::kTable && item.pass != ItemPass::kForeignKey) continue;
-    auto chunk = chunks.find(item.table_schema + "." + item.table_name);
+    auto chunk = chunks.find(item.table);
     if (chunk == chunks.end()) continue;
     auto has = [&item](const std::map<std::string, std::set<std::string>>& m,
                        const std::string& key) {
@@ -461,8 +461,8 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
         };
     for (const SchemaItem& item : schema.items) {
       if (item.pass != ItemPass::kForeignKey) continue;
-      auto refs = under.find(item.ref_schema + "." + item.ref_name);
-      auto tables = under.find(item.table_schema + "." + item.table_name);
+      auto refs = under.find(item.ref);
+      auto tables = under.find(item.table);
       if (refs == under.end() || tables == under.end()) continue;
       for (const std::string& first : refs->second) {
         for (const std::string& then : tables->second) {
@@ -487,8 +487,7 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
     if (!kept.count(item.dump_id)) continue;
     if ((item.desc == "EXTENSION" && item.toc_line.starts_with("- timescaledb ")) ||
         item.toc_line.starts_with("_timescaledb") ||
-        (!item.table_name.empty() &&
-         hypertables.count(item.table_schema + "." + item.table_name))) {
+        (!item.table.empty() && hypertables.count(item.table))) {
       timescaledb = true;
     }
     if (item.desc == "TABLE") {

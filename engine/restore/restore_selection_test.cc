@@ -14,7 +14,7 @@ namespace hyperdump::engine {
 namespace {
 
 RestoreTable Table(const std::string& schema, const std::string& name,
-                   const std::string& kind = "table", const std::string& parent = "",
+                   const char* kind = "table", const std::string& parent = "",
                    const std::string& hypertable = "", const std::string& extension = "") {
   RestoreTable t;
   t.schema = schema;
@@ -34,14 +34,8 @@ SchemaItem Item(int id, const std::string& desc, const std::string& toc_line,
   item.desc = desc;
   item.toc_line = toc_line;
   item.pass = pass;
-  if (!on.empty()) {
-    item.table_schema = on.substr(0, on.find('.'));
-    item.table_name = on.substr(on.find('.') + 1);
-  }
-  if (!ref.empty()) {
-    item.ref_schema = ref.substr(0, ref.find('.'));
-    item.ref_name = ref.substr(ref.find('.') + 1);
-  }
+  item.table = on;
+  item.ref = ref;
   return item;
 }
 

@@ -204,14 +204,12 @@ bool PlaceItemBySql(const std::string& body, SchemaItem& item) {
     }
   }
   if (!ParseQualifiedName(body, pos, schema, name)) return false;
-  item.table_schema = schema;
-  item.table_name = name;
+  item.table = schema + "." + name;
   if (item.desc != "FK CONSTRAINT") return true;
   for (Token t = NextToken(body, pos); t.type != Token::kEnd; t = NextToken(body, pos)) {
     if (IsWord(t, "REFERENCES")) {
       if (!ParseQualifiedName(body, pos, schema, name)) return false;
-      item.ref_schema = schema;
-      item.ref_name = name;
+      item.ref = schema + "." + name;
       return true;
     }
   }
@@ -285,14 +283,14 @@ std::set<int> ListedIds(const std::string& listing) {
 class ScriptSplitter {
  public:
   ScriptSplitter(std::vector<TocLine> toc, std::set<int> post_ids,
-                 const std::vector<PostDataItem>& post_data, const SchemaOptions& options,
+                 std::vector<ItemPlacement> placements, const SchemaOptions& options,
                  std::shared_ptr<SqlText> text, std::string pgdump_path)
       : toc_(std::move(toc)),
         post_ids_(std::move(post_ids)),
+        placements_(std::move(placements)),
         options_(options),
         text_(std::move(text)),
         pgdump_path_(std::move(pgdump_path)) {
-    for (const PostDataItem& p : post_data) placed_[p.toc_id] = &p;
     script_.items.reserve(toc_.size());
   }
 
@@ -394,19 +392,15 @@ class ScriptSplitter {
       // The table (and a foreign key's referenced table) as the dump
       // resolved them in the source's catalog; an item the map does not
       // place runs with the rest.
-      auto it = placed_.find(entry.id);
-      const PostDataItem* p = it == placed_.end() ? nullptr : it->second;
+      ItemPlacement* p = PlacementOf(entry.id);
       if (!p && options_.tables_from_sql) {
         if (!PlaceItemBySql(body_text(), item)) item.pass = ItemPass::kRest;
-      } else if (!p || !p->table || (item.pass == ItemPass::kForeignKey && !p->references)) {
+      } else if (!p || p->table.empty() ||
+                 (item.pass == ItemPass::kForeignKey && p->ref.empty())) {
         item.pass = ItemPass::kRest;
       } else {
-        item.table_schema = p->table->schema;
-        item.table_name = p->table->name;
-        if (p->references) {
-          item.ref_schema = p->references->schema;
-          item.ref_name = p->references->name;
-        }
+        item.table = std::move(p->table);
+        item.ref = std::move(p->ref);
       }
     }
     std::string prefix;
@@ -440,9 +434,19 @@ class ScriptSplitter {
     for (const std::string& setting : trailing_settings) ApplySetting(setting);
   }
 
+  // The placement of dump id `id`; nullptr if the map has none.
+  ItemPlacement* PlacementOf(int64_t id) {
+    auto it = std::lower_bound(
+        placements_.begin(), placements_.end(), id,
+        [](const ItemPlacement& p, int64_t want) { return p.toc_id < want; });
+    return it != placements_.end() && it->toc_id == id ? &*it : nullptr;
+  }
+
   std::vector<TocLine> toc_;
   std::set<int> post_ids_;
-  std::map<int64_t, const PostDataItem*> placed_;  // plan.json's post-data map by dump id
+  // plan.json's post-data map, sorted by dump id; each is moved into its
+  // item, which the splitter meets once.
+  std::vector<ItemPlacement> placements_;
   const SchemaOptions& options_;
   std::shared_ptr<SqlText> text_;
   std::string pgdump_path_;
@@ -457,7 +461,7 @@ class ScriptSplitter {
 }  // namespace
 
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
-                                      const std::vector<PostDataItem>& post_data) {
+                                      std::vector<ItemPlacement> placements) {
   HD_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("hyperdump-restore"));
   // Three independent pg_restore runs, at once: they are most of restore's
   // start-up time, before the first job can start.
@@ -487,8 +491,8 @@ Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const Sche
   std::ifstream in(sql_path, std::ios::binary);
   if (!in) return IoError("cannot open " + sql_path + " (pg_restore's output)");
   HD_ASSIGN_OR_RETURN(std::shared_ptr<SqlText> text, SqlText::Open(sql_path));
-  ScriptSplitter splitter(std::move(toc), std::move(post_ids), post_data, options, std::move(text),
-                          pgdump_path);
+  ScriptSplitter splitter(std::move(toc), std::move(post_ids), std::move(placements), options,
+                          std::move(text), pgdump_path);
   return splitter.Split(in);
 }
 
@@ -517,8 +521,8 @@ UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
   std::vector<SchemaItem> kept;
   kept.reserve(script.items.size());
   for (SchemaItem& item : script.items) {
-    const std::string table = item.table_schema + "." + item.table_name;
-    const std::string ref = item.ref_schema + "." + item.ref_name;
+    const std::string& table = item.table;
+    const std::string& ref = item.ref;
     if (item.pass != ItemPass::kForeignKey || (!lacking.count(table) && !lacking.count(ref))) {
       kept.push_back(std::move(item));
       continue;

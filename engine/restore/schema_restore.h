@@ -85,11 +85,13 @@ struct SchemaItem {
   std::shared_ptr<const SqlText> text;
   uint32_t prefix = 0;
   uint64_t offset = 0, length = 0;
-  // kTable and kForeignKey: the table the item is on (unquoted parts), from
-  // plan.json's post-data map (the dump resolved it in the source's catalog).
-  std::string table_schema, table_name;
+  // kTable and kForeignKey: the table the item is on, as "schema.name" of
+  // its unquoted parts (RestoreTable::Key), from plan.json's post-data map
+  // (the dump resolved it in the source's catalog). One string, not two:
+  // at 100,000 chunks there are hundreds of thousands of items (issue 18).
+  std::string table;
   // kForeignKey: the referenced table, likewise.
-  std::string ref_schema, ref_name;
+  std::string ref;
 
   // "INDEX public child_c_idx" (for job names and error messages).
   std::string Describe() const { return desc + " " + toc_line; }
@@ -111,13 +113,13 @@ struct SchemaOptions {
   // archive's schema items, its TABLE DATA left out). Empty: every item.
   std::string use_list;
   // Place an index or key on its table by reading the statement pg_dump
-  // printed, for an item `post_data` does not place (an archive without
+  // printed, for an item `placements` does not place (an archive without
   // plan.json: pg_dump's own).
   bool tables_from_sql = false;
 };
 
-// Lists and splits `pgdump_path`. `post_data` (plan.json's map of post-data
-// items to their tables) places indexes, keys and foreign keys on their
+// Lists and splits `pgdump_path`. `placements` (plan.json's map of post-data
+// items to their tables, sorted by dump id) places indexes, keys and foreign keys on their
 // tables; an item it does not place runs in pass kRest, after all data.
 // Fails naming pg_restore's error, or (kCorrupt) if its output cannot be
 // matched item for item against its own listing.
@@ -136,7 +138,7 @@ UncheckedForeignKeys LeaveForeignKeysUnchecked(SchemaScript& script,
                                                const std::set<std::string>& partitioned);
 
 Result<SchemaScript> LoadSchemaScript(const std::string& pgdump_path, const SchemaOptions& options,
-                                      const std::vector<PostDataItem>& post_data);
+                                      std::vector<ItemPlacement> placements);
 
 // The DROP ... IF EXISTS statements `pg_restore --clean --if-exists` would run
 // before recreating the archive's objects, in its order (dependents first).

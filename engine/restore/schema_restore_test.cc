@@ -14,10 +14,8 @@ SchemaItem Key(std::string table, std::string ref, std::string sql) {
   item.desc = "FK CONSTRAINT";
   item.toc_line = "demo " + table + "_fkey postgres";
   item.pass = ItemPass::kForeignKey;
-  item.table_schema = "demo";
-  item.table_name = std::move(table);
-  item.ref_schema = "demo";
-  item.ref_name = std::move(ref);
+  item.table = "demo." + table;
+  item.ref = "demo." + ref;
   item.sql = std::move(sql);
   return item;
 }
@@ -44,8 +42,7 @@ TEST(LeaveForeignKeysUncheckedTest, KeysTouchingTablesLackingRowsAreNotValidOrNa
   script.items.push_back(Key("c", "customers", already));
   SchemaItem index;
   index.pass = ItemPass::kTable;
-  index.table_schema = "demo";
-  index.table_name = "orders";
+  index.table = "demo.orders";
   index.sql = "CREATE INDEX i ON demo.orders USING btree (c);\n";
   script.items.push_back(index);
 
@@ -79,19 +76,16 @@ TEST(PlaceItemBySqlTest, IndexesAndKeysArePlacedOnTheTablesTheirStatementsName) 
   SchemaItem i = Placed("INDEX",
                         "CREATE UNIQUE INDEX \"x ON y\" ON ONLY \"Odd \"\"S\"\"\".\"t.1\" "
                         "USING btree (a);\n");
-  EXPECT_EQ(i.table_schema, "Odd \"S\"");
-  EXPECT_EQ(i.table_name, "t.1");
+  EXPECT_EQ(i.table, "Odd \"S\".t.1");
   SchemaItem c = Placed("CONSTRAINT",
                         "ALTER TABLE ONLY _timescaledb_internal._hyper_1_2_chunk\n    ADD "
                         "CONSTRAINT \"2_3_pk\" PRIMARY KEY (id);\n");
-  EXPECT_EQ(c.table_schema, "_timescaledb_internal");
-  EXPECT_EQ(c.table_name, "_hyper_1_2_chunk");
+  EXPECT_EQ(c.table, "_timescaledb_internal._hyper_1_2_chunk");
   SchemaItem f = Placed("FK CONSTRAINT",
                         "ALTER TABLE demo.readings\n    ADD CONSTRAINT \"REFERENCES\" FOREIGN KEY "
                         "(d) REFERENCES demo.\"Dev ices\"(id) ON DELETE CASCADE;\n");
-  EXPECT_EQ(f.table_name, "readings");
-  EXPECT_EQ(f.ref_schema, "demo");
-  EXPECT_EQ(f.ref_name, "Dev ices");
+  EXPECT_EQ(f.table, "demo.readings");
+  EXPECT_EQ(f.ref, "demo.Dev ices");
   SchemaItem odd;
   odd.desc = "FK CONSTRAINT";
   EXPECT_FALSE(PlaceItemBySql("ALTER TABLE demo.a ADD CONSTRAINT k CHECK (a > 0);\n", odd));
