@@ -1,5 +1,6 @@
 #include "engine/dump/schema_dump.h"
 
+#include <cstring>
 #include <map>
 #include <regex>
 
@@ -68,8 +69,8 @@ Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<cons
   std::string classids = "{", objids = "{";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) classids += ",", objids += ",";
-    classids += items[i].catalog_oid;
-    objids += items[i].oid;
+    classids += std::to_string(items[i].catalog_oid);
+    objids += std::to_string(items[i].oid);
   }
   classids += "}", objids += "}";
   HD_ASSIGN_OR_RETURN(
@@ -130,9 +131,9 @@ Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<cons
   for (size_t i = 0; i < items.size(); ++i) {
     const TocLine& item = items[i];
     PostDataItem& p = out.emplace_back();
-    p.desc = item.desc;
+    p.desc = item.desc();
     p.toc_id = item.id;
-    p.toc_line = item.line;
+    p.toc_line = item.line();
     std::optional<std::string> ts, tn, rs, rn, name;
     if (static_cast<int>(i) < r.rows()) {
       ts = r.GetOptional(static_cast<int>(i), 1);
@@ -141,9 +142,9 @@ Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<cons
       rn = r.GetOptional(static_cast<int>(i), 4);
       name = r.GetOptional(static_cast<int>(i), 5);
     }
-    if (item.desc == "INDEX ATTACH") {
-      // "<id>; 0 0 INDEX ATTACH <schema> <index> <owner>"
-      std::string rest = item.line.substr(item.line.find("INDEX ATTACH ") + 13);
+    if (item.desc() == "INDEX ATTACH") {
+      // "INDEX ATTACH <schema> <index> <owner>"
+      std::string rest = item.text.substr(std::strlen("INDEX ATTACH "));
       for (int a = 0; a < attach.rows(); ++a) {
         std::string prefix = attach.GetString(a, 0) + " " + attach.GetString(a, 1) + " ";
         if (rest.compare(0, prefix.size(), prefix) == 0) {

@@ -13,12 +13,12 @@ TEST(TocListingTest, ParsesIdsOidsAndTextOfEntryLines) {
       "\n");
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].id, 2);
-  EXPECT_EQ(lines[0].catalog_oid, "3079");
-  EXPECT_EQ(lines[0].desc, "EXTENSION");
+  EXPECT_EQ(lines[0].catalog_oid, 3079u);
+  EXPECT_EQ(lines[0].desc(), "EXTENSION");
   EXPECT_EQ(lines[0].text, "EXTENSION - timescaledb ");
-  EXPECT_EQ(lines[1].oid, "17202");
+  EXPECT_EQ(lines[1].oid, 17202u);
   EXPECT_EQ(lines[1].text, "TABLE demo Odd \"Quoted\" Name.ü postgres");
-  EXPECT_EQ(lines[1].line, "298; 1259 17202 TABLE demo Odd \"Quoted\" Name.ü postgres");
+  EXPECT_EQ(lines[1].line(), "298; 1259 17202 TABLE demo Odd \"Quoted\" Name.ü postgres");
 }
 
 TEST(TocListingTest, DescriptionsOfSeveralWordsWinOverTheirFirstWord) {
@@ -30,14 +30,21 @@ TEST(TocListingTest, DescriptionsOfSeveralWordsWinOverTheirFirstWord) {
       "3225; 1259 17401 INDEX public t_idx postgres\n");
   ASSERT_EQ(items.size(), 5u);
   EXPECT_EQ(items[0].id, 3218);
-  EXPECT_EQ(items[0].catalog_oid, "2606");
-  EXPECT_EQ(items[0].oid, "16394");
-  EXPECT_EQ(items[0].desc, "CONSTRAINT");
-  EXPECT_EQ(items[1].desc, "INDEX ATTACH");
-  EXPECT_EQ(items[2].desc, "FK CONSTRAINT");
-  EXPECT_EQ(items[2].line, "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres");
-  EXPECT_EQ(items[3].desc, "MATERIALIZED VIEW DATA");
-  EXPECT_EQ(items[4].desc, "INDEX");
+  EXPECT_EQ(items[0].catalog_oid, 2606u);
+  EXPECT_EQ(items[0].oid, 16394u);
+  EXPECT_EQ(items[0].desc(), "CONSTRAINT");
+  EXPECT_EQ(items[1].desc(), "INDEX ATTACH");
+  EXPECT_EQ(items[2].desc(), "FK CONSTRAINT");
+  EXPECT_EQ(items[2].line(), "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres");
+  EXPECT_EQ(items[3].desc(), "MATERIALIZED VIEW DATA");
+  EXPECT_EQ(items[4].desc(), "INDEX");
+}
+
+TEST(TocListingTest, AnEntryMadeOfItsPartsPrintsAsPgRestoreListsIt) {
+  const TocLine l = TocLine::Of(3223, 2606, 16407, "FK CONSTRAINT public r r_id_fkey postgres");
+  EXPECT_EQ(l.desc(), "FK CONSTRAINT");
+  EXPECT_EQ(l.line(), "3223; 2606 16407 FK CONSTRAINT public r r_id_fkey postgres");
+  EXPECT_EQ(TocLine::Of(7, 0, 0, "TABLE DATA public t postgres").desc(), "TABLE");
 }
 
 TEST(TocListingTest, SkipsLinesWithoutAnEntryId) {

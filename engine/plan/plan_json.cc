@@ -312,7 +312,8 @@ Status WritePlanFile(const DumpPlan& plan, const PlanAdditions& additions,
 }
 
 template <typename Input>
-Result<PlanFile> ReadPlanFileFrom(Input&& input, const std::string& where) {
+Result<PlanFile> ReadPlanFileFrom(Input&& input, const std::string& where,
+                                  const PlanElementSinks& sinks) {
   // Each element of the three long arrays is converted as soon as it is
   // parsed and dropped from the tree (the callback returns false), so the
   // tree never holds more than one of them: at 100,000 chunks the whole
@@ -331,13 +332,25 @@ Result<PlanFile> ReadPlanFileFrom(Input&& input, const std::string& where) {
     }
     try {
       if (key == "tables") {
-        file.plan.tables.push_back(parsed.get<TableInfo>());
+        if (sinks.table) {
+          sinks.table(parsed.get<TableInfo>());
+        } else {
+          file.plan.tables.push_back(parsed.get<TableInfo>());
+        }
       } else if (key == "jobs") {
-        file.plan.jobs.push_back(JobFromJson(parsed));
-        file.job_files.push_back(parsed.value("file", std::string()));
+        if (sinks.job) {
+          sinks.job(JobFromJson(parsed), parsed.value("file", std::string()));
+        } else {
+          file.plan.jobs.push_back(JobFromJson(parsed));
+          file.job_files.push_back(parsed.value("file", std::string()));
+        }
       } else {
         if (!file.post_data) file.post_data.emplace();
-        file.post_data->push_back(parsed.get<PostDataItem>());
+        if (sinks.post_data) {
+          sinks.post_data(parsed.get<PostDataItem>());
+        } else {
+          file.post_data->push_back(parsed.get<PostDataItem>());
+        }
       }
     } catch (const std::exception& e) {
       if (error.empty()) error = key + "[]: " + e.what();
@@ -363,26 +376,24 @@ Result<PlanFile> ReadPlanFileFrom(Input&& input, const std::string& where) {
 }
 
 Result<PlanFile> ReadPlanFile(const std::string& text, const std::string& where) {
-  return ReadPlanFileFrom(text, where);
+  return ReadPlanFileFrom(text, where, {});
 }
 
 Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where) {
-  return ReadPlanFileFrom(in, where);
+  return ReadPlanFileFrom(in, where, {});
 }
 
-std::vector<ItemPlacement> PlacementsOf(std::vector<PostDataItem> items) {
-  std::vector<ItemPlacement> out;
-  out.reserve(items.size());
-  for (PostDataItem& item : items) {
-    ItemPlacement& p = out.emplace_back();
-    p.toc_id = item.toc_id;
-    if (item.table) p.table = item.table->Key();
-    if (item.references) p.ref = item.references->Key();
-    item = PostDataItem();  // freed as it goes: never both whole
-  }
-  std::sort(out.begin(), out.end(),
-            [](const ItemPlacement& a, const ItemPlacement& b) { return a.toc_id < b.toc_id; });
-  return out;
+Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where,
+                              const PlanElementSinks& sinks) {
+  return ReadPlanFileFrom(in, where, sinks);
+}
+
+ItemPlacement PlacementOf(const PostDataItem& item) {
+  ItemPlacement p;
+  p.toc_id = item.toc_id;
+  if (item.table) p.table = item.table->Key();
+  if (item.references) p.ref = item.references->Key();
+  return p;
 }
 
 }  // namespace hyperdump::engine

@@ -53,8 +53,6 @@ struct ItemPlacement {
   int64_t toc_id = 0;
   std::string table, ref;
 };
-// `items`' placements, sorted by toc_id.
-std::vector<ItemPlacement> PlacementsOf(std::vector<PostDataItem> items);
 
 // What plan.json holds beside the plan itself.
 struct PlanAdditions {
@@ -119,6 +117,23 @@ Result<PlanFile> ReadPlanFile(const std::string& text, const std::string& where)
 // The same, parsing a stream as it is read (plan.json is over 100 MB at
 // 100,000 chunks).
 Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where);
+
+// Where ReadPlanFile hands each element of plan.json's long arrays instead
+// of keeping it in the PlanFile, as soon as it is parsed: a reader that
+// converts them at once never holds both forms, nor a vector of them
+// doubling as it grows (issue 18). An array whose sink is set stays empty in
+// the PlanFile (post_data present but empty when the file has the map).
+// Called on the reading thread, in file order.
+struct PlanElementSinks {
+  std::function<void(TableInfo)> table;
+  std::function<void(DataJob, std::string file)> job;
+  std::function<void(PostDataItem)> post_data;
+};
+Result<PlanFile> ReadPlanFile(std::istream& in, const std::string& where,
+                              const PlanElementSinks& sinks);
+
+// The placement of one post-data item.
+ItemPlacement PlacementOf(const PostDataItem& item);
 
 }  // namespace hyperdump::engine
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace hyperdump::engine {
 namespace {
 
@@ -137,6 +139,36 @@ TEST(PlanJsonTest, RoundTripsEveryStoredField) {
   EXPECT_EQ((*f.post_data)[0].table->name, "Odd \"t\"");
   EXPECT_EQ((*f.post_data)[0].references->Key(), "other.p");
   EXPECT_FALSE((*f.post_data)[1].table.has_value());
+}
+
+TEST(PlanJsonTest, SinksTakeTheLongArraysElementByElementInFileOrder) {
+  std::istringstream in(nlohmann::json(SamplePlanFile()).dump(1));
+  std::vector<std::string> seen;
+  PlanElementSinks sinks;
+  sinks.table = [&](TableInfo t) { seen.push_back("table " + t.name); };
+  sinks.job = [&](DataJob j, std::string file) {
+    seen.push_back("job " + j.id + " " + file);
+  };
+  sinks.post_data = [&](PostDataItem item) {
+    const ItemPlacement p = PlacementOf(item);
+    seen.push_back("item " + std::to_string(p.toc_id) + " " + p.table + " " + p.ref);
+  };
+  Result<PlanFile> read = ReadPlanFile(in, "plan.json", sinks);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  const PlanFile f = SamplePlanFile();
+  // nlohmann::json writes keys sorted: jobs, post_data, tables.
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], "job " + f.plan.jobs[0].id + " " + f.job_files[0]);
+  EXPECT_EQ(seen[1], "item " + std::to_string((*f.post_data)[0].toc_id) +
+                         " public.Odd \"t\" other.p");
+  EXPECT_EQ(seen[2], "item " + std::to_string((*f.post_data)[1].toc_id) + "  ");
+  EXPECT_EQ(seen[3], "table Odd \"t\"");
+  // What the sinks took is not kept; the rest is read as without them.
+  EXPECT_TRUE(read->plan.tables.empty());
+  EXPECT_TRUE(read->plan.jobs.empty());
+  ASSERT_TRUE(read->post_data.has_value());
+  EXPECT_TRUE(read->post_data->empty());
+  EXPECT_EQ(read->plan.server.server_version_num, f.plan.server.server_version_num);
 }
 
 TEST(PlanJsonTest, AbsentKeysReadAsTheirDefaults) {

@@ -139,7 +139,7 @@ Status PgDumpArchive::Load() {
       data.push_back(e);
       continue;
     }
-    schema_list += e.line + "\n";
+    schema_list += e.line() + "\n";
     if (e.text.starts_with("TABLE ")) tables.insert(e.text.substr(6));
     if (e.text.starts_with("EXTENSION - timescaledb ")) timescaledb = true;
   }
@@ -171,7 +171,7 @@ Status PgDumpArchive::Load() {
     entries_.push_back(std::move(f));
     RestoreTable t;
     const bool named = SplitNames(rest, &t.schema, &t.name);
-    items_[name] = DataItem{e.id, e.line, t.schema, t.name, &entries_.back()};
+    items_[name] = DataItem{e.id, e.line(), t.schema, t.name, &entries_.back()};
     if (!named) {
       // A name with a space: its COPY statement names it exactly.
       HD_ASSIGN_OR_RETURN(std::unique_ptr<format::DataFileReader> r, OpenFile(name));

@@ -34,24 +34,27 @@ std::string LeadingIdent(const std::string& s, size_t pos) {
 
 namespace {
 
-// What restore takes of plan.json: its tables, sequences, job statistics
-// and post-data map (no files yet). The sequences and the map are moved out
-// of `file` (the map is a large part of memory at 100,000 chunks).
-RestoreInput InputFromPlan(PlanFile& file) {
-  RestoreInput input;
-  // Moved, not copied, and the plan's tables freed: at 100,000 chunks each
-  // copy is tens of megabytes (issue 18).
-  input.tables.reserve(file.plan.tables.size());
-  for (TableInfo& t : file.plan.tables) {
-    RestoreTable& table = input.tables.emplace_back();
-    table.schema = std::move(t.schema);
-    table.name = std::move(t.name);
-    table.kind = TableKindName(t.kind);
-    table.extension = std::move(t.extension);
-    table.parent = std::move(t.parent);
-    table.hypertable = std::move(t.hypertable);
-    table.load_after = std::move(t.load_after);
-  }
+// A plan table as restore keeps it, its strings moved.
+RestoreTable RestoreTableOf(TableInfo&& t) {
+  RestoreTable table;
+  table.schema = std::move(t.schema);
+  table.name = std::move(t.name);
+  table.kind = TableKindName(t.kind);
+  table.extension = std::move(t.extension);
+  table.parent = std::move(t.parent);
+  table.hypertable = std::move(t.hypertable);
+  table.load_after = std::move(t.load_after);
+  return table;
+}
+
+// What restore takes of plan.json besides what its sinks took (`input`'s
+// tables and placements, see ReadRestoreInput): the tables and map still in
+// `file`, sequences and job statistics (no files yet). Moved out of `file`,
+// which is freed as it goes: at 100,000 chunks each copy is tens of
+// megabytes (issue 18).
+RestoreInput InputFromPlan(PlanFile& file, RestoreInput input = {}) {
+  input.tables.reserve(input.tables.size() + file.plan.tables.size());
+  for (TableInfo& t : file.plan.tables) input.tables.push_back(RestoreTableOf(std::move(t)));
   std::vector<TableInfo>().swap(file.plan.tables);
   input.sequences = std::move(file.plan.sequences);
   if (!file.timescaledb_job_stats.empty()) {
@@ -59,9 +62,14 @@ RestoreInput InputFromPlan(PlanFile& file) {
   }
   input.timescaledb_version = file.plan.server.timescaledb_version;
   if (file.post_data) {
-    input.placements = PlacementsOf(std::move(*file.post_data));
+    for (PostDataItem& item : *file.post_data) {
+      input.placements.push_back(PlacementOf(item));
+      item = PostDataItem();
+    }
     file.post_data.reset();
   }
+  std::sort(input.placements.begin(), input.placements.end(),
+            [](const ItemPlacement& a, const ItemPlacement& b) { return a.toc_id < b.toc_id; });
   input.source_server_version_num = file.plan.server.server_version_num;
   return input;
 }
@@ -138,11 +146,19 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
                       archive.OpenFile(layout::kPlanBlob));
   format::ReaderStreamBuf buf(*reader);
   std::istream in(&buf);
+  // Tables and the post-data map converted as they are parsed; the jobs
+  // (the dump's) are not needed.
+  RestoreInput input;
+  PlanElementSinks sinks;
+  sinks.table = [&input](TableInfo t) { input.tables.push_back(RestoreTableOf(std::move(t))); };
+  sinks.job = [](DataJob, std::string) {};
+  sinks.post_data = [&input](PostDataItem item) { input.placements.push_back(PlacementOf(item)); };
   Result<PlanFile> parsed =
-      ReadPlanFile(in, std::string(layout::kPlanBlob) + " in " + archive.dir());
+      ReadPlanFile(in, std::string(layout::kPlanBlob) + " in " + archive.dir(), sinks);
   HD_RETURN_IF_ERROR(buf.status());  // a damaged file first, whatever it parsed as
   HD_ASSIGN_OR_RETURN(PlanFile plan, std::move(parsed));
-  RestoreInput input = InputFromPlan(plan);
+  input = InputFromPlan(plan, std::move(input));
+  input.tables.shrink_to_fit();  // its last doubling: up to half of it unused
   const format::Manifest& manifest = archive.manifest();
   input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
   input.archive_id = ArchiveIdOf(manifest);

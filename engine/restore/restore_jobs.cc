@@ -1,9 +1,12 @@
 #include "engine/restore/restore_jobs.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "base/job_kind.h"
 #include "engine/restore/restore_load.h"
@@ -159,18 +162,43 @@ std::map<std::string, ItemList> TableItemsByTable(const ItemList& items) {
   return out;
 }
 
-// The data jobs of each table, by table key.
-struct DataJobs {
-  std::map<std::string, std::vector<JobId>> of_table;
-  std::set<std::string> batched;  // tables whose batch also built their items and ANALYZE
-  std::map<std::string, uint64_t> table_bytes;
+// What the graph knows of each table ("schema.name"): its data jobs and
+// its key and index jobs, in one map keyed once. At 100,000 chunks five
+// maps keyed by table name were a tenth of a restore's memory (issue 18).
+struct TableJobs {
+  std::vector<JobId> data;  // its data jobs (its batch, if batched)
+  std::vector<JobId> keys;  // its key constraints' jobs, in order
+  std::vector<JobId> post;  // its keys' and indexes' jobs
+  uint64_t bytes = 0;
+  bool batched = false;  // its batch also built its keys, indexes and ANALYZE
 
-  // `deps` and the data jobs of `table`.
-  std::vector<JobId> After(const std::string& table, std::vector<JobId> deps) const {
-    auto it = of_table.find(table);
-    if (it != of_table.end()) deps.insert(deps.end(), it->second.begin(), it->second.end());
-    return deps;
+  // Its keys and indexes: built by the batch, if batched.
+  const std::vector<JobId>& Built() const { return batched ? data : post; }
+};
+
+class TableIndex {
+ public:
+  // A slot for each of `tables`, with its bytes.
+  explicit TableIndex(const std::vector<RestoreTable>& tables) {
+    slot_.reserve(tables.size());
+    for (const RestoreTable& t : tables) (*this)[t.Key()].bytes = t.bytes;
   }
+  // The table's slot; an empty one for a table that is not restored (an
+  // item can be on a table of the schema that holds no data).
+  TableJobs& operator[](const std::string& key) {
+    auto [it, added] = slot_.try_emplace(key, jobs_.size());
+    if (added) jobs_.emplace_back();
+    return jobs_[it->second];
+  }
+  const TableJobs* Find(const std::string& key) const {
+    auto it = slot_.find(key);
+    return it == slot_.end() ? nullptr : &jobs_[it->second];
+  }
+  const std::deque<TableJobs>& all() const { return jobs_; }
+
+ private:
+  std::unordered_map<std::string, size_t> slot_;
+  std::deque<TableJobs> jobs_;  // references stay valid as tables are added
 };
 
 // Phase 4a: small tables (thousands of chunks), each one's data, keys,
@@ -181,32 +209,38 @@ void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
                           const format::ArchiveSource& archive,
                           const std::vector<RestoreTable>& tables, const ItemList& table_items,
                           uint64_t total_bytes, int slots, bool analyze, JobId catalog,
-                          DataJobs& data) {
+                          TableIndex& index) {
   auto done_before = [&runner](const std::string& key) { return runner.DoneBefore(key); };
-  for (const SmallTableBatch& b :
+  for (SmallTableBatch& one :
        SmallTableBatches(tables, TableItemsByTable(table_items), total_bytes, slots, done_before)) {
-    std::vector<std::string> keys;
+    // The batch is held once, by its job; its ledger keys are listed when
+    // the job runs, not kept for every batch from the start.
+    auto b = std::make_shared<const SmallTableBatch>(std::move(one));
     uint64_t bytes = 0;
-    for (size_t i = 0; i < b.tables.size(); ++i) {
-      keys.push_back("data:" + b.tables[i]->files.front()->name);
-      for (const SchemaItem* item : b.items[i]) keys.push_back(ItemKey(*item));
-      if (analyze) keys.push_back("analyze:" + b.tables[i]->Key());
-      bytes += b.tables[i]->bytes;
-    }
-    const std::string more = std::to_string(b.tables.size() - 1);
-    const std::string what =
-        "table " + b.tables.front()->Quoted() + " and " + more + " other small tables";
-    auto load = [&archive, analyze, b](PgConnection& conn, JobContext& c) {
-      return LoadBatch(archive, analyze, c, conn, b);
-    };
+    for (const RestoreTable* t : b->tables) bytes += t->bytes;
+    const std::string more = std::to_string(b->tables.size() - 1);
     JobId id = AddJob(
-        graph, "copy " + b.tables.front()->Key() + " and " + more + " more", JobKind::kCopy, bytes,
-        {},
-        [&runner, keys, what, load](JobContext& ctx) { return runner.Run(ctx, keys, what, load); },
+        graph, "copy " + b->tables.front()->Key() + " and " + more + " more", JobKind::kCopy,
+        bytes, {},
+        [&runner, &archive, analyze, b](JobContext& ctx) {
+          std::vector<std::string> keys;
+          for (size_t i = 0; i < b->tables.size(); ++i) {
+            keys.push_back("data:" + b->tables[i]->files.front()->name);
+            for (const SchemaItem* item : b->items[i]) keys.push_back(ItemKey(*item));
+            if (analyze) keys.push_back("analyze:" + b->tables[i]->Key());
+          }
+          const std::string what = "table " + b->tables.front()->Quoted() + " and " +
+                                   std::to_string(b->tables.size() - 1) + " other small tables";
+          return runner.Run(ctx, keys, what,
+                            [&archive, analyze, b](PgConnection& conn, JobContext& c) {
+                              return LoadBatch(archive, analyze, c, conn, *b);
+                            });
+        },
         {catalog});
-    for (const RestoreTable* t : b.tables) {
-      data.of_table[t->Key()].push_back(id);
-      data.batched.insert(t->Key());
+    for (const RestoreTable* t : b->tables) {
+      TableJobs& jobs = index[t->Key()];
+      jobs.data.push_back(id);
+      jobs.batched = true;
     }
   }
 }
@@ -222,7 +256,7 @@ void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
 // (the TRUNCATE would remove those rows).
 void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
                   const RestoreTable& t, uint64_t fair_share, bool append_only, JobId catalog,
-                  DataJobs& data) {
+                  TableJobs& jobs) {
   const RestoreTable* table = &t;
   bool merge = !append_only && t.files.size() > 1 && t.bytes <= fair_share;
   std::vector<std::string> keys;
@@ -243,7 +277,7 @@ void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::Archi
       }
       return total;
     };
-    data.of_table[t.Key()].push_back(AddJob(
+    jobs.data.push_back(AddJob(
         graph, "copy " + t.Key(), JobKind::kCopy, t.bytes, {},
         [&runner, keys, what, load](JobContext& ctx) { return runner.Run(ctx, keys, what, load); },
         {catalog}));
@@ -255,7 +289,7 @@ void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::Archi
     auto load = [&archive, table, f, how](PgConnection& conn, JobContext& c) {
       return LoadFile(archive, c, conn, *table, *f, how);
     };
-    data.of_table[t.Key()].push_back(
+    jobs.data.push_back(
         AddJob(graph, "copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""),
                JobKind::kCopy, f->uncompressed_bytes, {},
                [&runner, key = "data:" + f->name, what, load](JobContext& ctx) {
@@ -266,45 +300,37 @@ void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::Archi
 }
 
 // Phase 4: the data of every table but the catalog's.
-DataJobs AddData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
-                 const std::vector<RestoreTable>& tables, const ItemList& table_items,
-                 const RestoreGraphOptions& options, JobId catalog) {
-  DataJobs data;
+void AddData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
+             const std::vector<RestoreTable>& tables, const ItemList& table_items,
+             const RestoreGraphOptions& options, JobId catalog, TableIndex& index) {
   uint64_t total_bytes = 0;
   for (const RestoreTable& t : tables) {
     if (t.extension.empty()) total_bytes += t.bytes;
   }
   if (!options.append_only) {
     AddSmallTableBatches(graph, runner, archive, tables, table_items, total_bytes, options.slots,
-                         options.analyze, catalog, data);
+                         options.analyze, catalog, index);
   }
   const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(options.slots, 1));
   for (const RestoreTable& t : tables) {
-    data.table_bytes[t.Key()] = t.bytes;
-    if (!t.extension.empty() || data.batched.count(t.Key())) continue;
-    AddTableData(graph, runner, archive, t, fair_share, options.append_only, catalog, data);
+    TableJobs& jobs = index[t.Key()];
+    if (!t.extension.empty() || jobs.batched) continue;
+    AddTableData(graph, runner, archive, t, fair_share, options.append_only, catalog, jobs);
   }
-  return data;
 }
 
 // Appends into existing tables: `then`'s data after `first`'s, for each
 // pair of `load_order` (foreign keys already on the target).
-void OrderAppends(JobGraph& graph, const DataJobs& data,
+void OrderAppends(JobGraph& graph, const TableIndex& index,
                   const std::vector<std::pair<std::string, std::string>>& load_order) {
   for (const auto& [first, then] : load_order) {
-    auto a = data.of_table.find(first), b = data.of_table.find(then);
-    if (a == data.of_table.end() || b == data.of_table.end()) continue;
-    for (JobId x : a->second) {
-      for (JobId y : b->second) graph.AddDependency(x, y);
+    const TableJobs *a = index.Find(first), *b = index.Find(then);
+    if (!a || !b) continue;
+    for (JobId x : a->data) {
+      for (JobId y : b->data) graph.AddDependency(x, y);
     }
   }
 }
-
-// The post-data jobs on tables (keys, indexes, foreign keys).
-struct PostDataJobs {
-  std::map<std::string, std::vector<JobId>> of_table;  // keys and indexes by table key
-  std::vector<JobId> all;
-};
 
 // Phase 5a: each table's keys and indexes as soon as its data is in. Key
 // constraints (ALTER TABLE: ACCESS EXCLUSIVE) first, one at a time; then the
@@ -313,33 +339,28 @@ struct PostDataJobs {
 // build side by side on free slots (as pg_restore -j builds them) instead of
 // leaving slots idle at the restore's tail (issue 13: 62% busy on the skewed
 // shape, when its two indexes were built one after the other).
-PostDataJobs AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
-                           const DataJobs& data, const RestoreGraphOptions& options,
-                           JobId catalog) {
-  PostDataJobs post;
-  std::map<std::string, std::vector<JobId>> keys;  // by table key
+// Returns the post-data jobs added (foreign keys' come next).
+std::vector<JobId> AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
+                                 const RestoreGraphOptions& options, JobId catalog,
+                                 TableIndex& index) {
+  std::vector<JobId> post;
   for (bool indexes : {false, true}) {
     for (const SchemaItem* item : items) {
       if ((item->desc == "INDEX") != indexes) continue;
-      const std::string table = TableOf(*item);
-      std::vector<JobId>& jobs = post.of_table[table];
-      if (data.batched.count(table)) {  // built by its batch
-        jobs = data.of_table.at(table);
-        continue;
-      }
-      std::vector<JobId> deps = data.After(table, {catalog});
-      std::vector<JobId>& table_keys = keys[table];
-      deps.insert(deps.end(), table_keys.begin(), table_keys.end());
-      auto bytes = data.table_bytes.find(table);
+      const std::string& table = TableOf(*item);
+      TableJobs& jobs = index[table];
+      if (jobs.batched) continue;  // built by its batch
+      std::vector<JobId> deps = {catalog};
+      deps.insert(deps.end(), jobs.data.begin(), jobs.data.end());
+      deps.insert(deps.end(), jobs.keys.begin(), jobs.keys.end());
       JobId id = AddJob(
-          graph, item->Describe(), indexes ? JobKind::kIndex : JobKind::kKey,
-          bytes == data.table_bytes.end() ? 0 : bytes->second / 4,
+          graph, item->Describe(), indexes ? JobKind::kIndex : JobKind::kKey, jobs.bytes / 4,
           indexes ? std::vector<std::string>{} : std::vector<std::string>{table},
           IndexBuildJob(runner, item, options.maintenance_work_mem_bytes, options.index_workers),
           deps);
-      jobs.push_back(id);
-      if (!indexes) table_keys.push_back(id);
-      post.all.push_back(id);
+      jobs.post.push_back(id);
+      if (!indexes) jobs.keys.push_back(id);
+      post.push_back(id);
     }
   }
   return post;
@@ -347,31 +368,34 @@ PostDataJobs AddTableItems(JobGraph& graph, RestoreJobRunner& runner, const Item
 
 // Phase 5b: foreign keys once both tables have their data and keys.
 void AddForeignKeys(JobGraph& graph, RestoreJobRunner& runner, const ItemList& items,
-                    const DataJobs& data, JobId catalog, PostDataJobs& post) {
+                    const TableIndex& index, JobId catalog, std::vector<JobId>& post) {
   for (const SchemaItem* item : items) {
-    const std::string table = TableOf(*item);
+    const std::string& table = TableOf(*item);
     const std::string& ref = item->ref;
-    std::vector<JobId> deps = data.After(ref, data.After(table, {catalog}));
-    for (const std::string& t : {table, ref}) {
-      const std::vector<JobId>& jobs = post.of_table[t];
-      deps.insert(deps.end(), jobs.begin(), jobs.end());
+    std::vector<JobId> deps = {catalog};
+    uint64_t bytes = 0;
+    for (const std::string* t : {&table, &ref}) {
+      const TableJobs* jobs = index.Find(*t);
+      if (!jobs) continue;
+      deps.insert(deps.end(), jobs->data.begin(), jobs->data.end());
+      deps.insert(deps.end(), jobs->Built().begin(), jobs->Built().end());
+      if (t == &table) bytes = jobs->bytes;
     }
-    auto bytes = data.table_bytes.find(table);
-    post.all.push_back(AddJob(graph, item->Describe(), JobKind::kForeignKey,
-                              bytes == data.table_bytes.end() ? 0 : bytes->second / 16,
-                              {table, ref}, ItemJob(runner, item), deps));
+    post.push_back(AddJob(graph, item->Describe(), JobKind::kForeignKey, bytes / 16, {table, ref},
+                          ItemJob(runner, item), deps));
   }
 }
 
 // Phase 7 (overlapping): ANALYZE each table once its data and indexes are in.
 void AddAnalyze(JobGraph& graph, RestoreJobRunner& runner, const std::vector<RestoreTable>& tables,
-                const DataJobs& data, PostDataJobs& post, JobId catalog) {
+                const TableIndex& index, JobId catalog) {
   for (const RestoreTable& t : tables) {
-    if (t.files.empty() || data.batched.count(t.Key())) continue;
     const std::string key = t.Key();
-    std::vector<JobId> deps = data.After(key, {catalog});
-    const std::vector<JobId>& items = post.of_table[key];
-    deps.insert(deps.end(), items.begin(), items.end());
+    const TableJobs& jobs = *index.Find(key);
+    if (t.files.empty() || jobs.batched) continue;
+    std::vector<JobId> deps = {catalog};
+    deps.insert(deps.end(), jobs.data.begin(), jobs.data.end());
+    deps.insert(deps.end(), jobs.post.begin(), jobs.post.end());
     const RestoreTable* table = &t;
     auto analyze = [table](PgConnection& conn, JobContext&) -> Result<Loaded> {
       HD_RETURN_IF_ERROR(conn.Run("ANALYZE " + table->Quoted()));
@@ -390,11 +414,11 @@ void AddAnalyze(JobGraph& graph, RestoreJobRunner& runner, const std::vector<Res
 // Phase 5c: the rest of post-data, then ACLs, then what pg_restore runs
 // after ACLs, once every table is complete.
 void AddRest(JobGraph& graph, RestoreJobRunner& runner, std::map<ItemPass, ItemList>& by_pass,
-             const DataJobs& data, const PostDataJobs& post, JobId catalog) {
-  std::vector<JobId> before_rest = post.all;
+             const TableIndex& index, const std::vector<JobId>& post, JobId catalog) {
+  std::vector<JobId> before_rest = post;
   before_rest.push_back(catalog);
-  for (const auto& [table, jobs] : data.of_table) {
-    before_rest.insert(before_rest.end(), jobs.begin(), jobs.end());
+  for (const TableJobs& jobs : index.all()) {
+    before_rest.insert(before_rest.end(), jobs.data.begin(), jobs.data.end());
   }
   JobId last = catalog;
   for (ItemPass pass : {ItemPass::kRest, ItemPass::kAcl, ItemPass::kPostAcl}) {
@@ -425,18 +449,18 @@ Status BuildRestoreGraph(RestoreJobRunner& runner, const format::ArchiveSource& 
   AddSequences(graph, runner, input.sequences, catalog);
   // Phase 4: data, largest first (small tables in batches that also build
   // their keys and indexes); appends in foreign-key order.
-  DataJobs data =
-      AddData(graph, runner, archive, input.tables, by_pass[ItemPass::kTable], options, catalog);
-  OrderAppends(graph, data, options.load_order);
+  TableIndex index(input.tables);
+  AddData(graph, runner, archive, input.tables, by_pass[ItemPass::kTable], options, catalog, index);
+  OrderAppends(graph, index, options.load_order);
   // Phase 5: each table's keys and indexes, then foreign keys, as soon as
   // the tables they need are loaded.
-  PostDataJobs post =
-      AddTableItems(graph, runner, by_pass[ItemPass::kTable], data, options, catalog);
-  AddForeignKeys(graph, runner, by_pass[ItemPass::kForeignKey], data, catalog, post);
+  std::vector<JobId> post =
+      AddTableItems(graph, runner, by_pass[ItemPass::kTable], options, catalog, index);
+  AddForeignKeys(graph, runner, by_pass[ItemPass::kForeignKey], index, catalog, post);
   // Phase 7 (overlapping): ANALYZE each table once it is complete.
-  if (options.analyze) AddAnalyze(graph, runner, input.tables, data, post, catalog);
+  if (options.analyze) AddAnalyze(graph, runner, input.tables, index, catalog);
   // Phase 5c: the rest of the schema, ACLs, post-ACL items, once all is in.
-  AddRest(graph, runner, by_pass, data, post, catalog);
+  AddRest(graph, runner, by_pass, index, post, catalog);
   return graph.Validate();
 }
 

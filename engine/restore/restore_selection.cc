@@ -173,7 +173,7 @@ std::vector<DataTocEntry> DataTocEntries(const RestoreInput& input,
     if (!listed.insert(e.Key()).second) return;
     e.id = next++;
     if (auto it = tables.find(e.Key()); it != tables.end()) {
-      e.oid = it->second->oid;
+      e.oid = std::to_string(it->second->oid);
       e.owner = LastWord(it->second->text);
     }
     out.push_back(std::move(e));

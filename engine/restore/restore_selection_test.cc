@@ -101,7 +101,7 @@ struct Archive {
     for (const SchemaItem& item : schema.items) {
       TocLine l;
       l.id = item.dump_id;
-      l.oid = std::to_string(16000 + item.dump_id);
+      l.oid = static_cast<uint32_t>(16000 + item.dump_id);
       l.text = item.desc + " " + item.toc_line;
       toc.push_back(l);
     }

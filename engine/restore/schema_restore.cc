@@ -386,7 +386,6 @@ class ScriptSplitter {
     item.desc = desc;
     item.toc_line = entry.text.substr(desc.size() + 1);
     std::string().swap(entry.text);
-    std::string().swap(entry.line);
     item.pass = Classify(desc, post_ids_.count(entry.id) > 0);
     if (item.pass == ItemPass::kTable || item.pass == ItemPass::kForeignKey) {
       // The table (and a foreign key's referenced table) as the dump
