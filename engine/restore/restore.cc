@@ -50,7 +50,7 @@ class Notes {
 // goes to), or empty.
 std::string TimescaleCreateSql(const SchemaScript& schema) {
   for (const SchemaItem& item : schema.items) {
-    if (item.desc == "EXTENSION" && item.toc_line.rfind("- timescaledb ", 0) == 0) {
+    if (item.desc() == "EXTENSION" && item.toc_line().rfind("- timescaledb ", 0) == 0) {
       static const std::regex create(R"(CREATE EXTENSION[^;]*;)");
       std::smatch m;
       Result<std::string> sql = item.Sql();

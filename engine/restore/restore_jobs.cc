@@ -151,21 +151,11 @@ void AddSequences(JobGraph& graph, RestoreJobRunner& runner,
          {catalog});
 }
 
-// Each table's keys and indexes (kTable items), keys first, by table key.
-std::map<std::string, ItemList> TableItemsByTable(const ItemList& items) {
-  std::map<std::string, ItemList> out;
-  for (bool indexes : {false, true}) {
-    for (const SchemaItem* item : items) {
-      if ((item->desc == "INDEX") == indexes) out[TableOf(*item)].push_back(item);
-    }
-  }
-  return out;
-}
-
 // What the graph knows of each table ("schema.name"): its data jobs and
 // its key and index jobs, in one map keyed once. At 100,000 chunks five
 // maps keyed by table name were a tenth of a restore's memory (issue 18).
 struct TableJobs {
+  ItemList items;           // its keys and indexes (kTable items), keys first
   std::vector<JobId> data;  // its data jobs (its batch, if batched)
   std::vector<JobId> keys;  // its key constraints' jobs, in order
   std::vector<JobId> post;  // its keys' and indexes' jobs
@@ -178,10 +168,16 @@ struct TableJobs {
 
 class TableIndex {
  public:
-  // A slot for each of `tables`, with its bytes.
-  explicit TableIndex(const std::vector<RestoreTable>& tables) {
+  // A slot for each of `tables`, with its bytes, and for each table
+  // `table_items` are on, with its items.
+  TableIndex(const std::vector<RestoreTable>& tables, const ItemList& table_items) {
     slot_.reserve(tables.size());
     for (const RestoreTable& t : tables) (*this)[t.Key()].bytes = t.bytes;
+    for (bool indexes : {false, true}) {
+      for (const SchemaItem* item : table_items) {
+        if ((item->desc() == "INDEX") == indexes) (*this)[TableOf(*item)].items.push_back(item);
+      }
+    }
   }
   // The table's slot; an empty one for a table that is not restored (an
   // item can be on a table of the schema that holds no data).
@@ -207,12 +203,14 @@ class TableIndex {
 // keys, the rest) depend on the batch. Not for appends.
 void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
                           const format::ArchiveSource& archive,
-                          const std::vector<RestoreTable>& tables, const ItemList& table_items,
-                          uint64_t total_bytes, int slots, bool analyze, JobId catalog,
-                          TableIndex& index) {
+                          const std::vector<RestoreTable>& tables, uint64_t total_bytes,
+                          int slots, bool analyze, JobId catalog, TableIndex& index) {
   auto done_before = [&runner](const std::string& key) { return runner.DoneBefore(key); };
+  auto items_of = [&index](const RestoreTable& t) -> const ItemList& {
+    return index[t.Key()].items;
+  };
   for (SmallTableBatch& one :
-       SmallTableBatches(tables, TableItemsByTable(table_items), total_bytes, slots, done_before)) {
+       SmallTableBatches(tables, items_of, total_bytes, slots, done_before)) {
     // The batch is held once, by its job; its ledger keys are listed when
     // the job runs, not kept for every batch from the start.
     auto b = std::make_shared<const SmallTableBatch>(std::move(one));
@@ -301,14 +299,14 @@ void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::Archi
 
 // Phase 4: the data of every table but the catalog's.
 void AddData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSource& archive,
-             const std::vector<RestoreTable>& tables, const ItemList& table_items,
-             const RestoreGraphOptions& options, JobId catalog, TableIndex& index) {
+             const std::vector<RestoreTable>& tables, const RestoreGraphOptions& options,
+             JobId catalog, TableIndex& index) {
   uint64_t total_bytes = 0;
   for (const RestoreTable& t : tables) {
     if (t.extension.empty()) total_bytes += t.bytes;
   }
   if (!options.append_only) {
-    AddSmallTableBatches(graph, runner, archive, tables, table_items, total_bytes, options.slots,
+    AddSmallTableBatches(graph, runner, archive, tables, total_bytes, options.slots,
                          options.analyze, catalog, index);
   }
   const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(options.slots, 1));
@@ -346,7 +344,7 @@ std::vector<JobId> AddTableItems(JobGraph& graph, RestoreJobRunner& runner, cons
   std::vector<JobId> post;
   for (bool indexes : {false, true}) {
     for (const SchemaItem* item : items) {
-      if ((item->desc == "INDEX") != indexes) continue;
+      if ((item->desc() == "INDEX") != indexes) continue;
       const std::string& table = TableOf(*item);
       TableJobs& jobs = index[table];
       if (jobs.batched) continue;  // built by its batch
@@ -449,8 +447,8 @@ Status BuildRestoreGraph(RestoreJobRunner& runner, const format::ArchiveSource& 
   AddSequences(graph, runner, input.sequences, catalog);
   // Phase 4: data, largest first (small tables in batches that also build
   // their keys and indexes); appends in foreign-key order.
-  TableIndex index(input.tables);
-  AddData(graph, runner, archive, input.tables, by_pass[ItemPass::kTable], options, catalog, index);
+  TableIndex index(input.tables, by_pass[ItemPass::kTable]);
+  AddData(graph, runner, archive, input.tables, options, catalog, index);
   OrderAppends(graph, index, options.load_order);
   // Phase 5: each table's keys and indexes, then foreign keys, as soon as
   // the tables they need are loaded.

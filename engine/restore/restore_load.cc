@@ -76,14 +76,8 @@ std::vector<const RestoreTable*> CatalogOrder(const RestoreInput& input) {
 }
 
 std::vector<SmallTableBatch> SmallTableBatches(
-    const std::vector<RestoreTable>& tables,
-    const std::map<std::string, std::vector<const SchemaItem*>>& items_of, uint64_t total_bytes,
+    const std::vector<RestoreTable>& tables, const TableItemsFn& items, uint64_t total_bytes,
     int slots, const std::function<bool(const std::string&)>& done_before) {
-  static const std::vector<const SchemaItem*> kNone;
-  auto items = [&items_of](const RestoreTable& t) -> const std::vector<const SchemaItem*>& {
-    auto it = items_of.find(t.Key());
-    return it == items_of.end() ? kNone : it->second;
-  };
   const uint64_t budget = SmallJobBudget(total_bytes, slots);
   auto any_done = [&](const RestoreTable& t) {
     if (done_before("data:" + t.files.front()->name) || done_before("analyze:" + t.Key())) {

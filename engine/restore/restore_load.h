@@ -50,10 +50,10 @@ inline constexpr size_t kMaxTablesPerRestoreBatch = 64;  // locks: a table, its 
 // previous run committed (`done_before`: a batch commits all or nothing; a
 // --resume with another -j may cut other batches), grouped up to the budget
 // and kMaxTablesPerRestoreBatch, largest first. Not the catalog. `items_of`: each
-// table's keys and indexes by table key, keys first.
+// table's keys and indexes, keys first.
+using TableItemsFn = std::function<const std::vector<const SchemaItem*>&(const RestoreTable&)>;
 std::vector<SmallTableBatch> SmallTableBatches(
-    const std::vector<RestoreTable>& tables,
-    const std::map<std::string, std::vector<const SchemaItem*>>& items_of, uint64_t total_bytes,
+    const std::vector<RestoreTable>& tables, const TableItemsFn& items_of, uint64_t total_bytes,
     int slots, const std::function<bool(const std::string&)>& done_before);
 
 // One batch's transaction: each table loaded with a plain COPY (no TRUNCATE:

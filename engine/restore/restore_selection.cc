@@ -32,11 +32,11 @@ std::string LastWord(const std::string& text) {
 // "schema.name" keys that the rest of a listing line ("NAMESPACE TAG OWNER",
 // after the desc) may name. The owner is the last word; namespace and tag
 // may hold spaces, so every split of what precedes it is a candidate.
-std::vector<std::string> CandidateKeys(const std::string& ns_tag_owner) {
+std::vector<std::string> CandidateKeys(std::string_view ns_tag_owner) {
   std::vector<std::string> out;
   size_t last = ns_tag_owner.rfind(' ');
   if (last == std::string::npos) return out;
-  std::string head = ns_tag_owner.substr(0, last);
+  std::string head(ns_tag_owner.substr(0, last));
   for (size_t i = head.find(' '); i != std::string::npos; i = head.find(' ', i + 1)) {
     out.push_back(head.substr(0, i) + "." + head.substr(i + 1));
   }
@@ -289,8 +289,8 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
   // The schema's TABLE items by "schema.name".
   std::map<std::string, const SchemaItem*> table_item;
   for (const SchemaItem& item : schema.items) {
-    if (item.desc != "TABLE") continue;
-    for (const std::string& key : CandidateKeys(item.toc_line)) table_item.emplace(key, &item);
+    if (item.desc() != "TABLE") continue;
+    for (const std::string& key : CandidateKeys(item.toc_line())) table_item.emplace(key, &item);
   }
   auto item_of = [&](const std::string& key) -> const SchemaItem* {
     auto it = table_item.find(key);
@@ -339,21 +339,22 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
   // same kind (it is restored when one of them is: -n, --section, -I; not
   // with -t, which takes no index), or, with -L, by its own line; by its own
   // verdict when the hypertable has no item of that kind.
-  std::map<std::string, std::set<std::string>> kinds, judged_kinds;  // table key -> descs on it
+  std::map<std::string, std::set<std::string, std::less<>>> kinds,
+      judged_kinds;  // table key -> descs on it
   for (const SchemaItem& item : schema.items) {
     if (item.table.empty()) continue;
     const std::string& on = item.table;
-    kinds[on].insert(item.desc);
-    if (judged(&item)) judged_kinds[on].insert(item.desc);
+    kinds[on].emplace(item.desc());
+    if (judged(&item)) judged_kinds[on].emplace(item.desc());
   }
   for (const SchemaItem& item : schema.items) {
     if (item.pass != ItemPass::kTable && item.pass != ItemPass::kForeignKey) continue;
     auto chunk = chunks.find(item.table);
     if (chunk == chunks.end()) continue;
-    auto has = [&item](const std::map<std::string, std::set<std::string>>& m,
+    auto has = [&item](const std::map<std::string, std::set<std::string, std::less<>>>& m,
                        const std::string& key) {
       auto it = m.find(key);
-      return it != m.end() && it->second.count(item.desc) > 0;
+      return it != m.end() && it->second.count(item.desc()) > 0;
     };
     const std::string& ht = chunk->second->hypertable;
     const std::string& parent = chunk->second->parent;
@@ -433,7 +434,7 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
       if (t.kind == "partition") parent_of[t.Key()] = t.parent;
     }
     for (const SchemaItem& item : schema.items) {
-      if (item.desc != "TABLE ATTACH") continue;
+      if (item.desc() != "TABLE ATTACH") continue;
       if (auto attached = AttachedPartition(item)) parent_of[attached->second] = attached->first;
     }
     std::map<std::string, std::vector<std::string>> under;  // table -> selected data tables
@@ -485,13 +486,13 @@ Result<SelectionOutcome> ApplySelection(const RestoreSelection& sel,
   }
   for (const SchemaItem& item : schema.items) {
     if (!kept.count(item.dump_id)) continue;
-    if ((item.desc == "EXTENSION" && item.toc_line.starts_with("- timescaledb ")) ||
-        item.toc_line.starts_with("_timescaledb") ||
+    if ((item.desc() == "EXTENSION" && item.toc_line().starts_with("- timescaledb ")) ||
+        item.toc_line().starts_with("_timescaledb") ||
         (!item.table.empty() && hypertables.count(item.table))) {
       timescaledb = true;
     }
-    if (item.desc == "TABLE") {
-      for (const std::string& key : CandidateKeys(item.toc_line)) {
+    if (item.desc() == "TABLE") {
+      for (const std::string& key : CandidateKeys(item.toc_line())) {
         if (hypertables.count(key)) timescaledb = true;
       }
     }

@@ -31,8 +31,7 @@ SchemaItem Item(int id, const std::string& desc, const std::string& toc_line,
                 const std::string& ref = "") {
   SchemaItem item;
   item.dump_id = id;
-  item.desc = desc;
-  item.toc_line = toc_line;
+  item.SetToc(desc, toc_line);
   item.pass = pass;
   item.table = on;
   item.ref = ref;
@@ -102,7 +101,7 @@ struct Archive {
       TocLine l;
       l.id = item.dump_id;
       l.oid = static_cast<uint32_t>(16000 + item.dump_id);
-      l.text = item.desc + " " + item.toc_line;
+      l.text = item.Describe();
       toc.push_back(l);
     }
   }
@@ -331,7 +330,7 @@ TEST(RestoreSelectionTest, CatalogWithoutEveryHypertableIsRefusedUnlessTheTables
   for (int id : {50, 51}) {
     TocLine l;
     l.id = id;
-    l.text = "TABLE " + a.schema.items[id == 50 ? 18 : 19].toc_line;
+    l.text = "TABLE " + std::string(a.schema.items[id == 50 ? 18 : 19].toc_line());
     a.toc.push_back(l);
   }
   RestoreSelection sel;

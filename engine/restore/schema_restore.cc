@@ -190,7 +190,7 @@ bool ParseQualifiedName(const std::string& sql, size_t& pos, std::string& schema
 bool PlaceItemBySql(const std::string& body, SchemaItem& item) {
   size_t pos = 0;
   std::string schema, name;
-  if (item.desc == "INDEX") {
+  if (item.desc() == "INDEX") {
     if (!IsWord(NextToken(body, pos), "CREATE")) return false;
     Token t = NextToken(body, pos);
     if (IsWord(t, "UNIQUE")) t = NextToken(body, pos);
@@ -205,7 +205,7 @@ bool PlaceItemBySql(const std::string& body, SchemaItem& item) {
   }
   if (!ParseQualifiedName(body, pos, schema, name)) return false;
   item.table = schema + "." + name;
-  if (item.desc != "FK CONSTRAINT") return true;
+  if (item.desc() != "FK CONSTRAINT") return true;
   for (Token t = NextToken(body, pos); t.type != Token::kEnd; t = NextToken(body, pos)) {
     if (IsWord(t, "REFERENCES")) {
       if (!ParseQualifiedName(body, pos, schema, name)) return false;
@@ -383,8 +383,7 @@ class ScriptSplitter {
     };
     SchemaItem item;
     item.dump_id = entry.id;
-    item.desc = desc;
-    item.toc_line = entry.text.substr(desc.size() + 1);
+    item.SetToc(desc, std::string_view(entry.text).substr(desc.size() + 1));
     std::string().swap(entry.text);
     item.pass = Classify(desc, post_ids_.count(entry.id) > 0);
     if (item.pass == ItemPass::kTable || item.pass == ItemPass::kForeignKey) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -27,7 +28,7 @@
 namespace hyperdump::engine {
 
 // When an item runs, in pg_restore's own order of passes.
-enum class ItemPass {
+enum class ItemPass : uint8_t {
   kPreData,     // types, functions, tables, chunks, sequences, views...
   kTable,       // INDEX, CONSTRAINT, CHECK CONSTRAINT: once its table's data is in
   kForeignKey,  // FK CONSTRAINT: once both tables' data and keys are in
@@ -67,10 +68,22 @@ class SqlText {
 };
 
 struct SchemaItem {
-  int dump_id = 0;       // pg_restore's TOC id (stable within one archive)
-  std::string desc;      // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
-  std::string toc_line;  // the rest of the `pg_restore -l` line, for messages
-  ItemPass pass = ItemPass::kPreData;
+  // Its `pg_restore -l` line after the dump id and oids, "DESC REST", as one
+  // string: at 100,000 chunks there are hundreds of thousands of items, and
+  // every field is multiplied by them (issue 18).
+  void SetToc(std::string_view desc, std::string_view toc_line) {
+    toc_.assign(desc).append(" ").append(toc_line);
+    desc_size_ = static_cast<uint32_t>(desc.size());
+  }
+  // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
+  std::string_view desc() const { return std::string_view(toc_).substr(0, desc_size_); }
+  // The rest of the `pg_restore -l` line, for messages.
+  std::string_view toc_line() const {
+    return toc_.size() > desc_size_ ? std::string_view(toc_).substr(desc_size_ + 1) : "";
+  }
+  // "INDEX public child_c_idx" (for job names and error messages).
+  const std::string& Describe() const { return toc_; }
+
   // The SQL, self-contained: runs on any connection with the preamble
   // applied. In `sql` when `text` is null (built or rewritten in memory),
   // else read from `text`.
@@ -81,20 +94,23 @@ struct SchemaItem {
     sql = std::move(s);
     text.reset();
   }
-  std::string sql;
-  std::shared_ptr<const SqlText> text;
+
+  int dump_id = 0;  // pg_restore's TOC id (stable within one archive)
+  ItemPass pass = ItemPass::kPreData;
   uint32_t prefix = 0;
   uint64_t offset = 0, length = 0;
+  std::string sql;
+  std::shared_ptr<const SqlText> text;
   // kTable and kForeignKey: the table the item is on, as "schema.name" of
   // its unquoted parts (RestoreTable::Key), from plan.json's post-data map
-  // (the dump resolved it in the source's catalog). One string, not two:
-  // at 100,000 chunks there are hundreds of thousands of items (issue 18).
+  // (the dump resolved it in the source's catalog). One string, not two.
   std::string table;
   // kForeignKey: the referenced table, likewise.
   std::string ref;
 
-  // "INDEX public child_c_idx" (for job names and error messages).
-  std::string Describe() const { return desc + " " + toc_line; }
+ private:
+  std::string toc_;
+  uint32_t desc_size_ = 0;
 };
 
 struct SchemaScript {

@@ -11,8 +11,7 @@ namespace {
 
 SchemaItem Key(std::string table, std::string ref, std::string sql) {
   SchemaItem item;
-  item.desc = "FK CONSTRAINT";
-  item.toc_line = "demo " + table + "_fkey postgres";
+  item.SetToc("FK CONSTRAINT", "demo " + table + "_fkey postgres");
   item.pass = ItemPass::kForeignKey;
   item.table = "demo." + table;
   item.ref = "demo." + ref;
@@ -65,7 +64,7 @@ TEST(LeaveForeignKeysUncheckedTest, KeysTouchingTablesLackingRowsAreNotValidOrNa
 
 SchemaItem Placed(const std::string& desc, const std::string& body) {
   SchemaItem item;
-  item.desc = desc;
+  item.SetToc(desc, "");
   EXPECT_TRUE(PlaceItemBySql(body, item)) << body;
   return item;
 }
@@ -87,9 +86,9 @@ TEST(PlaceItemBySqlTest, IndexesAndKeysArePlacedOnTheTablesTheirStatementsName) 
   EXPECT_EQ(f.table, "demo.readings");
   EXPECT_EQ(f.ref, "demo.Dev ices");
   SchemaItem odd;
-  odd.desc = "FK CONSTRAINT";
+  odd.SetToc("FK CONSTRAINT", "");
   EXPECT_FALSE(PlaceItemBySql("ALTER TABLE demo.a ADD CONSTRAINT k CHECK (a > 0);\n", odd));
-  odd.desc = "INDEX";
+  odd.SetToc("INDEX", "");
   EXPECT_FALSE(PlaceItemBySql("SELECT 1;\n", odd));
 }
 
