@@ -68,28 +68,42 @@ Status RunPgRestore(const PgTools& tools, const std::string& target, const std::
 }
 
 Status RunStagedPgRestore(const PgTools& tools, const std::string& target, const std::string& dir,
-                          int jobs) {
+                          int jobs, StagedPhase phase) {
   const std::string toc = tools.work_dir + "/list_all.out";
   const std::string data_toc = tools.work_dir + "/list_data.out";
   const std::string catalog_list = tools.work_dir + "/catalog.list";
   const std::string data_list = tools.work_dir + "/data.list";
-  HD_RETURN_IF_ERROR(RunTool(tools, "pg_restore", {"-l", dir}, "", "list_all"));
-  HD_RETURN_IF_ERROR(RunTool(tools, "pg_restore", {"-l", "--section=data", dir}, "", "list_data"));
-  HD_RETURN_IF_ERROR(FilterList(toc, catalog_list, /*catalog=*/true));
-  HD_RETURN_IF_ERROR(FilterList(data_toc, data_list, /*catalog=*/false));
+  auto runs = [phase](StagedPhase step) { return phase == StagedPhase::kAll || phase == step; };
+  if (runs(StagedPhase::kCatalog) || runs(StagedPhase::kData)) {
+    HD_RETURN_IF_ERROR(RunTool(tools, "pg_restore", {"-l", dir}, "", "list_all"));
+    HD_RETURN_IF_ERROR(
+        RunTool(tools, "pg_restore", {"-l", "--section=data", dir}, "", "list_data"));
+    HD_RETURN_IF_ERROR(FilterList(toc, catalog_list, /*catalog=*/true));
+    HD_RETURN_IF_ERROR(FilterList(data_toc, data_list, /*catalog=*/false));
+  }
 
   HD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(target, "hyperdump bench"));
-  HD_RETURN_IF_ERROR(conn.Run("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                         .WithContext("staged pg_restore: CREATE EXTENSION timescaledb"));
-  HD_RETURN_IF_ERROR(conn.Run("SELECT timescaledb_pre_restore()")
-                         .WithContext("staged pg_restore: timescaledb_pre_restore()"));
   const std::string j = std::to_string(jobs);
-  Status st = RunTool(tools, "pg_restore", {"--section=pre-data", dir}, target, "pre_data");
-  if (st.ok()) st = RunTool(tools, "pg_restore", {"-L", catalog_list, dir}, target, "catalog");
-  if (st.ok()) st = RunTool(tools, "pg_restore", {"-j", j, "-L", data_list, dir}, target, "data");
-  if (st.ok()) {
+  Status st = Status::Ok();
+  if (runs(StagedPhase::kStart)) {
+    st = conn.Run("CREATE EXTENSION IF NOT EXISTS timescaledb")
+             .WithContext("staged pg_restore: CREATE EXTENSION timescaledb");
+    if (st.ok()) {
+      st = conn.Run("SELECT timescaledb_pre_restore()")
+               .WithContext("staged pg_restore: timescaledb_pre_restore()");
+    }
+    if (st.ok()) st = RunTool(tools, "pg_restore", {"--section=pre-data", dir}, target, "pre_data");
+  }
+  if (st.ok() && runs(StagedPhase::kCatalog)) {
+    st = RunTool(tools, "pg_restore", {"-L", catalog_list, dir}, target, "catalog");
+  }
+  if (st.ok() && runs(StagedPhase::kData)) {
+    st = RunTool(tools, "pg_restore", {"-j", j, "-L", data_list, dir}, target, "data");
+  }
+  if (st.ok() && runs(StagedPhase::kPostData)) {
     st = RunTool(tools, "pg_restore", {"-j", j, "--section=post-data", dir}, target, "post_data");
   }
+  if (phase != StagedPhase::kAll && phase != StagedPhase::kEnd) return st;
   // timescaledb_post_restore() on every path, as a user would after a failure.
   Status post = conn.Run("SELECT timescaledb_post_restore()")
                     .WithContext("staged pg_restore: timescaledb_post_restore()");

@@ -31,8 +31,12 @@ Status RunPgRestore(const PgTools& tools, const std::string& target, const std::
 // _timescaledb_config data alone, in one job (its rows depend on each other);
 // the other data with -j JOBS; post-data with -j JOBS;
 // timescaledb_post_restore() (run even when a step failed).
+// `phase`, when not kAll, runs one step only, so that a script can time the
+// steps one by one (bench/scaling_bench.sh): kStart is CREATE EXTENSION,
+// timescaledb_pre_restore() and pre-data; kEnd is timescaledb_post_restore().
+enum class StagedPhase { kAll, kStart, kCatalog, kData, kPostData, kEnd };
 Status RunStagedPgRestore(const PgTools& tools, const std::string& target, const std::string& dir,
-                          int jobs);
+                          int jobs, StagedPhase phase = StagedPhase::kAll);
 
 // Sum of the sizes of the regular files under `path` (an archive).
 uint64_t DirectoryBytes(const std::string& path);

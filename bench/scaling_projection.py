@@ -10,7 +10,9 @@ model and its assumptions). Pure computation: no database, no clock.
 
 Usage: scaling_projection.py DIR [--slots 2,8,16,64]
 DIR holds dump.cpu, restore.cpu, indexes.tsv (schema, index, table) and peers.json
-({"pg_dump_client_s_per_byte": x, "pg_restore_client_s_per_byte": y}).
+({"pg_dump_client_s_per_byte": x, "pg_restore_client_s_per_byte": y, "measured": {label: [wall,
+server, client]}}). When "measured" has the staged procedure's steps ("staged data"...: a
+TimescaleDB source), the peers are projected step by step instead (main_timescaledb).
 """
 import heapq
 import json
@@ -175,6 +177,18 @@ def restore_model(records, index_table, slots, staged, pg_client_per_byte=None,
     return simulate(jobs, slots)
 
 
+STAGED_SERIAL = ("staged start", "staged catalog", "staged end")
+STAGED_PARALLEL = ("staged data", "staged post-data", "staged vacuumdb")
+
+
+def project_phases(measured, serial, parallel, slots):
+    """A peer run as steps, each measured on its own at -j 2 (wall, server, client): a serial
+    step keeps its wall; a parallel one (many small jobs: pg_dump's or pg_restore's per-table
+    workers, vacuumdb -j) takes the larger of its server and client CPU over the slots."""
+    return sum(measured[k][0] for k in serial) + \
+        sum(max(measured[k][1], measured[k][2]) for k in parallel) / slots
+
+
 def main():
     work = sys.argv[1]
     slots = [2, 8, 16, 64]
@@ -191,16 +205,19 @@ def main():
     # the measured wall at -j 2 less the same jobs replayed on 2 shared cores; taken as fixed.
     m = peers["measured"]
     pgc = peers["pg_dump_client_s_per_byte"]
-    prc = peers["pg_restore_client_s_per_byte"]
     (hd2, _), (pg2, _) = project_dump(tables, 2, pgc, SHARED)
     fixed = {
         "hd dump": max(0.0, m["hyperdump dump"][0] - hd2),
-        "pg dump": max(0.0, m["pg_dump"][0] - pg2),
         "hd restore": max(0.0, m["hyperdump restore"][0] -
                           restore_model(restore, index_table, 2, False, None, SHARED)[0]),
-        "pg restore": max(0.0, m["pg_restore"][0] -
-                          restore_model(restore, index_table, 2, False, prc, SHARED, False)[0]),
     }
+    if "staged data" in m:
+        main_timescaledb(m, tables, restore, index_table, fixed, slots)
+        return
+    prc = peers["pg_restore_client_s_per_byte"]
+    fixed["pg dump"] = max(0.0, m["pg_dump"][0] - pg2)
+    fixed["pg restore"] = max(0.0, m["pg_restore"][0] -
+                              restore_model(restore, index_table, 2, False, prc, SHARED, False)[0])
     print("Fixed time outside jobs (s), from the -j 2 run: " +
           ", ".join(f"{k} {v:.2f}" for k, v in fixed.items()))
     print()
@@ -217,6 +234,30 @@ def main():
         hr, pr, sr = hr + fixed["hd restore"], pr + fixed["pg restore"], sr + fixed["pg restore"]
         print(f"| {n} | {hd:.2f} (busy {hd_busy:.0%}) | {pg:.2f} | {pg / hd:.2f}x | "
               f"{hr:.2f} (busy {hr_busy:.0%}) | {pr:.2f} | {sr:.2f} | {pr / hr:.2f}x |")
+
+
+def main_timescaledb(m, tables, restore, index_table, fixed, slots):
+    """A TimescaleDB database: the peers are pg_dump -Fd -j (its schema pass serial, measured
+    alone) and the staged pg_restore procedure plus vacuumdb, projected step by step."""
+    pg_data = [m["pg_dump"][i] - m["pg_dump schema"][i] for i in range(3)]
+    peer = dict(m, **{"pg_dump data": pg_data})
+    print("Fixed time outside jobs (s), from the -j 2 run: " +
+          ", ".join(f"{k} {v:.2f}" for k, v in fixed.items()))
+    print("Peers' steps at -j 2 (wall, server CPU, client CPU in s): " +
+          "; ".join(f"{k} {peer[k][0]:.2f}, {peer[k][1]:.2f}, {peer[k][2]:.2f}"
+                    for k in ("pg_dump schema", "pg_dump data") + STAGED_SERIAL + STAGED_PARALLEL))
+    print()
+    print("| slots | hyperdump dump (s) | pg_dump -Fd (s) | dump ratio | "
+          "hyperdump restore (s) | staged + vacuumdb (s) | restore ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for n in slots:
+        (hd, hd_busy), _ = project_dump(tables, n, 0.0)
+        hr, hr_busy = restore_model(restore, index_table, n, staged=False)
+        hd, hr = hd + fixed["hd dump"], hr + fixed["hd restore"]
+        pg = project_phases(peer, ("pg_dump schema",), ("pg_dump data",), n)
+        sr = project_phases(peer, STAGED_SERIAL, STAGED_PARALLEL, n)
+        print(f"| {n} | {hd:.2f} (busy {hd_busy:.0%}) | {pg:.2f} | {pg / hd:.2f}x | "
+              f"{hr:.2f} (busy {hr_busy:.0%}) | {sr:.2f} | {sr / hr:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,8 @@ uint32_t OidOf(std::string_view digits) {
 }  // namespace
 
 std::string TocLine::line() const {
-  return std::to_string(id) + "; " + std::to_string(catalog_oid) + " " + std::to_string(oid) +
-         " " + text;
+  return std::to_string(id) + "; " + std::to_string(catalog_oid) + " " + std::to_string(oid) + " " +
+         text;
 }
 
 TocLine TocLine::Of(int id, uint32_t catalog_oid, uint32_t oid, std::string text) {

@@ -146,9 +146,7 @@ TEST(PlanJsonTest, SinksTakeTheLongArraysElementByElementInFileOrder) {
   std::vector<std::string> seen;
   PlanElementSinks sinks;
   sinks.table = [&](TableInfo t) { seen.push_back("table " + t.name); };
-  sinks.job = [&](DataJob j, std::string file) {
-    seen.push_back("job " + j.id + " " + file);
-  };
+  sinks.job = [&](DataJob j, std::string file) { seen.push_back("job " + j.id + " " + file); };
   sinks.post_data = [&](PostDataItem item) {
     const ItemPlacement p = PlacementOf(item);
     seen.push_back("item " + std::to_string(p.toc_id) + " " + p.table + " " + p.ref);
@@ -159,8 +157,8 @@ TEST(PlanJsonTest, SinksTakeTheLongArraysElementByElementInFileOrder) {
   // nlohmann::json writes keys sorted: jobs, post_data, tables.
   ASSERT_EQ(seen.size(), 4u);
   EXPECT_EQ(seen[0], "job " + f.plan.jobs[0].id + " " + f.job_files[0]);
-  EXPECT_EQ(seen[1], "item " + std::to_string((*f.post_data)[0].toc_id) +
-                         " public.Odd \"t\" other.p");
+  EXPECT_EQ(seen[1],
+            "item " + std::to_string((*f.post_data)[0].toc_id) + " public.Odd \"t\" other.p");
   EXPECT_EQ(seen[2], "item " + std::to_string((*f.post_data)[1].toc_id) + "  ");
   EXPECT_EQ(seen[3], "table Odd \"t\"");
   // What the sinks took is not kept; the rest is read as without them.

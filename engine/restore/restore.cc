@@ -110,8 +110,7 @@ Result<RestoreSchema> LoadSchema(const RestoreOptions& options,
     s.options.use_list = source.use_list;
     s.options.tables_from_sql = true;
   }
-  HD_ASSIGN_OR_RETURN(s.script,
-                      LoadSchemaScript(s.path, s.options, std::move(input.placements)));
+  HD_ASSIGN_OR_RETURN(s.script, LoadSchemaScript(s.path, s.options, std::move(input.placements)));
   s.timescale_create_sql = TimescaleCreateSql(s.script);
   HD_ASSIGN_OR_RETURN(s.selection, SelectForRestore(options.selection, options.clean, s.path,
                                                     s.options.pg_bindir, input, s.script));

@@ -203,8 +203,8 @@ class TableIndex {
 // keys, the rest) depend on the batch. Not for appends.
 void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
                           const format::ArchiveSource& archive,
-                          const std::vector<RestoreTable>& tables, uint64_t total_bytes,
-                          int slots, bool analyze, JobId catalog, TableIndex& index) {
+                          const std::vector<RestoreTable>& tables, uint64_t total_bytes, int slots,
+                          bool analyze, JobId catalog, TableIndex& index) {
   auto done_before = [&runner](const std::string& key) { return runner.DoneBefore(key); };
   auto items_of = [&index](const RestoreTable& t) -> const ItemList& {
     return index[t.Key()].items;
@@ -218,8 +218,8 @@ void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
     for (const RestoreTable* t : b->tables) bytes += t->bytes;
     const std::string more = std::to_string(b->tables.size() - 1);
     JobId id = AddJob(
-        graph, "copy " + b->tables.front()->Key() + " and " + more + " more", JobKind::kCopy,
-        bytes, {},
+        graph, "copy " + b->tables.front()->Key() + " and " + more + " more", JobKind::kCopy, bytes,
+        {},
         [&runner, &archive, analyze, b](JobContext& ctx) {
           std::vector<std::string> keys;
           for (size_t i = 0; i < b->tables.size(); ++i) {
@@ -287,13 +287,13 @@ void AddTableData(JobGraph& graph, RestoreJobRunner& runner, const format::Archi
     auto load = [&archive, table, f, how](PgConnection& conn, JobContext& c) {
       return LoadFile(archive, c, conn, *table, *f, how);
     };
-    jobs.data.push_back(
-        AddJob(graph, "copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""),
-               JobKind::kCopy, f->uncompressed_bytes, {},
-               [&runner, key = "data:" + f->name, what, load](JobContext& ctx) {
-                 return runner.Run(ctx, {key}, what, load);
-               },
-               {catalog}));
+    jobs.data.push_back(AddJob(graph,
+                               "copy " + t.Key() + (t.files.size() > 1 ? " (" + f->name + ")" : ""),
+                               JobKind::kCopy, f->uncompressed_bytes, {},
+                               [&runner, key = "data:" + f->name, what, load](JobContext& ctx) {
+                                 return runner.Run(ctx, {key}, what, load);
+                               },
+                               {catalog}));
   }
 }
 

@@ -13,9 +13,9 @@
 namespace hyperdump::engine {
 namespace {
 
-RestoreTable Table(const std::string& schema, const std::string& name,
-                   const char* kind = "table", const std::string& parent = "",
-                   const std::string& hypertable = "", const std::string& extension = "") {
+RestoreTable Table(const std::string& schema, const std::string& name, const char* kind = "table",
+                   const std::string& parent = "", const std::string& hypertable = "",
+                   const std::string& extension = "") {
   RestoreTable t;
   t.schema = schema;
   t.name = name;

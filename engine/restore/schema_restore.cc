@@ -393,8 +393,7 @@ class ScriptSplitter {
       ItemPlacement* p = PlacementOf(entry.id);
       if (!p && options_.tables_from_sql) {
         if (!PlaceItemBySql(body_text(), item)) item.pass = ItemPass::kRest;
-      } else if (!p || p->table.empty() ||
-                 (item.pass == ItemPass::kForeignKey && p->ref.empty())) {
+      } else if (!p || p->table.empty() || (item.pass == ItemPass::kForeignKey && p->ref.empty())) {
         item.pass = ItemPass::kRest;
       } else {
         item.table = std::move(p->table);
@@ -434,9 +433,9 @@ class ScriptSplitter {
 
   // The placement of dump id `id`; nullptr if the map has none.
   ItemPlacement* PlacementOf(int64_t id) {
-    auto it = std::lower_bound(
-        placements_.begin(), placements_.end(), id,
-        [](const ItemPlacement& p, int64_t want) { return p.toc_id < want; });
+    auto it =
+        std::lower_bound(placements_.begin(), placements_.end(), id,
+                         [](const ItemPlacement& p, int64_t want) { return p.toc_id < want; });
     return it != placements_.end() && it->toc_id == id ? &*it : nullptr;
   }
 

@@ -72,7 +72,9 @@ struct SchemaItem {
   // string: at 100,000 chunks there are hundreds of thousands of items, and
   // every field is multiplied by them (issue 18).
   void SetToc(std::string_view desc, std::string_view toc_line) {
-    toc_.assign(desc).append(" ").append(toc_line);
+    toc_.clear();
+    toc_.reserve(desc.size() + 1 + toc_line.size());  // exactly: one per item
+    toc_.append(desc).append(" ").append(toc_line);
     desc_size_ = static_cast<uint32_t>(desc.size());
   }
   // TOC type: "TABLE", "INDEX", "FK CONSTRAINT"...
