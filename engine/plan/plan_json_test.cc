@@ -145,9 +145,11 @@ TEST(PlanJsonTest, SinksTakeTheLongArraysElementByElementInFileOrder) {
   std::istringstream in(nlohmann::json(SamplePlanFile()).dump(1));
   std::vector<std::string> seen;
   PlanElementSinks sinks;
-  sinks.table = [&](TableInfo t) { seen.push_back("table " + t.name); };
-  sinks.job = [&](DataJob j, std::string file) { seen.push_back("job " + j.id + " " + file); };
-  sinks.post_data = [&](PostDataItem item) {
+  sinks.table = [&](const TableInfo& t) { seen.push_back("table " + t.name); };
+  sinks.job = [&](const DataJob& j, const std::string& file) {
+    seen.push_back("job " + j.id + " " + file);
+  };
+  sinks.post_data = [&](const PostDataItem& item) {
     const ItemPlacement p = PlacementOf(item);
     seen.push_back("item " + std::to_string(p.toc_id) + " " + p.table + " " + p.ref);
   };

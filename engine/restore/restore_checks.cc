@@ -151,8 +151,10 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   RestoreInput input;
   PlanElementSinks sinks;
   sinks.table = [&input](TableInfo t) { input.tables.push_back(RestoreTableOf(std::move(t))); };
-  sinks.job = [](DataJob, std::string) {};
-  sinks.post_data = [&input](PostDataItem item) { input.placements.push_back(PlacementOf(item)); };
+  sinks.job = [](const DataJob&, const std::string&) {};
+  sinks.post_data = [&input](const PostDataItem& item) {
+    input.placements.push_back(PlacementOf(item));
+  };
   Result<PlanFile> parsed =
       ReadPlanFile(in, std::string(layout::kPlanBlob) + " in " + archive.dir(), sinks);
   HD_RETURN_IF_ERROR(buf.status());  // a damaged file first, whatever it parsed as
