@@ -362,6 +362,29 @@ TEST_F(RestoreTest, ResumeAfterCrashAtSeveralPointsLosesAndDuplicatesNothing) {
   }
 }
 
+// The server commits the restore's last statement (its ledger dropped) and
+// the answer never arrives, as when it restarts at that moment (the torture
+// suite's restart scenario once hit it): the restore asks the target again
+// on a new connection, finds no ledger, and succeeds, where it used to fail
+// and leave a complete target that --resume refused as not empty.
+TEST_F(RestoreTest, LostAnswerToTheLastCommitStillEndsTheRestoreDone) {
+  ScratchDatabase src("restore_lost_reply_src");
+  PgConnection conn = src.Connect();
+  bench::DemoOptions demo;
+  demo.target_bytes = 2ull << 20;
+  demo.partitions = 2;
+  auto built = bench::BuildDemo(conn, demo);
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  std::string archive = Dump(src.uri());
+  ScratchDatabase dst("restore_lost_reply_dst");
+  RunResult r = RunHyperdump("HYPERDUMP_TEST_LOSE_LAST_REPLY=1",
+                             {"restore", "-d", dst.uri(), "-j", "2", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  PgConnection t = dst.Connect();
+  EXPECT_EQ(Count(t, "SELECT count(*) FROM pg_namespace WHERE nspname = '_hyperdump'"), 0);
+  ExpectSameDatabase(src.uri(), dst.uri());
+}
+
 // The largest data file of an ordinary table, and that table.
 std::pair<std::string, std::string> LargestDataFile(const std::string& archive) {
   auto reader = format::ArchiveReader::Open(archive);

@@ -29,6 +29,11 @@ class FaultInjector {
   // before it writes anything to the target, from the restore side's thread.
   // An injector may hold it here (it must then end the process itself).
   virtual void BeforeMigrateRestoreWrites() {}
+  // Called by restore once its last commit (the ledger dropped) is done,
+  // from the restore's thread. True: the restore then ends its own session
+  // before reading on, as if the server had died after the commit and before
+  // its answer arrived (a restart at that moment, seen by the torture suite).
+  virtual bool LoseLastReply() { return false; }
 };
 
 // The process's injector: one that does nothing unless a test installed

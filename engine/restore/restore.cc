@@ -2,11 +2,13 @@
 // it uses; the order matters and is explained at each step.
 #include "engine/restore/restore.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <regex>
+#include <thread>
 
 #include "engine/archive_layout.h"
 #include "engine/cpu_log.h"
@@ -14,6 +16,7 @@
 #include "engine/pg/pg.h"
 #include "engine/pg/session_pool.h"
 #include "engine/pg/subprocess.h"
+#include "engine/restore/fault_injector.h"
 #include "engine/restore/ledger.h"
 #include "engine/restore/matview_refresh.h"
 #include "engine/restore/pg_dump_archive.h"
@@ -156,6 +159,29 @@ Result<std::optional<ledger::State>> PrepareTarget(PgConnection& conn,
     HD_RETURN_IF_ERROR(CheckTargetEmpty(conn, options.resume));
   }
   return state;
+}
+
+// The restore's last commit: its ledger dropped. When the connection fails
+// on it, the server may have committed the drop and died before answering
+// (a restart at that very moment): the restore is then complete, and a
+// --resume would find a full target without a ledger and refuse it. So the
+// target is asked again, on a new connection once the server is back (up to
+// a minute): no ledger means done; a ledger is dropped now.
+Status DropLedger(PgConnection& conn, const std::string& target) {
+  Status dropped = ledger::Drop(conn);
+  if (dropped.ok() && CurrentFaultInjector().LoseLastReply()) {
+    dropped = conn.Run("SELECT pg_catalog.pg_terminate_backend(pg_catalog.pg_backend_pid())");
+  }
+  if (!IsTransient(dropped)) return dropped;
+  for (int attempt = 0; attempt < 120; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Result<PgConnection> again = PgConnection::Connect(target, "hyperdump restore");
+    if (!again.ok()) continue;
+    Result<std::optional<ledger::State>> state = ledger::Load(*again);
+    if (!state.ok()) continue;
+    return *state ? ledger::Drop(*again) : Status::Ok();
+  }
+  return dropped.WithContext("dropping the restore's ledger (schema _hyperdump)");
 }
 
 // Pass 3 (--roles): the archive's roles the target lacks (cluster-wide,
@@ -392,7 +418,7 @@ Status RestoreFrom(const RestoreOptions& options, const format::ArchiveSource& s
                                                               state->done, interrupt));
   summary.schema_items += refreshed;  // not scheduler jobs: counted as the items they are
   if (options.before_finish) HD_RETURN_IF_ERROR(options.before_finish(conn, input.archive_id));
-  return ledger::Drop(conn);
+  return DropLedger(conn, options.target);
 }
 
 }  // namespace hyperdump::engine

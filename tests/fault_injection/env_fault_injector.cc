@@ -10,7 +10,10 @@
 //       _exit(137) once every file is sealed, right before the manifest;
 //       under `migrate` the restore side is held before it writes anything,
 //       so the target is untouched and every file is in the seal journal
-//       (a test then takes out of the journal what it wants unsealed).
+//       (a test then takes out of the journal what it wants unsealed);
+//   HYPERDUMP_TEST_LOSE_LAST_REPLY=1  restore ends its own session right
+//       after its last commit (the ledger dropped), as if the server had died
+//       before answering it.
 // The shipped hyperdump binary has no such code.
 #include <signal.h>
 #include <unistd.h>
@@ -54,6 +57,8 @@ class EnvFaultInjector final : public engine::FaultInjector {
     _exit(137);
   }
 
+  bool LoseLastReply() override { return lose_last_reply_; }
+
   void BeforeMigrateRestoreWrites() override {
     if (!crash_before_manifest_) return;
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // until the _exit above
@@ -61,6 +66,7 @@ class EnvFaultInjector final : public engine::FaultInjector {
 
  private:
   const bool crash_before_manifest_ = EnvCount("HYPERDUMP_TEST_CRASH_BEFORE_MANIFEST") > 0;
+  const bool lose_last_reply_ = EnvCount("HYPERDUMP_TEST_LOSE_LAST_REPLY") > 0;
   const long crash_after_ = EnvCount("HYPERDUMP_TEST_CRASH_AFTER_JOBS");
   const long interrupt_after_ = EnvCount("HYPERDUMP_TEST_INTERRUPT_AFTER_JOBS");
   std::atomic<long> committed_{0};
