@@ -48,7 +48,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hd-scaling-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [ -n "$chunks" ]; then
-  "$root/bench/chunks_bench.sh" --chunks "$chunks" --setup-only
+  "$root/bench/chunks_bench.sh" --chunks "$chunks" --setup-only --keep-source
   src="$base/chunks_src"
   echo "scaling_bench: source of $chunks chunks" >&2
 else
