@@ -448,6 +448,29 @@ TEST_F(PlainSelectiveRestoreTest, StrictNamesFailsLikePgRestore) {
   EXPECT_NE(r.err.find("matches nothing"), std::string::npos) << r.err;
 }
 
+// A schema item that fails is named, and its transaction is rolled back
+// whole: the items of a pass go to the server a hundred at a time as one
+// query string, and the failing one is found by running them again one by
+// one. Here the second of two tables already exists in the target.
+TEST_F(PlainSelectiveRestoreTest, FailingSchemaItemIsNamedAndItsBatchLeavesNothing) {
+  ScratchDatabase a("select_fail");
+  PgConnection conn = a.Connect();
+  ASSERT_TRUE(conn.Run("CREATE SCHEMA demo; CREATE TABLE demo.orders (x int)").ok());
+  CommandResult r =
+      Hyperdump({"restore", "-d", a.uri(), "-t", "customers", "-t", "orders", archive_});
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("restoring pre-data item"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" TABLE demo orders "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("relation \"orders\" already exists"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("TABLE demo customers"), std::string::npos) << r.err;
+  // customers, created before orders in the same transaction, is gone with it.
+  EXPECT_EQ(Count(a.uri(), "SELECT count(*) FROM pg_class WHERE relname = 'customers'"), 0);
+  EXPECT_EQ(Count(a.uri(),
+                  "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                  "'demo.orders'::regclass AND attnum > 0"),
+            1);
+}
+
 // --- TimescaleDB ---------------------------------------------------------
 
 // The jobs and their schedules, as a user sees them.
