@@ -60,8 +60,8 @@ std::vector<SmallTableBatch> SmallTableBatches(
 // the batch commits with its ledger rows or not at all, so a table of an
 // uncommitted batch is still as pre-data created it, empty; and a new
 // relfilenode per tiny chunk cost more than FREEZE saves on a few rows),
-// then its keys and indexes; with `analyze`, one ANALYZE for all of them at
-// the end.
+// then the keys and indexes of them all in one round trip (RunSchemaItems);
+// with `analyze`, one ANALYZE for all of them at the end.
 Result<Loaded> LoadBatch(const format::ArchiveSource& archive, bool analyze,
                          scheduler::JobContext& ctx, PgConnection& conn, const SmallTableBatch& b);
 

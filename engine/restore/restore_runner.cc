@@ -20,29 +20,29 @@ double Elapsed() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// BEGIN, then items [begin, end) of `items` sent as one query string: one
-// round trip for them all, where one per item put 13,000 round trips on the
-// restore's serial path at 10,000 chunks (its pre-data CREATE TABLEs). The
-// server runs the statements in order and stops at the first error, as the
-// items one by one would; the caller then runs them one by one to name it.
-// pg_restore prints session settings (SET ...) only between items and never
-// one that changes how later text is lexed (standard_conforming_strings is
-// set once, before the first item), so the string means what the items mean.
-Status RunItemsAsOneQuery(PgConnection& conn, const std::vector<const SchemaItem*>& items,
-                          size_t begin, size_t end) {
-  HD_RETURN_IF_ERROR(conn.Run("BEGIN"));
-  std::string batch;
-  for (size_t i = begin; i < end; ++i) {
-    HD_ASSIGN_OR_RETURN(std::string sql, items[i]->Sql());
-    batch += sql;
-    batch += '\n';
-  }
-  return conn.Run(batch);
-}
-
 }  // namespace
 
 std::string ItemKey(const SchemaItem& item) { return "item:" + std::to_string(item.dump_id); }
+
+Status RunSchemaItems(PgConnection& conn, const std::vector<const SchemaItem*>& items,
+                      const std::string& what) {
+  if (items.empty()) return Status::Ok();
+  std::string batch = "SAVEPOINT hyperdump_items;\n";
+  for (const SchemaItem* item : items) {
+    HD_ASSIGN_OR_RETURN(std::string sql, item->Sql());
+    batch += sql;
+    batch += '\n';
+  }
+  Status s = conn.Run(batch);
+  if (s.ok() || IsTransient(s) || !conn.ok()) return s;
+  // Back to before the first item, then one at a time: the error names its item.
+  HD_RETURN_IF_ERROR(conn.Run("ROLLBACK TO SAVEPOINT hyperdump_items"));
+  for (const SchemaItem* item : items) {
+    HD_ASSIGN_OR_RETURN(std::string sql, item->Sql());
+    HD_RETURN_IF_ERROR(conn.Run(sql).WithContext(what + " " + item->Describe()));
+  }
+  return Status::Ok();
+}
 
 RestoreJobRunner::RestoreJobRunner(SessionPool& sessions, const std::set<std::string>& done,
                                    RestoreCounters& counters, bool verbose, CpuLog* cpu_log)
@@ -136,18 +136,10 @@ JobOutcome RestoreJobRunner::RunItems(JobContext& ctx, const std::vector<const S
     size_t end = std::min(todo.size(), begin + kItemsPerTransaction);
     std::set<std::string> keys;
     for (size_t i = begin; i < end; ++i) keys.insert(ItemKey(*todo[i]));
-    Status s = RunItemsAsOneQuery(conn, todo, begin, end);
-    if (!s.ok() && !IsTransient(s) && conn.ok()) {
-      // Rolled back: again one item at a time, so that the error names its item.
-      conn.Run("ROLLBACK").IgnoreError();
-      s = conn.Run("BEGIN");
-      for (size_t i = begin; s.ok() && i < end; ++i) {
-        Result<std::string> sql = todo[i]->Sql();
-        s = sql.ok() ? conn.Run(*sql) : sql.status();
-        if (!s.ok()) {
-          s = s.WithContext(std::string("restoring ") + pass + " item " + todo[i]->Describe());
-        }
-      }
+    Status s = conn.Run("BEGIN");
+    if (s.ok()) {
+      s = RunSchemaItems(conn, {todo.begin() + begin, todo.begin() + end},
+                         std::string("restoring ") + pass + " item");
     }
     if (s.ok()) s = ledger::RecordAll(conn, keys);
     if (s.ok()) s = conn.Run("COMMIT");
