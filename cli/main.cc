@@ -1,6 +1,9 @@
 // hyperdump: moves large PostgreSQL and TimescaleDB databases fast, without
 // losing a row. This file only dispatches to the subcommands (cli/cmd_*.cc).
 #include <CLI/CLI.hpp>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -24,6 +27,23 @@ bool HasSubcommand(CLI::App& app, const std::string& name) {
 // Status values) ends the process with its message, as it should.
 int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace hyperdump::cli;
+#if defined(__GLIBC__)
+  // Peak memory at many tables (issue 18), two glibc malloc settings:
+  // - One arena for every thread. glibc gives each new thread an arena of
+  //   its own, and memory freed there serves only that arena: a dump or
+  //   restore of 39,019 tables kept about a fifth of its peak in its
+  //   workers' arenas. Its threads are few (the -j workers and a helper or
+  //   two) and allocate little per row, mostly from their own tcache.
+  // - Blocks of 1 MiB and more (the vectors of all tables, items or files,
+  //   the listings and their text) from mmap, returned to the system when
+  //   freed. By default glibc raises that threshold after the first such
+  //   free, up to 32 MiB, and the next big blocks come from the heap, where
+  //   they leave holes that count in the process's memory. Per-file and
+  //   per-row buffers are smaller (256 KiB), so no data path maps memory.
+  // Measured with both, 39,019 tables: dump 99 -> 59 MiB, restore 109 -> 79.
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   CLI::App app{
       "hyperdump: parallel, consistent dump and restore of PostgreSQL and "
       "TimescaleDB databases",

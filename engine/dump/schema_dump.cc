@@ -1,7 +1,8 @@
 #include "engine/dump/schema_dump.h"
 
+#include <algorithm>
 #include <cstring>
-#include <map>
+#include <optional>
 #include <regex>
 
 #include "engine/pg/local_files.h"
@@ -62,8 +63,26 @@ Result<std::vector<TocLine>> ListPostData(const std::string& schema_path,
   return ParseTocListing(listing);
 }
 
+TableFinder::TableFinder(const DumpPlan& plan) : plan_(plan), by_name_(plan.tables.size()) {
+  for (size_t i = 0; i < by_name_.size(); ++i) by_name_[i] = static_cast<uint32_t>(i);
+  std::sort(by_name_.begin(), by_name_.end(),
+            [this](uint32_t a, uint32_t b) { return NameOf(a) < NameOf(b); });
+}
+
+std::pair<std::string_view, std::string_view> TableFinder::NameOf(uint32_t i) const {
+  return {plan_.tables[i].schema, plan_.tables[i].name};
+}
+
+std::optional<size_t> TableFinder::Find(std::string_view schema, std::string_view name) const {
+  const std::pair<std::string_view, std::string_view> key(schema, name);
+  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), key,
+                             [this](uint32_t i, const auto& k) { return NameOf(i) < k; });
+  if (it == by_name_.end() || NameOf(*it) != key) return std::nullopt;
+  return *it;
+}
+
 Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<const TocLine> items,
-                                              const DumpPlan& plan) {
+                                              const TableFinder& tables) {
   // Resolve every item's table (and a foreign key's referenced table) in one
   // query. INDEX ATTACH items carry no oid: matched below by index name.
   std::string classids = "{", objids = "{";
@@ -122,12 +141,8 @@ Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<cons
                 " JOIN pg_index x ON x.indexrelid = ic.oid JOIN pg_class t ON t.oid = x.indrelid"
                 " JOIN pg_namespace tn ON tn.oid = t.relnamespace"));
 
-  // Views of the plan's own names: no copy of 100,000 of them per batch.
-  std::map<std::pair<std::string_view, std::string_view>, size_t> table_index;
-  for (size_t i = 0; i < plan.tables.size(); ++i) {
-    table_index[{plan.tables[i].schema, plan.tables[i].name}] = i;
-  }
   std::vector<PostDataItem> out;
+  out.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     const TocLine& item = items[i];
     PostDataItem& p = out.emplace_back();
@@ -159,13 +174,11 @@ Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<cons
     p.name = name.value_or("");
     if (ts && tn) {
       p.table = TableName{*ts, *tn};
-      auto it = table_index.find({*ts, *tn});
-      if (it != table_index.end()) p.table_index = it->second;
+      p.table_index = tables.Find(*ts, *tn);
     }
     if (rs && rn) {
       p.references = TableName{*rs, *rn};
-      auto it = table_index.find({*rs, *rn});
-      if (it != table_index.end()) p.references_index = it->second;
+      p.references_index = tables.Find(*rs, *rn);
     }
   }
   return out;

@@ -10,8 +10,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -42,11 +45,27 @@ Result<std::vector<TocLine>> ListPostData(const std::string& schema_path,
                                           const std::string& scratch,
                                           const std::atomic<bool>& interrupt);
 
+// The tables of a plan by (schema, name): indexes into plan.tables sorted by
+// name, 4 bytes a table (a map of the names took about 80; issue 18). Refers
+// to `plan`, which must outlive it and not change.
+class TableFinder {
+ public:
+  explicit TableFinder(const DumpPlan& plan);
+  // The index in plan.tables of schema.name, none when the plan lacks it.
+  std::optional<size_t> Find(std::string_view schema, std::string_view name) const;
+
+ private:
+  std::pair<std::string_view, std::string_view> NameOf(uint32_t i) const;
+  const DumpPlan& plan_;
+  std::vector<uint32_t> by_name_;
+};
+
 // The "post_data" of plan.json (engine/plan/plan_json.h): each item with the
-// table it belongs to, resolved in `conn`'s snapshot. Called for a part of
-// the listing at a time (WritePlanFile's batches).
+// table it belongs to, resolved in `conn`'s snapshot and found in the plan by
+// `tables`. Called for a part of the listing at a time (WritePlanFile's
+// batches).
 Result<std::vector<PostDataItem>> MapPostData(PgConnection& conn, std::span<const TocLine> items,
-                                              const DumpPlan& plan);
+                                              const TableFinder& tables);
 
 // pg_dumpall --roles-only --no-role-passwords: role definitions, without
 // password hashes (they are secrets; set passwords on the target).

@@ -100,6 +100,7 @@ namespace hyperdump::engine {
 std::vector<DataJob> PlanJobs(const std::vector<TableInfo>& tables, int64_t split_larger_than,
                               int slots) {
   std::vector<DataJob> jobs;
+  jobs.reserve(tables.size());  // one each but for split tables: no copy by doubling
   char id[32];
   // The size above which a table splits, and the size of its ranges.
   int64_t over = split_larger_than, range = split_larger_than;

@@ -149,6 +149,11 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   // Tables and the post-data map converted as they are parsed; the jobs
   // (the dump's) are not needed.
   RestoreInput input;
+  // Every table has a data file: reserved for as many tables as the archive
+  // has files, so that the vector is never copied while growing (a vector
+  // grown by doubling, then shrunk to fit, held up to three times the tables
+  // for a moment, at the restore's peak memory; issue 18).
+  input.tables.reserve(archive.manifest().files.size());
   PlanElementSinks sinks;
   sinks.table = [&input](TableInfo t) { input.tables.push_back(RestoreTableOf(std::move(t))); };
   sinks.job = [](const DataJob&, const std::string&) {};
@@ -160,7 +165,9 @@ Result<RestoreInput> ReadRestoreInput(const format::ArchiveReader& archive) {
   HD_RETURN_IF_ERROR(buf.status());  // a damaged file first, whatever it parsed as
   HD_ASSIGN_OR_RETURN(PlanFile plan, std::move(parsed));
   input = InputFromPlan(plan, std::move(input));
-  input.tables.shrink_to_fit();  // its last doubling: up to half of it unused
+  // Its count was unknown while it grew: its slack (up to half) would stay
+  // through the loading of the schema, the restore's peak memory (issue 18).
+  input.placements.shrink_to_fit();
   const format::Manifest& manifest = archive.manifest();
   input.timescaledb_version = JsonString(manifest.source, layout::kFactTimescaleDbVersion);
   input.archive_id = ArchiveIdOf(manifest);

@@ -1,11 +1,13 @@
 #include "engine/restore/restore_jobs.h"
 
 #include <algorithm>
-#include <deque>
+#include <array>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "base/job_kind.h"
@@ -152,8 +154,9 @@ void AddSequences(JobGraph& graph, RestoreJobRunner& runner,
 }
 
 // What the graph knows of each table ("schema.name"): its data jobs and
-// its key and index jobs, in one map keyed once. At 100,000 chunks five
-// maps keyed by table name were a tenth of a restore's memory (issue 18).
+// its key and index jobs. At 100,000 chunks five maps keyed by table name
+// were a tenth of a restore's memory, and one map of them still its largest
+// temporary (issue 18).
 struct TableJobs {
   ItemList items;           // its keys and indexes (kTable items), keys first
   std::vector<JobId> data;  // its data jobs (its batch, if batched)
@@ -166,35 +169,82 @@ struct TableJobs {
   const std::vector<JobId>& Built() const { return batched ? data : post; }
 };
 
+// The pieces of a string, compared as their concatenation: a table's key
+// "schema.name" without building it.
+using KeyPieces = std::array<std::string_view, 3>;
+KeyPieces PiecesOf(const RestoreTable& t) { return {t.schema, ".", t.name}; }
+int ComparePieces(const KeyPieces& a, const KeyPieces& b) {
+  size_t ia = 0, oa = 0, ib = 0, ob = 0;
+  for (;;) {
+    while (ia < a.size() && oa == a[ia].size()) ++ia, oa = 0;
+    while (ib < b.size() && ob == b[ib].size()) ++ib, ob = 0;
+    if (ia == a.size() || ib == b.size())
+      return (ia == a.size() ? 0 : 1) - (ib == b.size() ? 0 : 1);
+    const size_t n = std::min(a[ia].size() - oa, b[ib].size() - ob);
+    if (int c = a[ia].substr(oa, n).compare(b[ib].substr(ob, n)); c != 0) return c;
+    oa += n;
+    ob += n;
+  }
+}
+
+// TableJobs for each restored table, by its place in the restore's tables
+// (which must outlive the index and not change), found by key through the
+// tables sorted by key: 4 bytes a table beside its TableJobs, where a hash
+// map of the keys took about 120. A table only items are on (of the schema,
+// with no data) gets a slot of its own by key.
 class TableIndex {
  public:
-  // A slot for each of `tables`, with its bytes, and for each table
-  // `table_items` are on, with its items.
-  TableIndex(const std::vector<RestoreTable>& tables, const ItemList& table_items) {
-    slot_.reserve(tables.size());
-    for (const RestoreTable& t : tables) (*this)[t.Key()].bytes = t.bytes;
+  TableIndex(const std::vector<RestoreTable>& tables, const ItemList& table_items)
+      : tables_(tables), by_key_(tables.size()), jobs_(tables.size()) {
+    for (size_t i = 0; i < tables.size(); ++i) {
+      by_key_[i] = static_cast<uint32_t>(i);
+      jobs_[i].bytes = tables[i].bytes;
+    }
+    std::sort(by_key_.begin(), by_key_.end(), [&tables](uint32_t a, uint32_t b) {
+      return ComparePieces(PiecesOf(tables[a]), PiecesOf(tables[b])) < 0;
+    });
     for (bool indexes : {false, true}) {
       for (const SchemaItem* item : table_items) {
         if ((item->desc() == "INDEX") == indexes) (*this)[TableOf(*item)].items.push_back(item);
       }
     }
   }
+  // The slot of `t`, one of the tables the index was made of.
+  TableJobs& operator[](const RestoreTable& t) { return jobs_.at(&t - tables_.data()); }
+  const TableJobs& operator[](const RestoreTable& t) const { return jobs_.at(&t - tables_.data()); }
   // The table's slot; an empty one for a table that is not restored (an
   // item can be on a table of the schema that holds no data).
   TableJobs& operator[](const std::string& key) {
-    auto [it, added] = slot_.try_emplace(key, jobs_.size());
-    if (added) jobs_.emplace_back();
-    return jobs_[it->second];
+    if (std::optional<size_t> i = IndexOf(key)) return jobs_[*i];
+    return others_[key];
   }
   const TableJobs* Find(const std::string& key) const {
-    auto it = slot_.find(key);
-    return it == slot_.end() ? nullptr : &jobs_[it->second];
+    if (std::optional<size_t> i = IndexOf(key)) return &jobs_[*i];
+    auto it = others_.find(key);
+    return it == others_.end() ? nullptr : &it->second;
   }
-  const std::deque<TableJobs>& all() const { return jobs_; }
+  template <typename F>
+  void ForEach(F f) const {
+    for (const TableJobs& jobs : jobs_) f(jobs);
+    for (const auto& [key, jobs] : others_) f(jobs);
+  }
 
  private:
-  std::unordered_map<std::string, size_t> slot_;
-  std::deque<TableJobs> jobs_;  // references stay valid as tables are added
+  std::optional<size_t> IndexOf(std::string_view key) const {
+    const KeyPieces wanted = {key, "", ""};
+    auto it = std::lower_bound(by_key_.begin(), by_key_.end(), wanted,
+                               [this](uint32_t i, const KeyPieces& k) {
+                                 return ComparePieces(PiecesOf(tables_[i]), k) < 0;
+                               });
+    if (it == by_key_.end() || ComparePieces(PiecesOf(tables_[*it]), wanted) != 0) {
+      return std::nullopt;
+    }
+    return *it;
+  }
+  const std::vector<RestoreTable>& tables_;
+  std::vector<uint32_t> by_key_;                       // indexes into tables_, sorted by key
+  std::vector<TableJobs> jobs_;                        // parallel to tables_; never resized
+  std::unordered_map<std::string, TableJobs> others_;  // node-based: references stay valid
 };
 
 // Phase 4a: small tables (thousands of chunks), each one's data, keys,
@@ -206,9 +256,7 @@ void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
                           const std::vector<RestoreTable>& tables, uint64_t total_bytes, int slots,
                           bool analyze, JobId catalog, TableIndex& index) {
   auto done_before = [&runner](const std::string& key) { return runner.DoneBefore(key); };
-  auto items_of = [&index](const RestoreTable& t) -> const ItemList& {
-    return index[t.Key()].items;
-  };
+  auto items_of = [&index](const RestoreTable& t) -> const ItemList& { return index[t].items; };
   for (SmallTableBatch& one :
        SmallTableBatches(tables, items_of, total_bytes, slots, done_before)) {
     // The batch is held once, by its job; its ledger keys are listed when
@@ -236,7 +284,7 @@ void AddSmallTableBatches(JobGraph& graph, RestoreJobRunner& runner,
         },
         {catalog});
     for (const RestoreTable* t : b->tables) {
-      TableJobs& jobs = index[t->Key()];
+      TableJobs& jobs = index[*t];
       jobs.data.push_back(id);
       jobs.batched = true;
     }
@@ -311,7 +359,7 @@ void AddData(JobGraph& graph, RestoreJobRunner& runner, const format::ArchiveSou
   }
   const uint64_t fair_share = total_bytes / static_cast<uint64_t>(std::max(options.slots, 1));
   for (const RestoreTable& t : tables) {
-    TableJobs& jobs = index[t.Key()];
+    TableJobs& jobs = index[t];
     if (!t.extension.empty() || jobs.batched) continue;
     AddTableData(graph, runner, archive, t, fair_share, options.append_only, catalog, jobs);
   }
@@ -389,7 +437,7 @@ void AddAnalyze(JobGraph& graph, RestoreJobRunner& runner, const std::vector<Res
                 const TableIndex& index, JobId catalog) {
   for (const RestoreTable& t : tables) {
     const std::string key = t.Key();
-    const TableJobs& jobs = *index.Find(key);
+    const TableJobs& jobs = index[t];
     if (t.files.empty() || jobs.batched) continue;
     std::vector<JobId> deps = {catalog};
     deps.insert(deps.end(), jobs.data.begin(), jobs.data.end());
@@ -415,9 +463,9 @@ void AddRest(JobGraph& graph, RestoreJobRunner& runner, std::map<ItemPass, ItemL
              const TableIndex& index, const std::vector<JobId>& post, JobId catalog) {
   std::vector<JobId> before_rest = post;
   before_rest.push_back(catalog);
-  for (const TableJobs& jobs : index.all()) {
+  index.ForEach([&before_rest](const TableJobs& jobs) {
     before_rest.insert(before_rest.end(), jobs.data.begin(), jobs.data.end());
-  }
+  });
   JobId last = catalog;
   for (ItemPass pass : {ItemPass::kRest, ItemPass::kAcl, ItemPass::kPostAcl}) {
     const char* name = ItemPassName(pass);
