@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <utility>
 
 namespace hyperdump::format {
 
@@ -17,8 +18,37 @@ Result<Codec> ParseCodec(std::string_view name) {
 int MinZstdLevel() { return 1; }
 int MaxZstdLevel() { return ZSTD_maxCLevel(); }
 
-void ZstdCompressor::Free::operator()(ZSTD_CCtx_s* c) const { ZSTD_freeCCtx(c); }
-void ZstdDecompressor::Free::operator()(ZSTD_DCtx_s* c) const { ZSTD_freeDCtx(c); }
+namespace {
+
+// One idle context of each kind per thread, kept for that thread's next
+// file: an archive of 100,000 small tables otherwise made and freed 100,000
+// contexts, each a fresh block of over 1 MiB to allocate, fault in and set
+// up (issue 18). A context is reset before reuse, which zstd defines as
+// equivalent to a new one. Freed when its thread ends.
+template <typename Ctx, size_t (*FreeFn)(Ctx*)>
+struct IdleContext {
+  Ctx* ctx = nullptr;
+  IdleContext() = default;
+  IdleContext(const IdleContext&) = delete;
+  IdleContext& operator=(const IdleContext&) = delete;
+  ~IdleContext() { FreeFn(ctx); }
+  Ctx* Take() { return std::exchange(ctx, nullptr); }
+  // Keeps `c` if the slot is empty, else frees it.
+  void Give(Ctx* c) {
+    if (ctx == nullptr) {
+      ctx = c;
+    } else {
+      FreeFn(c);
+    }
+  }
+};
+thread_local IdleContext<ZSTD_CCtx, ZSTD_freeCCtx> idle_cctx;
+thread_local IdleContext<ZSTD_DCtx, ZSTD_freeDCtx> idle_dctx;
+
+}  // namespace
+
+void ZstdCompressor::Free::operator()(ZSTD_CCtx_s* c) const { idle_cctx.Give(c); }
+void ZstdDecompressor::Free::operator()(ZSTD_DCtx_s* c) const { idle_dctx.Give(c); }
 
 Result<ZstdCompressor> ZstdCompressor::Create(int level) {
   if (level < MinZstdLevel() || level > MaxZstdLevel()) {
@@ -27,7 +57,13 @@ Result<ZstdCompressor> ZstdCompressor::Create(int level) {
                            ")");
   }
   ZstdCompressor c;
-  c.ctx_.reset(ZSTD_createCCtx());
+  if (ZSTD_CCtx* idle = idle_cctx.Take()) {
+    c.ctx_.reset(idle);
+    size_t rc = ZSTD_CCtx_reset(idle, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
+  } else {
+    c.ctx_.reset(ZSTD_createCCtx());
+  }
   if (!c.ctx_) return Internal("ZSTD_createCCtx failed (out of memory)");
   size_t rc = ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level);
   if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
@@ -36,7 +72,13 @@ Result<ZstdCompressor> ZstdCompressor::Create(int level) {
 
 Result<ZstdDecompressor> ZstdDecompressor::Create() {
   ZstdDecompressor d;
-  d.ctx_.reset(ZSTD_createDCtx());
+  if (ZSTD_DCtx* idle = idle_dctx.Take()) {
+    d.ctx_.reset(idle);
+    size_t rc = ZSTD_DCtx_reset(idle, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
+  } else {
+    d.ctx_.reset(ZSTD_createDCtx());
+  }
   if (!d.ctx_) return Internal("ZSTD_createDCtx failed (out of memory)");
   return d;
 }

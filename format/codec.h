@@ -38,7 +38,9 @@ inline constexpr int kDefaultZstdLevel = 1;
 int MinZstdLevel();
 int MaxZstdLevel();
 
-// Move-only owners of zstd's C contexts.
+// Move-only owners of zstd's C contexts. A context let go is kept, one of
+// each kind per thread, for that thread's next Create(), which resets it:
+// no new context per file (format/codec.cc).
 class ZstdCompressor {
  public:
   static Result<ZstdCompressor> Create(int level);
