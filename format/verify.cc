@@ -17,11 +17,14 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-// Reads a file to its end so that the reader checks it; "" when good.
-std::string CheckFile(const ArchiveReader& reader, const FileEntry& entry, VerifyReport& report) {
+// Reads a file to its end so that the reader checks it, through `buf`; ""
+// when good. One buffer for all files: a new 1 MiB buffer per file (zeroed,
+// and mapped anew since main fixed malloc's mmap threshold at 1 MiB) made a
+// verify of 126,934 files spend 70 s in the kernel (issue 18).
+std::string CheckFile(const ArchiveReader& reader, const FileEntry& entry, VerifyReport& report,
+                      std::vector<char>& buf) {
   Result<std::unique_ptr<DataFileReader>> r = reader.OpenFile(entry.name);
   if (!r.ok()) return r.status().message();
-  std::vector<char> buf(1 << 20);
   while (true) {
     Result<size_t> n = (*r)->Read(buf.data(), buf.size());
     if (!n.ok()) return n.status().message();
@@ -78,9 +81,10 @@ Result<VerifyReport> VerifyArchive(const std::string& dir) {
   HD_ASSIGN_OR_RETURN(std::unique_ptr<ArchiveReader> reader, ArchiveReader::Open(dir));
   VerifyReport report;
   report.dir = dir;
+  std::vector<char> buf(1 << 20);
   for (const FileEntry& e : reader->manifest().files) {
     ++report.files_checked;
-    std::string why = CheckFile(*reader, e, report);
+    std::string why = CheckFile(*reader, e, report, buf);
     if (!why.empty()) report.problems.push_back({e.name, why});
   }
   for (const std::string& name : FilesOnDisk(dir, report.problems)) {
