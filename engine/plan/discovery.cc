@@ -512,6 +512,7 @@ Result<DumpPlan> Discover(PgConnection& conn, const DiscoveryOptions& opts) {
   for (const Relation* rel : filtered_catalog) {
     auto t = std::find_if(tables.begin(), tables.end(),
                           [rel](const TableInfo& info) { return info.oid == rel->oid; });
+    if (t == tables.end()) continue;  // never: each was listed as it was found
     t->copy_filter =
         CatalogRowFilter(rel->name, columns[rel->oid], hts.ids, hts.oids, t->copy_filter);
   }
