@@ -25,14 +25,23 @@ namespace {
 // contexts, each a fresh block of over 1 MiB to allocate, fault in and set
 // up (issue 18). A context is reset before reuse, which zstd defines as
 // equivalent to a new one. Freed when its thread ends.
-template <typename Ctx, size_t (*FreeFn)(Ctx*)>
+template <typename Ctx, Ctx* (*CreateFn)(), size_t (*ResetFn)(Ctx*, ZSTD_ResetDirective),
+          size_t (*FreeFn)(Ctx*)>
 struct IdleContext {
   Ctx* ctx = nullptr;
   IdleContext() = default;
   IdleContext(const IdleContext&) = delete;
   IdleContext& operator=(const IdleContext&) = delete;
   ~IdleContext() { FreeFn(ctx); }
-  Ctx* Take() { return std::exchange(ctx, nullptr); }
+  // The idle context, reset, else a new one (null when out of memory). One
+  // that will not reset is freed and replaced by a new one.
+  Ctx* TakeOrCreate() {
+    if (Ctx* c = std::exchange(ctx, nullptr)) {
+      if (!ZSTD_isError(ResetFn(c, ZSTD_reset_session_and_parameters))) return c;
+      FreeFn(c);
+    }
+    return CreateFn();
+  }
   // Keeps `c` if the slot is empty, else frees it.
   void Give(Ctx* c) {
     if (ctx == nullptr) {
@@ -42,8 +51,8 @@ struct IdleContext {
     }
   }
 };
-thread_local IdleContext<ZSTD_CCtx, ZSTD_freeCCtx> idle_cctx;
-thread_local IdleContext<ZSTD_DCtx, ZSTD_freeDCtx> idle_dctx;
+thread_local IdleContext<ZSTD_CCtx, ZSTD_createCCtx, ZSTD_CCtx_reset, ZSTD_freeCCtx> idle_cctx;
+thread_local IdleContext<ZSTD_DCtx, ZSTD_createDCtx, ZSTD_DCtx_reset, ZSTD_freeDCtx> idle_dctx;
 
 }  // namespace
 
@@ -57,13 +66,7 @@ Result<ZstdCompressor> ZstdCompressor::Create(int level) {
                            ")");
   }
   ZstdCompressor c;
-  if (ZSTD_CCtx* idle = idle_cctx.Take()) {
-    c.ctx_.reset(idle);
-    size_t rc = ZSTD_CCtx_reset(idle, ZSTD_reset_session_and_parameters);
-    if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
-  } else {
-    c.ctx_.reset(ZSTD_createCCtx());
-  }
+  c.ctx_.reset(idle_cctx.TakeOrCreate());
   if (!c.ctx_) return Internal("ZSTD_createCCtx failed (out of memory)");
   size_t rc = ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level);
   if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
@@ -72,13 +75,7 @@ Result<ZstdCompressor> ZstdCompressor::Create(int level) {
 
 Result<ZstdDecompressor> ZstdDecompressor::Create() {
   ZstdDecompressor d;
-  if (ZSTD_DCtx* idle = idle_dctx.Take()) {
-    d.ctx_.reset(idle);
-    size_t rc = ZSTD_DCtx_reset(idle, ZSTD_reset_session_and_parameters);
-    if (ZSTD_isError(rc)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(rc));
-  } else {
-    d.ctx_.reset(ZSTD_createDCtx());
-  }
+  d.ctx_.reset(idle_dctx.TakeOrCreate());
   if (!d.ctx_) return Internal("ZSTD_createDCtx failed (out of memory)");
   return d;
 }
