@@ -130,29 +130,61 @@ Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
 
 namespace {
 
-// Ends an interrupted COPY: asks the server to stop, then reads what is left
-// so the connection can take the next command.
-void AbandonCopy(PgConnection& conn) {
+// Reads every result the server still sends for the current query string,
+// the rows of any COPY among them included, until libpq has none left.
+// (PQgetResult alone would return a COPY's PGRES_COPY_OUT again and again.)
+void DrainResults(PgConnection& conn) {
+  while (PGresult* r = PQgetResult(conn.raw())) {
+    const ExecStatusType status = PQresultStatus(r);
+    PQclear(r);
+    if (status != PGRES_COPY_OUT) continue;
+    for (;;) {
+      char* row = nullptr;
+      int n = PQgetCopyData(conn.raw(), &row, 0);
+      if (row) PQfreemem(row);
+      if (n < 0) break;  // -1: this COPY ended; -2: the connection failed
+    }
+  }
+}
+
+}  // namespace
+
+void AbandonCopies(PgConnection& conn) {
   conn.Cancel();
+  // The COPY under way, if any, first: its rows come before any result.
   for (;;) {
     char* row = nullptr;
     int n = PQgetCopyData(conn.raw(), &row, 0);
     if (row) PQfreemem(row);
     if (n < 0) break;
   }
-  while (PGresult* r = PQgetResult(conn.raw())) PQclear(r);
+  DrainResults(conn);
 }
 
-}  // namespace
+Status StartCopies(PgConnection& conn, const std::vector<std::string>& copy_sqls) {
+  std::string sql;
+  for (const std::string& one : copy_sqls) sql.append(one).append(";\n");
+  if (PQsendQuery(conn.raw(), sql.c_str()) != 1) {
+    Status s = conn.ErrorStatus(nullptr, "sending COPY");
+    DrainResults(conn);
+    return s;
+  }
+  return Status::Ok();
+}
 
-Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
-                          const std::function<Status(std::string_view)>& write,
-                          const std::function<void(uint64_t bytes)>& progress,
-                          const std::function<bool()>& cancelled) {
+Result<CopyStats> ReadNextCopy(PgConnection& conn,
+                               const std::function<Status(std::string_view)>& write,
+                               const std::function<void(uint64_t bytes)>& progress,
+                               const std::function<bool()>& cancelled) {
   {
-    PgResult start(PQexec(conn.raw(), copy_sql.c_str()));
+    PgResult start(PQgetResult(conn.raw()));
     if (PQresultStatus(start.raw()) != PGRES_COPY_OUT) {
-      return conn.ErrorStatus(start.raw(), "");
+      // The server's error (the rest of the string is skipped), or no
+      // statement left: either way nothing of it is still to come but the end.
+      Status s = start.raw() ? conn.ErrorStatus(start.raw(), "")
+                             : Internal("no COPY left in the query string");
+      DrainResults(conn);
+      return s;
     }
   }
   CopyStats stats;
@@ -176,7 +208,7 @@ Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
       Status s = flush();
       if (s.ok() && cancelled && cancelled()) s = Cancelled("dump interrupted");
       if (!s.ok()) {
-        AbandonCopy(conn);
+        AbandonCopies(conn);
         return s;
       }
       continue;
@@ -184,20 +216,39 @@ Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
     if (n == -1) break;  // end of data: the final result follows
     // -2: the connection failed mid-COPY.
     Status s = conn.ErrorStatus(nullptr, "COPY failed");
-    AbandonCopy(conn);
+    AbandonCopies(conn);
     return s;
   }
   Status s = flush();
   PgResult done(PQgetResult(conn.raw()));
-  Status copy_status = PQresultStatus(done.raw()) == PGRES_COMMAND_OK
-                           ? Status::Ok()
-                           : conn.ErrorStatus(done.raw(), "");
-  if (copy_status.ok()) {
-    stats.rows = std::strtoull(PQcmdTuples(done.raw()), nullptr, 10);
+  if (PQresultStatus(done.raw()) != PGRES_COMMAND_OK) {
+    Status failed = conn.ErrorStatus(done.raw(), "");
+    DrainResults(conn);
+    return failed;
   }
-  while (PGresult* r = PQgetResult(conn.raw())) PQclear(r);
-  HD_RETURN_IF_ERROR(copy_status);
-  HD_RETURN_IF_ERROR(s);
+  stats.rows = std::strtoull(PQcmdTuples(done.raw()), nullptr, 10);
+  if (!s.ok()) {
+    AbandonCopies(conn);
+    return s;
+  }
+  return stats;
+}
+
+Status EndCopies(PgConnection& conn) {
+  PGresult* r = PQgetResult(conn.raw());
+  if (r == nullptr) return Status::Ok();
+  PQclear(r);
+  AbandonCopies(conn);
+  return Internal("the server answered more COPY statements than were read");
+}
+
+Result<CopyStats> CopyOut(PgConnection& conn, const std::string& copy_sql,
+                          const std::function<Status(std::string_view)>& write,
+                          const std::function<void(uint64_t bytes)>& progress,
+                          const std::function<bool()>& cancelled) {
+  HD_RETURN_IF_ERROR(StartCopies(conn, {copy_sql}));
+  HD_ASSIGN_OR_RETURN(CopyStats stats, ReadNextCopy(conn, write, progress, cancelled));
+  HD_RETURN_IF_ERROR(EndCopies(conn));
   return stats;
 }
 

@@ -76,12 +76,33 @@ class DataPhase {
     // Where the job's set-up (snapshot import, lock, catalog checks) ends.
     const CpuMark set_up = o_.cpu_log ? MarkCpu(conn.backend_pid()) : CpuMark{};
 
-    uint64_t bytes = 0;
+    // Every COPY of the batch goes in one query string (StartCopies): the
+    // server runs them back to back, and each file is written as its rows
+    // arrive. The statements are built first: building one may query.
+    std::vector<size_t> todo;
+    std::vector<std::string> sqls;
+    std::vector<CopyFormat> formats;
     for (size_t i = 0; i < jobs.size(); ++i) {
-      const std::string file = DataFileName(*jobs[i], o_.codec);
-      if (archive_.IsSealed(file)) continue;  // sealed by an earlier attempt
-      JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], file, &bytes);
-      if (one.kind() != JobOutcome::Kind::kDone) return one;
+      if (archive_.IsSealed(DataFileName(*jobs[i], o_.codec))) continue;  // an earlier attempt's
+      const CopyFormat f = ChooseCopyFormat(o_.copy_format, tables[i]->kind, (*columns)[i]);
+      auto sql = BuildCopySql(conn, *tables[i], jobs[i]->range, f);
+      if (!sql.ok()) return Abort(conn, sql.status(), name);
+      todo.push_back(i);
+      sqls.push_back(std::move(*sql));
+      formats.push_back(f);
+    }
+    uint64_t bytes = 0;
+    if (!todo.empty()) {
+      s = StartCopies(conn, sqls);
+      if (!s.ok()) return Abort(conn, s, name);
+      for (size_t k = 0; k < todo.size(); ++k) {
+        const size_t i = todo[k];
+        JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], formats[k],
+                                 DataFileName(*jobs[i], o_.codec), &bytes);
+        if (one.kind() != JobOutcome::Kind::kDone) return one;
+      }
+      s = EndCopies(conn);
+      if (!s.ok()) return Abort(conn, s, name);
     }
     // Read-only: the files are already sealed, this only ends the snapshot.
     s = conn.Run("COMMIT");
@@ -101,14 +122,13 @@ class DataPhase {
     return JobOutcome::Done();
   }
 
-  // COPY of one job into its file, inside the batch's transaction.
+  // The next COPY of the batch's query string (StartCopies) into the job's
+  // file, inside the batch's transaction. On failure, the rest of the string
+  // is abandoned and the transaction rolled back.
   JobOutcome CopyOne(JobContext& ctx, PgConnection& conn, const DataJob& job,
-                     const TableInfo& table, const CopyColumnSet& columns,
+                     const TableInfo& table, const CopyColumnSet& columns, CopyFormat copy_format,
                      const std::string& file_name, uint64_t* copied) {
     const std::string name = QualifiedName(table.schema, table.name);
-    const CopyFormat copy_format = ChooseCopyFormat(o_.copy_format, table.kind, columns);
-    auto sql = BuildCopySql(conn, table, job.range, copy_format);
-    if (!sql.ok()) return Abort(conn, sql.status(), name);
     format::FileOptions fo;
     fo.codec = o_.codec;
     fo.level = o_.codec == format::Codec::kZstd ? o_.level : 0;
@@ -121,14 +141,18 @@ class DataPhase {
                {"range", range},           {"copy_format", CopyFormatName(copy_format)},
                {"columns", columns.names}, {"object", table.schema + "." + table.name}};
     auto file = archive_.BeginFile(file_name, std::move(fo));
-    if (!file.ok()) return Abort(conn, file.status(), name);
+    if (!file.ok()) {
+      AbandonCopies(conn);
+      return Abort(conn, file.status(), name);
+    }
     format::DataFileWriter* w = file->get();
-    auto stats = CopyOut(
-        conn, *sql, [w](std::string_view bytes) { return w->Write(bytes); },
+    auto stats = ReadNextCopy(
+        conn, [w](std::string_view bytes) { return w->Write(bytes); },
         [&ctx](uint64_t bytes) { ctx.AddProgress(bytes, 0); }, [&ctx] { return ctx.cancelled(); });
     if (!stats.ok()) return Abort(conn, stats.status(), name);  // the file is discarded
     auto entry = w->Finish(stats->rows);
     if (!entry.ok()) {
+      AbandonCopies(conn);
       conn.Run("ROLLBACK").IgnoreError();
       return JobOutcome::Fail(entry.status().WithContext("writing " + name));
     }
