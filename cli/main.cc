@@ -28,7 +28,7 @@ bool HasSubcommand(CLI::App& app, const std::string& name) {
 int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace hyperdump::cli;
 #if defined(__GLIBC__)
-  // Peak memory at many tables (issue 18), two glibc malloc settings:
+  // Peak memory at many tables (issue 18), three glibc malloc settings:
   // - One arena for every thread. glibc gives each new thread an arena of
   //   its own, and memory freed there serves only that arena: a dump or
   //   restore of 39,019 tables kept about a fifth of its peak in its
@@ -47,7 +47,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   //   buffer, freed at the top of the heap, was given back to the system
   //   and faulted in again for the next file (a restore of 13,019 tables
   //   spent 7-9 s of system CPU on it, three times its CPU before).
-  // Measured with both, 39,019 tables: dump 99 -> 59 MiB, restore 109 -> 79.
+  // Measured with the first two, 39,019 tables: dump 99 -> 59 MiB, restore
+  // 109 -> 79.
   mallopt(M_ARENA_MAX, 1);
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   mallopt(M_TRIM_THRESHOLD, 2 << 20);

@@ -130,6 +130,17 @@ Result<std::string> BuildCopySql(PgConnection& conn, const TableInfo& table,
 
 namespace {
 
+// Reads and drops the rest of the COPY under way, if any (with none, libpq
+// answers -2 at once).
+void DiscardCopyRows(PgConnection& conn) {
+  for (;;) {
+    char* row = nullptr;
+    int n = PQgetCopyData(conn.raw(), &row, 0);
+    if (row) PQfreemem(row);
+    if (n < 0) break;  // -1: this COPY ended; -2: the connection failed
+  }
+}
+
 // Reads every result the server still sends for the current query string,
 // the rows of any COPY among them included, until libpq has none left.
 // (PQgetResult alone would return a COPY's PGRES_COPY_OUT again and again.)
@@ -137,13 +148,7 @@ void DrainResults(PgConnection& conn) {
   while (PGresult* r = PQgetResult(conn.raw())) {
     const ExecStatusType status = PQresultStatus(r);
     PQclear(r);
-    if (status != PGRES_COPY_OUT) continue;
-    for (;;) {
-      char* row = nullptr;
-      int n = PQgetCopyData(conn.raw(), &row, 0);
-      if (row) PQfreemem(row);
-      if (n < 0) break;  // -1: this COPY ended; -2: the connection failed
-    }
+    if (status == PGRES_COPY_OUT) DiscardCopyRows(conn);
   }
 }
 
@@ -152,12 +157,7 @@ void DrainResults(PgConnection& conn) {
 void AbandonCopies(PgConnection& conn) {
   conn.Cancel();
   // The COPY under way, if any, first: its rows come before any result.
-  for (;;) {
-    char* row = nullptr;
-    int n = PQgetCopyData(conn.raw(), &row, 0);
-    if (row) PQfreemem(row);
-    if (n < 0) break;
-  }
+  DiscardCopyRows(conn);
   DrainResults(conn);
 }
 

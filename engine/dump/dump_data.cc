@@ -79,26 +79,29 @@ class DataPhase {
     // Every COPY of the batch goes in one query string (StartCopies): the
     // server runs them back to back, and each file is written as its rows
     // arrive. The statements are built first: building one may query.
-    std::vector<size_t> todo;
-    std::vector<std::string> sqls;
-    std::vector<CopyFormat> formats;
+    struct Pending {
+      size_t job;  // index in `jobs`
+      CopyFormat format;
+      std::string file;
+    };
+    std::vector<Pending> todo;
+    std::vector<std::string> sqls;  // todo[k]'s COPY is sqls[k]
     for (size_t i = 0; i < jobs.size(); ++i) {
-      if (archive_.IsSealed(DataFileName(*jobs[i], o_.codec))) continue;  // an earlier attempt's
+      std::string file = DataFileName(*jobs[i], o_.codec);
+      if (archive_.IsSealed(file)) continue;  // sealed by an earlier attempt
       const CopyFormat f = ChooseCopyFormat(o_.copy_format, tables[i]->kind, (*columns)[i]);
       auto sql = BuildCopySql(conn, *tables[i], jobs[i]->range, f);
       if (!sql.ok()) return Abort(conn, sql.status(), name);
-      todo.push_back(i);
+      todo.push_back({i, f, std::move(file)});
       sqls.push_back(std::move(*sql));
-      formats.push_back(f);
     }
     uint64_t bytes = 0;
     if (!todo.empty()) {
       s = StartCopies(conn, sqls);
       if (!s.ok()) return Abort(conn, s, name);
-      for (size_t k = 0; k < todo.size(); ++k) {
-        const size_t i = todo[k];
-        JobOutcome one = CopyOne(ctx, conn, *jobs[i], *tables[i], (*columns)[i], formats[k],
-                                 DataFileName(*jobs[i], o_.codec), &bytes);
+      for (const Pending& p : todo) {
+        JobOutcome one = CopyOne(ctx, conn, *jobs[p.job], *tables[p.job], (*columns)[p.job],
+                                 p.format, p.file, &bytes);
         if (one.kind() != JobOutcome::Kind::kDone) return one;
       }
       s = EndCopies(conn);
